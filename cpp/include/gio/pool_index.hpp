@@ -1,0 +1,63 @@
+// Nearest not-yet-picked pool row to a query point. An HNSW index (hnswlib) over the pool is
+// built once, on first need; picked rows are excluded by a bitset filter, never by rebuilding.
+// Exact search (brute force, ties to the lowest row) is used on request, while few rows remain,
+// and whenever the index returns nothing.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "gio/matrix.hpp"
+
+namespace gio {
+
+enum class SearchMode { Auto, Exact, Hnsw };
+
+struct IndexOptions {
+  SearchMode mode = SearchMode::Auto;
+  std::size_t exact_below = 20000;  // Auto: brute force while at most this many rows remain
+  int hnsw_m = 16;
+  int ef_construction = 100;
+  int ef_search = 64;
+  std::size_t rerank = 8;           // HNSW candidates re-scored exactly (double) before choosing
+  std::uint64_t seed = 100;
+  int n_threads = 0;
+  bool audit = false;               // also run brute force and count agreements (benchmarks)
+};
+
+template <class T>
+class PoolIndex {
+ public:
+  PoolIndex(MatrixView<T> pool, IndexOptions opts);
+  ~PoolIndex();
+  PoolIndex(const PoolIndex&) = delete;
+  PoolIndex& operator=(const PoolIndex&) = delete;
+
+  // Nearest available row to v (d doubles), or -1 when none is left.
+  std::int64_t nearest(const double* v);
+  void take(std::int64_t row);
+  void refill();  // every row becomes available again (a GIO reset)
+  std::size_t available() const { return available_; }
+  bool is_available(std::int64_t row) const { return !taken_[static_cast<std::size_t>(row)]; }
+  // Brute force over the available rows; ties go to the lowest row.
+  std::int64_t exact_nearest(const double* v) const;
+
+  double build_seconds() const { return build_seconds_; }
+  std::size_t hnsw_queries() const { return hnsw_queries_; }
+  std::size_t audit_agreements() const { return audit_agree_; }
+
+ private:
+  void build();
+  std::int64_t hnsw_nearest(const double* v);
+
+  MatrixView<T> pool_;
+  IndexOptions opts_;
+  std::vector<std::uint8_t> taken_;
+  std::size_t available_;
+  struct Hnsw;
+  std::unique_ptr<Hnsw> hnsw_;
+  double build_seconds_ = 0;
+  std::size_t hnsw_queries_ = 0, audit_agree_ = 0;
+};
+
+}  // namespace gio

@@ -1,0 +1,58 @@
+// The relaxed k-NN KL estimator that grad-info-opt computes (DESIGN.md §2a), kept as running
+// sums so that adding a point to W costs O(n*d) and nothing of size n x |W| is ever formed.
+#pragma once
+#include <vector>
+
+#include "gio/constants.hpp"
+#include "gio/matrix.hpp"
+#include "gio/target_stats.hpp"
+
+namespace gio {
+
+class RelaxedKL {
+ public:
+  RelaxedKL(const TargetStats& target, bool discard_nearest_for_xy, double eps = kDefaultEps);
+
+  std::size_t m() const { return m_; }
+  // KL~(X || W) of the current W. NaN when W is empty (or has one row with discard).
+  double kl() const;
+
+  // Scores a candidate w (d values): returns KL~(X || W + {w}) and remembers the candidate's
+  // distances so that commit() adds it without recomputing them.
+  double evaluate(const double* w);
+  void commit();
+  void add(const double* w) { evaluate(w); commit(); }
+
+  // Gradient of KL~(X || W + {v}) with respect to v (closed form, zero where clipped).
+  void gradient(const double* v, double* grad_out) const;
+  // The descent of DESIGN.md §3: `steps` times v <- v - step * grad. Row blocks are reduced in
+  // a fixed order, so the result does not depend on n_threads.
+  void descend(double* v, int steps, double step, int n_threads) const;
+  // Largest possible gradient norm at v (all terms aligned): the scale of the gradient.
+  double gradient_bound(const double* v) const;
+
+ private:
+  double kl_from(double sum_log, double sum_log_min, std::size_t m) const;
+  double coef_for_added_point() const;
+  void accumulate(const double* v, double v_sq, std::size_t block, double* u, double* phi) const;
+
+  const TargetStats& t_;
+  bool discard_;
+  double eps_;
+  double rho_term_ = 0;      // (d/n) sum_i log(rho_i + eps)
+  std::size_t m_ = 0;
+  double sum_log_ = 0;       // sum_ij log(delta_ij + eps)
+  std::vector<double> min_sq_;  // per target: smallest clipped squared distance to W (discard)
+  std::vector<double> cand_sq_; // last evaluated candidate's clipped squared distances
+  double cand_sum_log_ = 0;
+};
+
+// One-shot estimator and gradient (the functions behind grad-info-opt's
+// calculate_statistical_distance and its JAX gradient), in double precision.
+template <class T>
+double relaxed_kl(MatrixView<T> x, MatrixView<T> w, int k, double eps, bool discard, int n_threads);
+template <class T>
+std::vector<double> relaxed_kl_gradient(MatrixView<T> x, MatrixView<T> w, const double* v, int k,
+                                        double eps, bool discard, int n_threads);
+
+}  // namespace gio

@@ -1,0 +1,41 @@
+// What the estimators need to know about the target sample X: a double copy, squared row
+// norms and rho_k, the distance from each x_i to its k-th nearest neighbour in X \ {x_i}.
+#pragma once
+#include <vector>
+
+#include "gio/matrix.hpp"
+
+namespace gio {
+
+class TargetStats {
+ public:
+  // Exact k-NN inside the target (blocked, OpenMP over row blocks). Needs rows > k.
+  template <class T>
+  TargetStats(MatrixView<T> x, int k, int n_threads);
+
+  std::size_t n() const { return n_; }
+  std::size_t d() const { return d_; }
+  int k() const { return k_; }
+  const double* row(std::size_t i) const { return x_.data() + i * d_; }
+  const double* data() const { return x_.data(); }
+  const double* sq_norms() const { return sq_norms_.data(); }
+  // float32 copies for the descent (see kernels::gradient_block_f32).
+  const float* data_f32() const { return x32_.data(); }
+  const float* sq_norms_f32() const { return sq_norms32_.data(); }
+  const std::vector<double>& rho() const { return rho_; }
+  const std::vector<double>& mean() const { return mean_; }
+  // RMS distance of the rows from their mean: the target's length scale.
+  double spread() const { return spread_; }
+
+ private:
+  std::size_t n_ = 0, d_ = 0;
+  int k_ = 0;
+  std::vector<double> x_, sq_norms_, rho_, mean_;
+  std::vector<float> x32_, sq_norms32_;
+  double spread_ = 0;
+};
+
+// Clipped squared distance exactly as grad-info-opt forms it: |a|^2 + |b|^2 - 2 a.b.
+double clipped_sq_dist(double sq_norm_a, double sq_norm_b, double dot);
+
+}  // namespace gio

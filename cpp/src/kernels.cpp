@@ -1,0 +1,164 @@
+#include "kernels.hpp"
+
+#include <cmath>
+
+#include "gio/constants.hpp"
+
+// The bodies are written once as always-inline templates and instantiated in two wrappers: a
+// portable one and, on x86-64 GCC/Clang, one compiled for AVX2+FMA. Wheels stay portable (no
+// -march=native) while machines that have AVX2 run the fast build.
+#if (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__))
+#define GIO_HAVE_AVX2_CLONE 1
+#define GIO_AVX2 __attribute__((target("avx2,fma")))
+#else
+#define GIO_HAVE_AVX2_CLONE 0
+#define GIO_AVX2
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define GIO_INLINE inline __attribute__((always_inline))
+#else
+#define GIO_INLINE inline
+#endif
+
+namespace gio::kernels {
+namespace {
+
+GIO_INLINE double dot_body(const double* a, const double* b, std::size_t d) {
+  double s = 0;
+#pragma omp simd reduction(+ : s)
+  for (std::size_t j = 0; j < d; ++j) s += a[j] * b[j];
+  return s;
+}
+
+template <class T>
+GIO_INLINE double sq_diff_body(const T* a, const double* b, std::size_t d) {
+  double s = 0;
+#pragma omp simd reduction(+ : s)
+  for (std::size_t j = 0; j < d; ++j) {
+    const double t = static_cast<double>(a[j]) - b[j];
+    s += t * t;
+  }
+  return s;
+}
+
+GIO_INLINE double clip_sq(double s) { return s < kClipLow ? kClipLow : (s > kClipHigh ? kClipHigh : s); }
+
+GIO_INLINE void clipped_sq_dists_body(const double* x, const double* sq_norms, std::size_t rows,
+                                      std::size_t d, const double* w, double w_sq, double* out) {
+  for (std::size_t i = 0; i < rows; ++i)
+    out[i] = clip_sq(sq_norms[i] + w_sq - 2.0 * dot_body(x + i * d, w, d));
+}
+
+GIO_INLINE void gradient_block_body(const double* x, const double* sq_norms, std::size_t r0,
+                                    std::size_t r1, std::size_t d, const double* v, double v_sq,
+                                    const double* min_sq, double eps, double* u, double* phi) {
+  double phi_sum = 0;
+  for (std::size_t i = r0; i < r1; ++i) {
+    const double* xi = x + i * d;
+    const double s = sq_norms[i] + v_sq - 2.0 * dot_body(xi, v, d);
+    if (!(s > kClipLow && s < kClipHigh)) continue;  // clipped: zero gradient
+    if (min_sq && s < min_sq[i]) continue;            // v is this target's discarded nearest
+    const double dl = std::sqrt(s);
+    const double w = 1.0 / (dl * (dl + eps));
+    phi_sum += w;
+#pragma omp simd
+    for (std::size_t j = 0; j < d; ++j) u[j] += w * xi[j];
+  }
+  *phi += phi_sum;
+}
+
+GIO_INLINE float dot_f32_body(const float* a, const float* b, std::size_t d) {
+  float s = 0;
+#pragma omp simd reduction(+ : s)
+  for (std::size_t j = 0; j < d; ++j) s += a[j] * b[j];
+  return s;
+}
+
+GIO_INLINE void gradient_block_f32_body(const float* x, const float* sq_norms, std::size_t r0,
+                                        std::size_t r1, std::size_t d, const float* v, float v_sq,
+                                        const double* min_sq, float eps, float* g, float* phi) {
+  const float lo = static_cast<float>(kClipLow), hi = static_cast<float>(kClipHigh);
+  float phi_sum = 0;
+  for (std::size_t i = r0; i < r1; ++i) {
+    const float* xi = x + i * d;
+    const float s = (sq_norms[i] + -2.0f * dot_f32_body(xi, v, d)) + v_sq;  // the reference's order
+    if (!(s > lo && s < hi)) continue;
+    if (min_sq && static_cast<double>(s) < min_sq[i]) continue;
+    const float dl = std::sqrt(s);
+    const float w = 1.0f / (dl * (dl + eps));
+    phi_sum += w;
+#pragma omp simd
+    for (std::size_t j = 0; j < d; ++j) g[j] += w * (v[j] - xi[j]);
+  }
+  *phi += phi_sum;
+}
+
+// Portable builds.
+double dot_generic(const double* a, const double* b, std::size_t d) { return dot_body(a, b, d); }
+void clipped_sq_dists_generic(const double* x, const double* n, std::size_t r, std::size_t d,
+                              const double* w, double ws, double* o) {
+  clipped_sq_dists_body(x, n, r, d, w, ws, o);
+}
+void gradient_block_generic(const double* x, const double* n, std::size_t r0, std::size_t r1,
+                            std::size_t d, const double* v, double vs, const double* m, double e,
+                            double* u, double* p) {
+  gradient_block_body(x, n, r0, r1, d, v, vs, m, e, u, p);
+}
+void gradient_block_f32_generic(const float* x, const float* n, std::size_t r0, std::size_t r1,
+                                std::size_t d, const float* v, float vs, const double* m, float e,
+                                float* g, float* p) {
+  gradient_block_f32_body(x, n, r0, r1, d, v, vs, m, e, g, p);
+}
+double sq_diff_f_generic(const float* a, const double* b, std::size_t d) { return sq_diff_body(a, b, d); }
+double sq_diff_d_generic(const double* a, const double* b, std::size_t d) { return sq_diff_body(a, b, d); }
+
+#if GIO_HAVE_AVX2_CLONE
+GIO_AVX2 double dot_avx2(const double* a, const double* b, std::size_t d) { return dot_body(a, b, d); }
+GIO_AVX2 void clipped_sq_dists_avx2(const double* x, const double* n, std::size_t r, std::size_t d,
+                                    const double* w, double ws, double* o) {
+  clipped_sq_dists_body(x, n, r, d, w, ws, o);
+}
+GIO_AVX2 void gradient_block_avx2(const double* x, const double* n, std::size_t r0, std::size_t r1,
+                                  std::size_t d, const double* v, double vs, const double* m,
+                                  double e, double* u, double* p) {
+  gradient_block_body(x, n, r0, r1, d, v, vs, m, e, u, p);
+}
+GIO_AVX2 void gradient_block_f32_avx2(const float* x, const float* n, std::size_t r0, std::size_t r1,
+                                      std::size_t d, const float* v, float vs, const double* m,
+                                      float e, float* g, float* p) {
+  gradient_block_f32_body(x, n, r0, r1, d, v, vs, m, e, g, p);
+}
+GIO_AVX2 double sq_diff_f_avx2(const float* a, const double* b, std::size_t d) { return sq_diff_body(a, b, d); }
+GIO_AVX2 double sq_diff_d_avx2(const double* a, const double* b, std::size_t d) { return sq_diff_body(a, b, d); }
+
+bool use_avx2() {
+  static const bool ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return ok;
+}
+#define GIO_DISPATCH(name, ...) return use_avx2() ? name##_avx2(__VA_ARGS__) : name##_generic(__VA_ARGS__)
+#else
+#define GIO_DISPATCH(name, ...) return name##_generic(__VA_ARGS__)
+#endif
+
+}  // namespace
+
+double dot(const double* a, const double* b, std::size_t d) { GIO_DISPATCH(dot, a, b, d); }
+void clipped_sq_dists(const double* x, const double* sq_norms, std::size_t rows, std::size_t d,
+                      const double* w, double w_sq, double* out) {
+  GIO_DISPATCH(clipped_sq_dists, x, sq_norms, rows, d, w, w_sq, out);
+}
+void gradient_block(const double* x, const double* sq_norms, std::size_t r0, std::size_t r1,
+                    std::size_t d, const double* v, double v_sq, const double* min_sq, double eps,
+                    double* u, double* phi) {
+  GIO_DISPATCH(gradient_block, x, sq_norms, r0, r1, d, v, v_sq, min_sq, eps, u, phi);
+}
+void gradient_block_f32(const float* x, const float* sq_norms, std::size_t r0, std::size_t r1,
+                        std::size_t d, const float* v, float v_sq, const double* min_sq, float eps,
+                        float* g, float* phi) {
+  GIO_DISPATCH(gradient_block_f32, x, sq_norms, r0, r1, d, v, v_sq, min_sq, eps, g, phi);
+}
+double sq_diff_f(const float* a, const double* b, std::size_t d) { GIO_DISPATCH(sq_diff_f, a, b, d); }
+double sq_diff_d(const double* a, const double* b, std::size_t d) { GIO_DISPATCH(sq_diff_d, a, b, d); }
+
+}  // namespace gio::kernels

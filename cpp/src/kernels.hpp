@@ -1,0 +1,33 @@
+// Single-threaded kernels over a range of rows; callers split rows across OpenMP threads.
+// Each has a portable build and, on x86-64, an AVX2+FMA build chosen once at run time.
+#pragma once
+#include <cstddef>
+
+namespace gio::kernels {
+
+double dot(const double* a, const double* b, std::size_t d);
+
+// Clipped squared distances from w to target rows [0, rows): out[i] = clip(|x_i|^2+|w|^2-2x_i.w).
+void clipped_sq_dists(const double* x, const double* sq_norms, std::size_t rows, std::size_t d,
+                      const double* w, double w_sq, double* out);
+
+// Gradient pieces over rows [r0, r1): phi += sum_i phi_i and u += sum_i phi_i x_i, where
+// phi_i = 1/(delta_i (delta_i + eps)) for rows whose squared distance to v is inside the clip
+// and, when min_sq is given, not below min_sq[i] (discard_nearest: v's term is dropped where v
+// is that target's nearest point).
+void gradient_block(const double* x, const double* sq_norms, std::size_t r0, std::size_t r1,
+                    std::size_t d, const double* v, double v_sq, const double* min_sq, double eps,
+                    double* u, double* phi);
+
+// The descent's kernel, in float32 like the reference (whose float32 cancellation in
+// |x|^2 - 2x.v + |v|^2 floors distances near target points and so tames the log singularity):
+// g += sum_i phi_i (v - x_i) and phi += sum_i phi_i over rows [r0, r1), same row rules as above.
+void gradient_block_f32(const float* x, const float* sq_norms, std::size_t r0, std::size_t r1,
+                        std::size_t d, const float* v, float v_sq, const double* min_sq, float eps,
+                        float* g, float* phi);
+
+// Squared Euclidean distance sum_j (a_j - b_j)^2 with a stored as T (float or double).
+double sq_diff_f(const float* a, const double* b, std::size_t d);
+double sq_diff_d(const double* a, const double* b, std::size_t d);
+
+}  // namespace gio::kernels

@@ -1,0 +1,162 @@
+#include "gio/pool_index.hpp"
+
+#include <chrono>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+
+#include <hnswlib/hnswlib.h>
+
+#include "kernels.hpp"
+#include "parallel.hpp"
+
+namespace gio {
+
+template <class T>
+struct PoolIndex<T>::Hnsw {
+  explicit Hnsw(std::size_t dim) : space(dim) {}
+  hnswlib::L2Space space;
+  std::unique_ptr<hnswlib::HierarchicalNSW<float>> index;
+};
+
+namespace {
+
+// Lets hnswlib see only rows that are still available.
+class AvailableFilter : public hnswlib::BaseFilterFunctor {
+ public:
+  explicit AvailableFilter(const std::vector<std::uint8_t>& taken) : taken_(taken) {}
+  bool operator()(hnswlib::labeltype id) override { return !taken_[id]; }
+
+ private:
+  const std::vector<std::uint8_t>& taken_;
+};
+
+template <class T>
+double sq_diff(const T* a, const double* b, std::size_t d) {
+  if constexpr (std::is_same_v<T, float>) return kernels::sq_diff_f(a, b, d);
+  else return kernels::sq_diff_d(a, b, d);
+}
+
+}  // namespace
+
+template <class T>
+PoolIndex<T>::PoolIndex(MatrixView<T> pool, IndexOptions opts)
+    : pool_(pool), opts_(opts), taken_(pool.rows, 0), available_(pool.rows) {
+  if (opts_.hnsw_m < 2) throw std::invalid_argument("hnsw_m must be >= 2, got " + std::to_string(opts_.hnsw_m));
+  if (opts_.ef_search < 1 || opts_.ef_construction < 1)
+    throw std::invalid_argument("ef_search and ef_construction must be >= 1");
+  if (opts_.rerank < 1) opts_.rerank = 1;
+}
+
+template <class T>
+PoolIndex<T>::~PoolIndex() = default;
+
+template <class T>
+void PoolIndex<T>::take(std::int64_t row) {
+  auto r = static_cast<std::size_t>(row);
+  if (row < 0 || r >= pool_.rows) throw std::out_of_range("pool row " + std::to_string(row) + " out of range");
+  if (!taken_[r]) {
+    taken_[r] = 1;
+    --available_;
+  }
+}
+
+template <class T>
+void PoolIndex<T>::refill() {
+  std::fill(taken_.begin(), taken_.end(), 0);
+  available_ = pool_.rows;
+}
+
+template <class T>
+std::int64_t PoolIndex<T>::exact_nearest(const double* v) const {
+  const std::size_t n = pool_.rows, d = pool_.cols;
+  const int nt = n * d > (1u << 20) ? detail::resolve_threads(opts_.n_threads) : 1;
+  double best = std::numeric_limits<double>::infinity();
+  std::int64_t best_row = -1;
+#pragma omp parallel num_threads(nt) if (nt > 1)
+  {
+    double b = std::numeric_limits<double>::infinity();
+    std::int64_t br = -1;
+#pragma omp for schedule(static) nowait
+    for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(n); ++i) {
+      if (taken_[static_cast<std::size_t>(i)]) continue;
+      const double s = sq_diff(pool_.row(static_cast<std::size_t>(i)), v, d);
+      if (s < b) { b = s; br = i; }  // rows ascend within a thread: first minimum is lowest row
+    }
+#pragma omp critical
+    if (br >= 0 && (b < best || (b == best && br < best_row))) { best = b; best_row = br; }
+  }
+  return best_row;
+}
+
+template <class T>
+void PoolIndex<T>::build() {
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::size_t n = pool_.rows, d = pool_.cols;
+  hnsw_ = std::make_unique<Hnsw>(d);
+  hnsw_->index = std::make_unique<hnswlib::HierarchicalNSW<float>>(
+      &hnsw_->space, n, static_cast<std::size_t>(opts_.hnsw_m),
+      static_cast<std::size_t>(opts_.ef_construction), static_cast<std::size_t>(opts_.seed));
+  auto* index = hnsw_->index.get();
+  const int nt = detail::resolve_threads(opts_.n_threads);
+  detail::FirstError err;
+#pragma omp parallel num_threads(nt)
+  {
+    std::vector<float> buf(std::is_same_v<T, float> ? 0 : d);
+#pragma omp for schedule(dynamic, 256)
+    for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(n); ++i) {
+      err.run([&] {
+        const T* row = pool_.row(static_cast<std::size_t>(i));
+        if constexpr (std::is_same_v<T, float>) {
+          index->addPoint(row, static_cast<hnswlib::labeltype>(i));
+        } else {
+          for (std::size_t j = 0; j < d; ++j) buf[j] = static_cast<float>(row[j]);
+          index->addPoint(buf.data(), static_cast<hnswlib::labeltype>(i));
+        }
+      });
+    }
+  }
+  err.rethrow();
+  index->setEf(static_cast<std::size_t>(opts_.ef_search));
+  build_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+template <class T>
+std::int64_t PoolIndex<T>::hnsw_nearest(const double* v) {
+  if (!hnsw_) build();
+  const std::size_t d = pool_.cols;
+  std::vector<float> q(v, v + d);
+  AvailableFilter filter(taken_);
+  auto found = hnsw_->index->searchKnn(q.data(), std::min(opts_.rerank, available_), &filter);
+  ++hnsw_queries_;
+  // Re-score the candidates in double precision; ties go to the lowest row, as in exact search.
+  double best = std::numeric_limits<double>::infinity();
+  std::int64_t best_row = -1;
+  for (; !found.empty(); found.pop()) {
+    const auto row = static_cast<std::int64_t>(found.top().second);
+    const double s = sq_diff(pool_.row(static_cast<std::size_t>(row)), v, d);
+    if (s < best || (s == best && row < best_row)) { best = s; best_row = row; }
+  }
+  return best_row;
+}
+
+template <class T>
+std::int64_t PoolIndex<T>::nearest(const double* v) {
+  if (available_ == 0) return -1;
+  const bool exact = opts_.mode == SearchMode::Exact ||
+                     (opts_.mode == SearchMode::Auto && available_ <= opts_.exact_below);
+  if (exact) return exact_nearest(v);
+  std::int64_t row = hnsw_nearest(v);
+  if (opts_.audit) {
+    const std::int64_t truth = exact_nearest(v);
+    if (truth == row) ++audit_agree_;
+  }
+  if (row < 0) row = exact_nearest(v);  // the filtered graph search found nothing
+  return row;
+}
+
+template class PoolIndex<float>;
+template class PoolIndex<double>;
+
+}  // namespace gio

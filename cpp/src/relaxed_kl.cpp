@@ -1,0 +1,181 @@
+#include "gio/relaxed_kl.hpp"
+
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <string>
+
+#include "kernels.hpp"
+#include "parallel.hpp"
+
+namespace gio {
+namespace {
+constexpr std::size_t kBlockRows = 64;  // rows per reduction block (fixed: results don't vary with threads)
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+}  // namespace
+
+RelaxedKL::RelaxedKL(const TargetStats& target, bool discard_nearest_for_xy, double eps)
+    : t_(target), discard_(discard_nearest_for_xy), eps_(eps) {
+  if (!(eps >= 0)) throw std::invalid_argument("eps must be >= 0, got " + std::to_string(eps));
+  double s = 0;
+  for (double r : t_.rho()) s += std::log(r + eps_);
+  rho_term_ = static_cast<double>(t_.d()) * s / static_cast<double>(t_.n());
+  if (discard_) min_sq_.assign(t_.n(), std::numeric_limits<double>::infinity());
+  cand_sq_.resize(t_.n());
+}
+
+double RelaxedKL::kl_from(double sum_log, double sum_log_min, std::size_t m) const {
+  const double n = static_cast<double>(t_.n()), d = static_cast<double>(t_.d());
+  const std::size_t terms_per_target = discard_ ? m - 1 : m;
+  if (m == 0 || terms_per_target == 0) return kNaN;
+  const double mean_log = (sum_log - sum_log_min) / (n * static_cast<double>(terms_per_target));
+  // (1/m) sum_{l=1..m} log(k m / (l (n-1))) = log(k m / (n-1)) - log(m!)/m
+  const double md = static_cast<double>(m);
+  const double constant = std::log(t_.k() * md / (n - 1.0)) - std::lgamma(md + 1.0) / md;
+  return d * mean_log - rho_term_ + constant;
+}
+
+double RelaxedKL::kl() const {
+  double sum_log_min = 0;
+  if (discard_ && m_ > 0)
+    for (double s : min_sq_) sum_log_min += std::log(std::sqrt(s) + eps_);
+  return kl_from(sum_log_, sum_log_min, m_);
+}
+
+double RelaxedKL::evaluate(const double* w) {
+  const std::size_t n = t_.n(), d = t_.d();
+  kernels::clipped_sq_dists(t_.data(), t_.sq_norms(), n, d, w, kernels::dot(w, w, d), cand_sq_.data());
+  double sum_new = 0, sum_log_min = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    sum_new += std::log(std::sqrt(cand_sq_[i]) + eps_);
+    if (discard_) sum_log_min += std::log(std::sqrt(std::min(min_sq_[i], cand_sq_[i])) + eps_);
+  }
+  cand_sum_log_ = sum_new;
+  return kl_from(sum_log_ + sum_new, sum_log_min, m_ + 1);
+}
+
+void RelaxedKL::commit() {
+  sum_log_ += cand_sum_log_;
+  if (discard_)
+    for (std::size_t i = 0; i < t_.n(); ++i) min_sq_[i] = std::min(min_sq_[i], cand_sq_[i]);
+  ++m_;
+}
+
+double RelaxedKL::coef_for_added_point() const {
+  // d/dv of d * mean(log(delta + eps)) over n * (terms per target) entries of W + {v}.
+  const std::size_t terms = discard_ ? m_ : m_ + 1;
+  if (terms == 0) throw std::invalid_argument("the gradient with discard_nearest_for_xy needs a non-empty W");
+  return static_cast<double>(t_.d()) / (static_cast<double>(t_.n()) * static_cast<double>(terms));
+}
+
+void RelaxedKL::accumulate(const double* v, double v_sq, std::size_t block, double* u, double* phi) const {
+  const std::size_t r0 = block * kBlockRows, r1 = std::min(t_.n(), r0 + kBlockRows);
+  for (std::size_t j = 0; j < t_.d(); ++j) u[j] = 0;
+  *phi = 0;
+  kernels::gradient_block(t_.data(), t_.sq_norms(), r0, r1, t_.d(), v, v_sq,
+                          discard_ && m_ > 0 ? min_sq_.data() : nullptr, eps_, u, phi);
+}
+
+void RelaxedKL::gradient(const double* v, double* grad_out) const {
+  const std::size_t d = t_.d(), blocks = (t_.n() + kBlockRows - 1) / kBlockRows;
+  const double coef = coef_for_added_point();
+  const double v_sq = kernels::dot(v, v, d);
+  std::vector<double> u(d, 0.0), ub(d);
+  double phi = 0;
+  for (std::size_t b = 0; b < blocks; ++b) {
+    double pb;
+    accumulate(v, v_sq, b, ub.data(), &pb);
+    phi += pb;
+    for (std::size_t j = 0; j < d; ++j) u[j] += ub[j];
+  }
+  // sum_i phi_i (v - x_i) = phi * v - u
+  for (std::size_t j = 0; j < d; ++j) grad_out[j] = coef * (phi * v[j] - u[j]);
+}
+
+void RelaxedKL::descend(double* v, int steps, double step, int n_threads) const {
+  if (steps <= 0) return;
+  const std::size_t d = t_.d(), blocks = (t_.n() + kBlockRows - 1) / kBlockRows;
+  const double coef = coef_for_added_point();
+  const double* min_sq = discard_ && m_ > 0 ? min_sq_.data() : nullptr;
+  const float eps = static_cast<float>(eps_);
+  // v lives in float32 during the descent, as in the reference. One (d+1)-vector of partial
+  // sums per block, reduced in block order by one thread.
+  std::vector<float> vf(v, v + d), partial(blocks * (d + 1));
+  auto sq = [d](const float* a) {
+    float s = 0;
+    for (std::size_t j = 0; j < d; ++j) s += a[j] * a[j];
+    return s;
+  };
+  float v_sq = sq(vf.data());
+  int nt = detail::resolve_threads(n_threads);
+  if (blocks < 4) nt = 1;  // too little work per step to pay for a barrier
+#pragma omp parallel num_threads(nt) if (nt > 1)
+  for (int s = 0; s < steps; ++s) {
+#pragma omp for schedule(static)
+    for (std::ptrdiff_t b = 0; b < static_cast<std::ptrdiff_t>(blocks); ++b) {
+      float* p = partial.data() + static_cast<std::size_t>(b) * (d + 1);
+      std::fill(p, p + d + 1, 0.0f);
+      const std::size_t r0 = static_cast<std::size_t>(b) * kBlockRows, r1 = std::min(t_.n(), r0 + kBlockRows);
+      kernels::gradient_block_f32(t_.data_f32(), t_.sq_norms_f32(), r0, r1, d, vf.data(), v_sq, min_sq, eps,
+                                  p + 1, p);
+    }
+#pragma omp single
+    {
+      for (std::size_t j = 0; j < d; ++j) {
+        double g = 0;
+        for (std::size_t b = 0; b < blocks; ++b) g += partial[b * (d + 1) + 1 + j];
+        vf[j] = static_cast<float>(vf[j] - step * coef * g);
+      }
+      v_sq = sq(vf.data());
+    }
+  }
+  std::copy(vf.begin(), vf.end(), v);
+}
+
+double RelaxedKL::gradient_bound(const double* v) const {
+  const std::size_t n = t_.n(), d = t_.d();
+  std::vector<double> s(n);
+  kernels::clipped_sq_dists(t_.data(), t_.sq_norms(), n, d, v, kernels::dot(v, v, d), s.data());
+  double b = 0;
+  for (double si : s) b += 1.0 / (std::sqrt(si) + eps_);
+  return coef_for_added_point() * b;
+}
+
+namespace {
+template <class T>
+RelaxedKL with_rows(const TargetStats& ts, MatrixView<T> w, bool discard, double eps) {
+  if (w.cols != ts.d())
+    throw std::invalid_argument("W has " + std::to_string(w.cols) + " columns, target has " +
+                                std::to_string(ts.d()));
+  RelaxedKL est(ts, discard, eps);
+  std::vector<double> row(w.cols);
+  for (std::size_t i = 0; i < w.rows; ++i) {
+    for (std::size_t j = 0; j < w.cols; ++j) row[j] = static_cast<double>(w.row(i)[j]);
+    est.add(row.data());
+  }
+  return est;
+}
+}  // namespace
+
+template <class T>
+double relaxed_kl(MatrixView<T> x, MatrixView<T> w, int k, double eps, bool discard, int n_threads) {
+  TargetStats ts(x, k, n_threads);
+  return with_rows(ts, w, discard, eps).kl();
+}
+
+template <class T>
+std::vector<double> relaxed_kl_gradient(MatrixView<T> x, MatrixView<T> w, const double* v, int k,
+                                        double eps, bool discard, int n_threads) {
+  TargetStats ts(x, k, n_threads);
+  RelaxedKL est = with_rows(ts, w, discard, eps);
+  std::vector<double> g(x.cols);
+  est.gradient(v, g.data());
+  return g;
+}
+
+template double relaxed_kl(MatrixView<float>, MatrixView<float>, int, double, bool, int);
+template double relaxed_kl(MatrixView<double>, MatrixView<double>, int, double, bool, int);
+template std::vector<double> relaxed_kl_gradient(MatrixView<float>, MatrixView<float>, const double*, int, double, bool, int);
+template std::vector<double> relaxed_kl_gradient(MatrixView<double>, MatrixView<double>, const double*, int, double, bool, int);
+
+}  // namespace gio

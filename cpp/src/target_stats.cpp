@@ -1,0 +1,76 @@
+#include "gio/target_stats.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "gio/constants.hpp"
+#include "kernels.hpp"
+#include "parallel.hpp"
+
+namespace gio {
+
+double clipped_sq_dist(double sq_norm_a, double sq_norm_b, double dot) {
+  return std::clamp(sq_norm_a + sq_norm_b - 2.0 * dot, kClipLow, kClipHigh);
+}
+
+template <class T>
+TargetStats::TargetStats(MatrixView<T> x, int k, int n_threads)
+    : n_(x.rows), d_(x.cols), k_(k) {
+  if (k < 1) throw std::invalid_argument("k must be >= 1, got " + std::to_string(k));
+  if (n_ <= static_cast<std::size_t>(k))
+    throw std::invalid_argument("target has " + std::to_string(n_) + " rows; k=" +
+                                std::to_string(k) + " needs more than k rows");
+  if (d_ == 0) throw std::invalid_argument("target has 0 columns");
+
+  x_.assign(x.data, x.data + n_ * d_);
+  sq_norms_.resize(n_);
+  mean_.assign(d_, 0.0);
+  for (std::size_t i = 0; i < n_; ++i) {
+    sq_norms_[i] = kernels::dot(row(i), row(i), d_);
+    for (std::size_t j = 0; j < d_; ++j) mean_[j] += row(i)[j];
+  }
+  for (double& v : mean_) v /= static_cast<double>(n_);
+  x32_.assign(x.data, x.data + n_ * d_);
+  sq_norms32_.resize(n_);
+  for (std::size_t i = 0; i < n_; ++i) {
+    float s = 0;
+    for (std::size_t j = 0; j < d_; ++j) s += x32_[i * d_ + j] * x32_[i * d_ + j];
+    sq_norms32_[i] = s;
+  }
+  double ss = 0;
+  for (std::size_t i = 0; i < n_; ++i)
+    for (std::size_t j = 0; j < d_; ++j) ss += (row(i)[j] - mean_[j]) * (row(i)[j] - mean_[j]);
+  spread_ = std::sqrt(ss / static_cast<double>(n_));
+
+  // rho_k(i): k-th smallest clipped distance to the other rows. Blocks of rows share each
+  // pass over X; every thread keeps one row of distances for the selection.
+  rho_.resize(n_);
+  const int nt = detail::resolve_threads(n_threads);
+  const std::size_t kk = static_cast<std::size_t>(k);
+  detail::FirstError err;
+#pragma omp parallel num_threads(nt)
+  {
+    std::vector<double> buf;
+    err.run([&] { buf.resize(n_ - 1); });
+#pragma omp for schedule(dynamic, 16)
+    for (std::ptrdiff_t ii = 0; ii < static_cast<std::ptrdiff_t>(n_); ++ii) {
+      const std::size_t i = static_cast<std::size_t>(ii);
+      if (buf.size() != n_ - 1) continue;
+      std::size_t c = 0;
+      for (std::size_t j = 0; j < n_; ++j) {
+        if (j == i) continue;
+        buf[c++] = clipped_sq_dist(sq_norms_[i], sq_norms_[j], kernels::dot(row(i), row(j), d_));
+      }
+      std::nth_element(buf.begin(), buf.begin() + (kk - 1), buf.end());
+      rho_[i] = std::sqrt(buf[kk - 1]);
+    }
+  }
+  err.rethrow();
+}
+
+template TargetStats::TargetStats(MatrixView<float>, int, int);
+template TargetStats::TargetStats(MatrixView<double>, int, int);
+
+}  // namespace gio

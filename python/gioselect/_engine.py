@@ -1,0 +1,62 @@
+"""Builds the core's Options from keyword parameters and runs the C++ loop (GIL released)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gioselect import _core
+
+STOP_CRITERIA = ("increase", "max_resets", "min_difference", "sequential_increase_tolerance", "min_kl", "data_size")
+V_INITS = ("mean", "prev_opt", "jump")
+SEARCH_MODES = {"auto": "auto", True: "exact", False: "hnsw", "exact": "exact", "hnsw": "hnsw"}
+
+
+def make_options(*, k, stop_criterion, min_difference, min_kl, max_data_size, max_sequential_increases,
+                 resets_allowed, max_resets, v_init, grad_desc_iter, lr, scale_factor, random_restart_prob,
+                 discard_nearest_for_xy, reference_semantics, seed, n_threads, max_picks=-1, n_select=-1,
+                 eps=1e-8, exact_search="auto", exact_below=20000, hnsw_m=16, ef_construction=100,
+                 ef_search=64, audit_projection=False) -> _core.Options:
+    o = _core.Options()
+    o.k = int(k)
+    o.eps = float(eps)
+    o.discard_nearest_for_xy = bool(discard_nearest_for_xy)
+    o.max_picks = int(max_picks)
+    o.n_select = int(n_select)
+    o.stop_criterion = stop_criterion
+    o.min_difference = float(min_difference)
+    o.min_kl = float(min_kl)
+    o.max_data_size = float(max_data_size)
+    o.max_sequential_increases = int(max_sequential_increases)
+    o.resets_allowed = bool(resets_allowed)
+    o.max_resets = int(max_resets)
+    o.v_init = v_init
+    o.grad_desc_iter = int(grad_desc_iter)
+    o.lr = float(lr)
+    if isinstance(scale_factor, str):
+        if scale_factor != "auto":
+            raise ValueError(f"scale_factor must be 'auto' or a positive number, got {scale_factor!r}")
+        o.scale_auto = True
+    else:
+        o.scale_auto = False
+        o.scale_factor = float(scale_factor)
+    o.random_restart_prob = float(random_restart_prob)
+    o.reference_semantics = bool(reference_semantics)
+    o.seed = int(seed) % 2**64
+    o.n_threads = int(n_threads)
+    idx = o.index
+    if exact_search not in SEARCH_MODES:
+        raise ValueError(f"exact_search must be 'auto', True or False, got {exact_search!r}")
+    idx.mode = SEARCH_MODES[exact_search]
+    idx.exact_below = int(exact_below)
+    idx.hnsw_m = int(hnsw_m)
+    idx.ef_construction = int(ef_construction)
+    idx.ef_search = int(ef_search)
+    idx.seed = int(seed) % 2**31
+    idx.audit = bool(audit_projection)
+    o.index = idx
+    return o
+
+
+def run(pool: np.ndarray, target: np.ndarray, init: np.ndarray, options: _core.Options) -> _core.Result:
+    """pool, target and init must already share one float dtype and be C-contiguous."""
+    return _core.select(pool, target, init, options)

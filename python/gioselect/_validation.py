@@ -1,0 +1,92 @@
+"""Input checks shared by the selector and the compatibility layer.
+
+Every message says what was received and what is expected; nothing the user passed is modified.
+"""
+
+from __future__ import annotations
+
+import numbers
+import os
+
+import numpy as np
+
+
+def as_matrix(a, name: str) -> np.ndarray:
+    """Return `a` as a C-contiguous 2-D float32/float64 array, or raise ValueError."""
+    if a is None:
+        raise ValueError(f"{name} is None; expected a 2-D array of shape (n_rows, n_features)")
+    if hasattr(a, "to_numpy") and not isinstance(a, np.ndarray):  # pandas DataFrame
+        a = a.to_numpy()
+    arr = np.asarray(a)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise ValueError(f"{name} must be numeric, got dtype {arr.dtype}")
+    if np.issubdtype(arr.dtype, np.complexfloating):
+        raise ValueError(f"{name} must be real-valued, got dtype {arr.dtype}")
+    if arr.ndim != 2:
+        hint = " (reshape a single row with a.reshape(1, -1), a single feature with a.reshape(-1, 1))" if arr.ndim == 1 else ""
+        raise ValueError(f"{name} must be 2-D (n_rows, n_features), got {arr.ndim}-D array of shape {arr.shape}{hint}")
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name} is empty: shape {arr.shape}; expected at least one row")
+    if arr.shape[1] == 0:
+        raise ValueError(f"{name} has no features: shape {arr.shape}")
+    if arr.dtype not in (np.float32, np.float64):
+        arr = arr.astype(np.float64)
+    if not np.isfinite(arr).all():
+        r, c = np.argwhere(~np.isfinite(arr))[0]
+        raise ValueError(f"{name} contains NaN or inf (first at row {r}, column {c}, value {arr[r, c]})")
+    return np.ascontiguousarray(arr)
+
+
+def common_dtype(*arrays: np.ndarray) -> type:
+    """float32 when every array is float32 (no copies), float64 otherwise."""
+    return np.float32 if all(a.dtype == np.float32 for a in arrays) else np.float64
+
+
+def same_width(named: dict) -> None:
+    widths = {name: a.shape[1] for name, a in named.items() if a is not None}
+    if len(set(widths.values())) > 1:
+        desc = ", ".join(f"{name} has {w}" for name, w in widths.items())
+        raise ValueError(f"feature counts differ: {desc} columns; all must have the same number of columns")
+
+
+def check_choice(value, name: str, choices) -> None:
+    if value not in choices:
+        raise ValueError(f"unknown {name} {value!r}; expected one of {', '.join(map(repr, choices))}")
+
+
+def check_number(value, name: str, *, low=None, high=None, integer=False, low_open=False) -> None:
+    kind = numbers.Integral if integer else numbers.Real
+    if isinstance(value, bool) or not isinstance(value, kind):
+        raise ValueError(f"{name} must be {'an integer' if integer else 'a number'}, got {value!r}")
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    if low is not None and (value <= low if low_open else value < low):
+        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}, got {value!r}")
+    if high is not None and value > high:
+        raise ValueError(f"{name} must be <= {high}, got {value!r}")
+
+
+def resolve_n_jobs(n_jobs) -> int:
+    """scikit-learn's meaning: None -> OpenMP's default (honours OMP_NUM_THREADS), -1 -> all cores,
+    -2 -> all but one, ...; returns the thread count for the core (0 = OpenMP's default)."""
+    if n_jobs is None:
+        return 0
+    check_number(n_jobs, "n_jobs", integer=True)
+    if n_jobs == 0:
+        raise ValueError("n_jobs == 0 has no meaning; use None, a positive count, or -1 for all cores")
+    if n_jobs > 0:
+        return int(n_jobs)
+    return max(1, (os.cpu_count() or 1) + 1 + int(n_jobs))
+
+
+def seeds_from(random_state, count: int = 2) -> list[int]:
+    """Independent 64-bit seeds from an int, None, RandomState or Generator."""
+    if isinstance(random_state, np.random.Generator):
+        return [int(s) for s in random_state.integers(0, 2**63, size=count)]
+    if random_state is None or isinstance(random_state, np.random.RandomState):
+        rs = random_state if random_state is not None else np.random.mtrand._rand
+        return [int(s) for s in rs.randint(0, 2**63 - 1, size=count, dtype=np.int64)]
+    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
+        ss = np.random.SeedSequence(int(random_state))
+        return [int(s) for s in ss.generate_state(count, dtype=np.uint64)]
+    raise ValueError(f"random_state must be None, an int, a RandomState or a Generator, got {random_state!r}")

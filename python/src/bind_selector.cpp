@@ -1,0 +1,126 @@
+#include "gio/options.hpp"
+#include "gio/rng.hpp"
+#include "gio/selector.hpp"
+#include "gio/start.hpp"
+
+#include "bindings.hpp"
+
+namespace gio::py {
+namespace {
+
+template <class T>
+Result run(const CArray<T>& pool, const CArray<T>& target, const CArray<T>& init, const Options& opts) {
+  auto pv = view2d(pool, "pool"), tv = view2d(target, "target"), iv = view2d(init, "init");
+  Result r;
+  bool interrupted = false;
+  {
+    pyb::gil_scoped_release nogil;
+    try {
+      r = select(pv, tv, iv, opts, python_interrupt_check());
+    } catch (const Interrupted&) {
+      interrupted = true;
+    }
+  }
+  if (interrupted) {
+    if (PyErr_Occurred()) throw pyb::error_already_set();  // the KeyboardInterrupt the handler raised
+    throw std::runtime_error("gioselect run interrupted");
+  }
+  return r;
+}
+
+}  // namespace
+
+void init_selector(pyb::module_& m) {
+  pyb::class_<IndexOptions>(m, "IndexOptions")
+      .def(pyb::init<>())
+      .def_property(
+          "mode",
+          [](const IndexOptions& o) {
+            return o.mode == SearchMode::Exact ? "exact" : (o.mode == SearchMode::Hnsw ? "hnsw" : "auto");
+          },
+          [](IndexOptions& o, const std::string& s) {
+            if (s == "auto") o.mode = SearchMode::Auto;
+            else if (s == "exact") o.mode = SearchMode::Exact;
+            else if (s == "hnsw") o.mode = SearchMode::Hnsw;
+            else throw std::invalid_argument("unknown search mode '" + s + "'; expected 'auto', 'exact' or 'hnsw'");
+          })
+      .def_readwrite("exact_below", &IndexOptions::exact_below)
+      .def_readwrite("hnsw_m", &IndexOptions::hnsw_m)
+      .def_readwrite("ef_construction", &IndexOptions::ef_construction)
+      .def_readwrite("ef_search", &IndexOptions::ef_search)
+      .def_readwrite("rerank", &IndexOptions::rerank)
+      .def_readwrite("seed", &IndexOptions::seed)
+      .def_readwrite("audit", &IndexOptions::audit);
+
+  pyb::class_<Options>(m, "Options")
+      .def(pyb::init<>())
+      .def_readwrite("k", &Options::k)
+      .def_readwrite("eps", &Options::eps)
+      .def_readwrite("discard_nearest_for_xy", &Options::discard_nearest_for_xy)
+      .def_readwrite("max_picks", &Options::max_picks)
+      .def_readwrite("n_select", &Options::n_select)
+      .def_property(
+          "stop_criterion", [](const Options& o) { return to_string(o.stop_criterion); },
+          [](Options& o, const std::string& s) { o.stop_criterion = parse_stop_criterion(s); })
+      .def_readwrite("min_difference", &Options::min_difference)
+      .def_readwrite("min_kl", &Options::min_kl)
+      .def_readwrite("max_data_size", &Options::max_data_size)
+      .def_readwrite("max_sequential_increases", &Options::max_sequential_increases)
+      .def_readwrite("resets_allowed", &Options::resets_allowed)
+      .def_readwrite("max_resets", &Options::max_resets)
+      .def_property(
+          "v_init",
+          [](const Options& o) {
+            return o.v_init == VInit::Mean ? "mean" : (o.v_init == VInit::Jump ? "jump" : "prev_opt");
+          },
+          [](Options& o, const std::string& s) { o.v_init = parse_v_init(s); })
+      .def_readwrite("grad_desc_iter", &Options::grad_desc_iter)
+      .def_readwrite("lr", &Options::lr)
+      .def_readwrite("scale_auto", &Options::scale_auto)
+      .def_readwrite("scale_factor", &Options::scale_factor)
+      .def_readwrite("random_restart_prob", &Options::random_restart_prob)
+      .def_readwrite("reference_semantics", &Options::reference_semantics)
+      .def_readwrite("seed", &Options::seed)
+      .def_readwrite("n_threads", &Options::n_threads)
+      .def_readwrite("index", &Options::index);
+
+  pyb::class_<Result>(m, "Result")
+      .def_property_readonly("selected", [](const Result& r) { return to_numpy(r.selected); })
+      .def_property_readonly("kl_trace", [](const Result& r) { return to_numpy(r.kl_trace); })
+      .def_readonly("kl_start", &Result::kl_start)
+      .def_readonly("stop_reason", &Result::stop_reason)
+      .def_readonly("n_iter", &Result::n_iter)
+      .def_readonly("n_resets", &Result::n_resets)
+      .def_readonly("increases", &Result::increases)
+      .def_readonly("just_reset", &Result::just_reset)
+      .def_readonly("scale_factor", &Result::scale_factor)
+      .def_property_readonly("v", [](const Result& r) { return to_numpy(r.v); })
+      .def_property_readonly("remaining", [](const Result& r) { return to_numpy(r.remaining); })
+      .def_readonly("index_build_seconds", &Result::index_build_seconds)
+      .def_readonly("hnsw_queries", &Result::hnsw_queries)
+      .def_readonly("audit_agreements", &Result::audit_agreements);
+
+  m.def("select", &run<float>, pyb::arg("pool"), pyb::arg("target"), pyb::arg("init"), pyb::arg("options"));
+  m.def("select", &run<double>, pyb::arg("pool"), pyb::arg("target"), pyb::arg("init"), pyb::arg("options"));
+
+  m.def(
+      "uniform_start",
+      [](std::size_t size, std::size_t d, std::vector<double> low, std::vector<double> high, bool normalize,
+         std::uint64_t seed) {
+        Rng rng(seed);
+        auto w = uniform_start(size, d, low, high, normalize, rng);
+        pyb::array_t<double> out({static_cast<pyb::ssize_t>(size), static_cast<pyb::ssize_t>(d)});
+        std::copy(w.begin(), w.end(), out.mutable_data());
+        return out;
+      },
+      pyb::arg("size"), pyb::arg("d"), pyb::arg("low"), pyb::arg("high"), pyb::arg("normalize"), pyb::arg("seed"));
+  m.def(
+      "random_pool_rows",
+      [](std::size_t n_pool, double fraction, std::uint64_t seed) {
+        Rng rng(seed);
+        return to_numpy(random_pool_rows(n_pool, fraction, rng));
+      },
+      pyb::arg("n_pool"), pyb::arg("fraction"), pyb::arg("seed"));
+}
+
+}  // namespace gio::py

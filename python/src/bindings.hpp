@@ -1,0 +1,57 @@
+// Shared helpers of the binding files: one init_<area>(m) per area.
+#pragma once
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <chrono>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "gio/interrupt.hpp"
+#include "gio/matrix.hpp"
+
+namespace gio::py {
+namespace pyb = pybind11;
+
+void init_estimator(pyb::module_& m);
+void init_selector(pyb::module_& m);
+
+template <class T>
+using CArray = pyb::array_t<T, pyb::array::c_style>;
+
+// A 2-D C-contiguous view (checked with the GIL held); `name` goes into the error message.
+template <class T>
+MatrixView<T> view2d(const CArray<T>& a, const char* name) {
+  if (a.ndim() != 2)
+    throw std::invalid_argument(std::string(name) + " must be 2-D, got " + std::to_string(a.ndim()) + "-D");
+  return MatrixView<T>(a.data(), static_cast<std::size_t>(a.shape(0)), static_cast<std::size_t>(a.shape(1)));
+}
+
+inline std::vector<double> vector1d(const CArray<double>& a, std::size_t d, const char* name) {
+  if (a.ndim() != 1 || static_cast<std::size_t>(a.shape(0)) != d)
+    throw std::invalid_argument(std::string(name) + " must have shape (" + std::to_string(d) + ",)");
+  return std::vector<double>(a.data(), a.data() + d);
+}
+
+template <class T>
+pyb::array_t<T> to_numpy(const std::vector<T>& v) {
+  pyb::array_t<T> out(static_cast<pyb::ssize_t>(v.size()));
+  std::copy(v.begin(), v.end(), out.mutable_data());
+  return out;
+}
+
+// Polls Python's signal handlers at most every 50 ms; true once Ctrl-C (or any handler) raised.
+inline InterruptCheck python_interrupt_check() {
+  auto last = std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
+  return [last]() {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - *last < std::chrono::milliseconds(50)) return false;
+    *last = now;
+    pyb::gil_scoped_acquire gil;
+    return PyErr_CheckSignals() != 0;
+  };
+}
+
+}  // namespace gio::py

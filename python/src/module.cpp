@@ -1,0 +1,10 @@
+// The extension module gioselect._core: a thin layer over the C++ core (cpp/).
+#include <pybind11/pybind11.h>
+
+#include "bindings.hpp"
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "gioselect C++ core (GIO estimators, descent, projection, selection loop)";
+  gio::py::init_estimator(m);
+  gio::py::init_selector(m);
+}
