@@ -1,0 +1,112 @@
+"""Bad input gets a ValueError that names the problem; nothing the user passed is modified."""
+
+import numpy as np
+import pytest
+
+from gioselect import GIOSelector
+from gioselect.compat import GIOKL
+
+
+def fit(pool, target=None, **params):
+    return GIOSelector(random_state=0, max_iter=5, **params).fit(pool, target=target)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("where", ["pool", "target"])
+def test_non_finite_values_are_named(blobs, bad, where):
+    pool, target = (a.copy() for a in blobs)
+    (pool if where == "pool" else target)[3, 2] = bad
+    with pytest.raises(ValueError, match=r"NaN or inf \(first at row 3, column 2"):
+        fit(pool, target)
+
+
+def test_mismatched_dimensions(blobs):
+    pool, target = blobs
+    with pytest.raises(ValueError, match="X \\(the pool\\) has 8, target has 5 columns"):
+        fit(pool, target[:, :5])
+    with pytest.raises(ValueError, match="init has 3"):
+        GIOSelector().fit(pool, target=target, init=np.zeros((4, 3)))
+
+
+def test_empty_inputs(blobs):
+    pool, target = blobs
+    with pytest.raises(ValueError, match="X \\(the pool\\) is empty"):
+        fit(pool[:0], target)
+    with pytest.raises(ValueError, match="target is empty"):
+        fit(pool, target[:0])
+
+
+@pytest.mark.parametrize("rows", [1, 5])
+def test_target_needs_more_than_k_rows(blobs, rows):
+    pool, target = blobs
+    with pytest.raises(ValueError, match=f"target has {rows} rows; k=5 needs more than k rows"):
+        fit(pool, target[:rows])
+
+
+def test_wrong_number_of_dimensions(blobs):
+    pool, target = blobs
+    with pytest.raises(ValueError, match="must be 2-D .* got 1-D.*reshape"):
+        fit(pool[:, 0], target)
+    with pytest.raises(ValueError, match="must be 2-D .* got 3-D"):
+        fit(pool[None], target)
+
+
+@pytest.mark.parametrize("param, value, message", [
+    ("stop_criterion", "never", "unknown stop_criterion 'never'; expected one of 'increase'"),
+    ("v_init", "median", "unknown v_init 'median'; expected one of 'mean', 'prev_opt', 'jump'"),
+    ("lr", -0.1, "lr must be >= 0, got -0.1"),
+    ("k", 0, "k must be >= 1"),
+    ("scale_factor", "big", "scale_factor must be a number"),
+    ("exact_search", "maybe", "exact_search must be 'auto', True or False"),
+    ("random_restart_prob", 1.5, "random_restart_prob must be <= 1"),
+])
+def test_bad_parameters(blobs, param, value, message):
+    with pytest.raises(ValueError, match=message):
+        fit(*blobs, **{param: value})
+
+
+def test_n_select_larger_than_pool_without_resets(blobs):
+    pool, target = blobs
+    with pytest.raises(ValueError, match="n_select=801 exceeds the pool's 800 rows"):
+        fit(pool, target, n_select=801)
+
+
+def test_non_numeric_input(blobs):
+    _, target = blobs
+    with pytest.raises(ValueError, match="must be numeric"):
+        fit(np.array([["a", "b"], ["c", "d"]]), target)
+
+
+def test_inputs_are_not_modified(blobs):
+    pool, target = blobs
+    before = pool.copy(), target.copy()
+    fit(pool, target)
+    np.testing.assert_array_equal(pool, before[0])
+    np.testing.assert_array_equal(target, before[1])
+
+
+def test_integer_and_float64_inputs_are_accepted(blobs):
+    pool, target = blobs
+    ints = fit(np.rint(pool * 10).astype(np.int32), np.rint(target * 10).astype(np.int64))
+    assert ints.selected_indices_.size > 0
+    f64 = fit(pool.astype(np.float64), target.astype(np.float64))
+    assert f64.selected_indices_.size > 0
+
+
+def test_non_contiguous_gives_same_result(blobs):
+    pool, target = blobs
+    wide = np.zeros((pool.shape[0], pool.shape[1] * 2), dtype=pool.dtype)
+    wide[:, ::2] = pool
+    fortran = np.asfortranarray(target)
+    a = fit(pool, target)
+    b = fit(wide[:, ::2], fortran)
+    np.testing.assert_array_equal(a.selected_indices_, b.selected_indices_)
+    np.testing.assert_array_equal(a.kl_trace_, b.kl_trace_)
+
+
+def test_compat_errors_name_the_problem(blobs):
+    pool, target = blobs
+    with pytest.raises(ValueError, match="unknown stop_criterion"):
+        GIOKL(dim=8).fit(pool, target, D=pool[:5], stop_criterion="nope")
+    with pytest.raises(ValueError, match="train has 8, X has 4"):
+        GIOKL(dim=8).fit(pool, target[:, :4], D=pool[:5])
