@@ -1,10 +1,11 @@
 """Seeded synthetic problems shared by the benchmarks.
 
 Pool and target are float32 Gaussian mixtures in d dimensions: `n_clusters` centres drawn from
-N(shift, spread^2 I) (shift in every coordinate, so the data sit away from the unit-norm start
-rows and the KL falls as GIO picks), each point a centre plus N(0, I) noise. The pool draws from every cluster, the
-target only from the first half of them, so GIO has something to choose. The start rows are the
-reference's "uniform start" made explicit: U[-1, 1]^d rows scaled to unit norm (float64).
+N(shift, spread^2 I), each point a centre plus N(0, I) noise. The pool draws from every cluster,
+the target only from the first half of them. The start rows are the reference's "uniform start"
+made explicit: U[-1, 1]^d rows scaled to unit norm (float64), drawn with default_rng(seed).
+The shift keeps the data away from those unit-norm rows, so the KL falls as GIO picks (with
+shift=0 the start rows already sit at the target's centre and every pick raises the relaxed KL).
 """
 
 from __future__ import annotations

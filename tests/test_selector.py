@@ -11,16 +11,22 @@ import pytest
 from gioselect import GIOSelector, relaxed_kl
 
 
-def test_picks_come_from_the_targets_cluster(blobs):
+@pytest.mark.parametrize("v_init", ["jump", "mean", "prev_opt"])
+def test_picks_come_from_the_targets_cluster(blobs, v_init):
     pool, target = blobs
-    sel = GIOSelector(random_state=0).fit(pool, target=target)
+    sel = GIOSelector(v_init=v_init, random_state=0).fit(pool, target=target)
     idx = sel.selected_indices_
     assert len(idx) > 10
     assert (idx < 400).mean() > 0.95
     assert len(np.unique(idx)) == len(idx)
-    assert np.all(np.diff(sel.kl_trace_) < 0)  # 'increase' stops before any rise
-    assert sel.kl_trace_[0] < sel.kl_start_
-    assert sel.stop_reason_ == "increase"
+    assert sel.kl_trace_[-1] < sel.kl_start_
+
+
+def test_increase_criterion_stops_before_any_rise(blobs):
+    pool, target = blobs
+    sel = GIOSelector(stop_criterion="increase", v_init="mean", random_state=0).fit(pool, target=target)
+    assert sel.stop_reason_ == "increase" and len(sel.selected_indices_) > 10
+    assert np.all(np.diff(np.concatenate([[sel.kl_start_], sel.kl_trace_])) < 0)
 
 
 def test_self_consistency_keeps_a_small_representative_subset():
@@ -107,9 +113,9 @@ def test_max_resets_criterion_stops_after_that_many_resets():
 
 def test_min_kl_keeps_the_pick_that_reaches_it(blobs):
     pool, target = blobs
-    full = GIOSelector(random_state=0).fit(pool, target=target)
+    full = GIOSelector(stop_criterion="increase", v_init="mean", random_state=0).fit(pool, target=target)
     goal = full.kl_trace_[len(full.kl_trace_) // 2]
-    sel = GIOSelector(stop_criterion="min_kl", min_kl=goal, random_state=0).fit(pool, target=target)
+    sel = GIOSelector(stop_criterion="min_kl", min_kl=goal, v_init="mean", random_state=0).fit(pool, target=target)
     assert sel.stop_reason_ == "min_kl" and sel.kl_trace_[-1] < goal <= sel.kl_trace_[-2]
 
 

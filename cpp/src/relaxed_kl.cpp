@@ -108,7 +108,9 @@ void RelaxedKL::descend(double* v, int steps, double step, int n_threads) const 
   };
   float v_sq = sq(vf.data());
   int nt = detail::resolve_threads(n_threads);
-  if (blocks < 4) nt = 1;  // too little work per step to pay for a barrier
+  // Two barriers per step: below ~128k multiply-adds a step, one thread is faster, and on a
+  // busy machine a barrier can cost a scheduler time slice.
+  if (t_.n() * d < (std::size_t{1} << 17)) nt = 1;
 #pragma omp parallel num_threads(nt) if (nt > 1)
   for (int s = 0; s < steps; ++s) {
 #pragma omp for schedule(static)

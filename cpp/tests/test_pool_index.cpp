@@ -1,0 +1,178 @@
+// gio::PoolIndex (the projection step) against a brute-force argmin in the test.
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "check.hpp"
+#include "gio/pool_index.hpp"
+#include "naive.hpp"
+
+namespace {
+
+// argmin over available rows of sum_j (double(pool_j) - v_j)^2; ties to the lowest row; -1 if none.
+template <class T>
+std::int64_t brute(const std::vector<T>& pool, std::size_t rows, std::size_t d, const std::vector<std::uint8_t>& taken,
+                   const std::vector<double>& v) {
+  double best = std::numeric_limits<double>::infinity();
+  std::int64_t arg = -1;
+  for (std::size_t i = 0; i < rows; ++i) {
+    if (taken[i]) continue;
+    double s = 0;
+    for (std::size_t j = 0; j < d; ++j) {
+      const double t = static_cast<double>(pool[i * d + j]) - v[j];
+      s += t * t;
+    }
+    if (s < best) { best = s; arg = static_cast<std::int64_t>(i); }
+  }
+  return arg;
+}
+
+std::vector<double> row_of(const std::vector<float>& pool, std::size_t i, std::size_t d) {
+  return std::vector<double>(pool.begin() + static_cast<std::ptrdiff_t>(i * d),
+                             pool.begin() + static_cast<std::ptrdiff_t>((i + 1) * d));
+}
+
+void modes(gio::SearchMode mode) {
+  const bool hnsw = mode == gio::SearchMode::Hnsw;
+  const std::size_t rows = 3000, d = 16;
+  gio::Rng rng(hnsw ? 2 : 1);
+  std::vector<double> p = testdata::gaussian(rows, d, rng);
+  for (std::size_t i = 0; i < 10; ++i) testdata::copy_row(p, 2000 + i, p, 10 + i, d);  // duplicates: ties
+  const std::vector<float> pool = testdata::cast<float>(p);
+  gio::IndexOptions io;
+  io.mode = mode;
+  io.n_threads = 2;
+  io.audit = true;
+  gio::PoolIndex<float> index(gio::MatrixView<float>(pool.data(), rows, d), io);
+  std::vector<std::uint8_t> taken(rows, 0);
+  CHECK(index.available() == rows);
+
+  // Ties go to the lowest row: row 10 and row 2000 are the same point.
+  const std::vector<double> q10 = row_of(pool, 10, d);
+  CHECK(index.nearest(q10.data()) == 10);
+  CHECK(index.exact_nearest(q10.data()) == 10);
+  index.take(10);
+  taken[10] = 1;
+  CHECK(index.nearest(q10.data()) == 2000);
+  CHECK(!index.is_available(10) && index.is_available(2000));
+
+  for (int t = 0; t < 700; ++t) {
+    const auto r = static_cast<std::int64_t>(rng.below(rows));
+    index.take(r);
+    index.take(r);  // taking twice is harmless
+    taken[static_cast<std::size_t>(r)] = 1;
+  }
+  std::size_t avail = 0;
+  for (auto t : taken) avail += !t;
+  CHECK(index.available() == avail);
+
+  const int queries = 400;
+  int agree = 0;
+  for (int qi = 0; qi < queries; ++qi) {
+    const std::vector<double> q = testdata::gaussian(1, d, rng, 0.0, 0.9);
+    const std::int64_t want = brute(pool, rows, d, taken, q);
+    const std::int64_t got = index.nearest(q.data());
+    CHECK(got >= 0 && got < static_cast<std::int64_t>(rows) && !taken[static_cast<std::size_t>(got)]);
+    CHECK(index.exact_nearest(q.data()) == want);
+    if (got == want) ++agree;
+    else if (!hnsw) CHECK(got == want);
+  }
+  std::printf("%s: %d / %d queries agree with brute force\n", hnsw ? "hnsw" : "exact", agree, queries);
+  CHECK(agree >= (hnsw ? queries * 95 / 100 : queries));
+  if (hnsw) {
+    CHECK(index.hnsw_queries() == static_cast<std::size_t>(queries) + 2);
+    CHECK(index.audit_agreements() >= static_cast<std::size_t>(agree));  // +2 tie queries
+  } else {
+    CHECK(index.hnsw_queries() == 0);
+  }
+
+  // Refill: every row is back.
+  index.refill();
+  std::fill(taken.begin(), taken.end(), 0);
+  CHECK(index.available() == rows);
+  bool all = true;
+  for (std::size_t i = 0; i < rows; ++i) all = all && index.is_available(static_cast<std::int64_t>(i));
+  CHECK(all);
+  CHECK(index.nearest(q10.data()) == 10);
+
+  // All but 3 rows taken: hnswlib is asked for min(rerank, 3) rows and must not throw.
+  const std::int64_t keep[3] = {17, 1234, 2999};
+  for (std::size_t i = 0; i < rows; ++i) {
+    const auto r = static_cast<std::int64_t>(i);
+    if (r != keep[0] && r != keep[1] && r != keep[2]) { index.take(r); taken[i] = 1; }
+  }
+  CHECK(index.available() == 3);
+  for (int left = 3; left > 0; --left) {
+    const std::vector<double> q = testdata::gaussian(1, d, rng);
+    std::int64_t got = -2;
+    try {
+      got = index.nearest(q.data());
+    } catch (...) {
+      check::fail(__FILE__, __LINE__, "nearest() threw with fewer rows left than rerank");
+    }
+    CHECK(got == brute(pool, rows, d, taken, q));
+    if (got < 0) break;
+    index.take(got);
+    taken[static_cast<std::size_t>(got)] = 1;
+  }
+  CHECK(index.available() == 0);
+  const std::vector<double> q = testdata::gaussian(1, d, rng);
+  CHECK(index.nearest(q.data()) == -1);
+  CHECK(index.exact_nearest(q.data()) == -1);
+  CHECK_THROWS(index.take(-1), std::out_of_range);
+  CHECK_THROWS(index.take(static_cast<std::int64_t>(rows)), std::out_of_range);
+}
+
+// Exact ties that are not duplicates: four rows at distance exactly 1 from the query.
+void exact_ties() {
+  const std::vector<double> pool = {1, 1, 0, 0, 2, 0, 1, -1, 5, 5};
+  for (auto mode : {gio::SearchMode::Exact, gio::SearchMode::Hnsw}) {
+    gio::IndexOptions io;
+    io.mode = mode;
+    gio::PoolIndex<double> index(gio::MatrixView<double>(pool.data(), 5, 2), io);
+    const double q[2] = {1, 0};
+    const std::int64_t order[5] = {0, 1, 2, 3, 4};
+    for (std::int64_t want : order) {
+      CHECK(index.nearest(q) == want);
+      index.take(want);
+    }
+    CHECK(index.nearest(q) == -1);
+  }
+}
+
+// A pool large enough that exact search runs on several threads: ties still go to the lowest row.
+void parallel_exact() {
+  const std::size_t rows = 70000, d = 16;  // rows * d > 2^20
+  gio::Rng rng(3);
+  std::vector<double> p = testdata::gaussian(rows, d, rng);
+  testdata::copy_row(p, 69000, p, 5, d);
+  testdata::copy_row(p, 40000, p, 5, d);
+  const std::vector<float> pool = testdata::cast<float>(p);
+  gio::IndexOptions io;
+  io.mode = gio::SearchMode::Auto;  // exact while at most exact_below rows remain
+  io.exact_below = rows;
+  io.n_threads = 2;
+  gio::PoolIndex<float> index(gio::MatrixView<float>(pool.data(), rows, d), io);
+  std::vector<std::uint8_t> taken(rows, 0);
+  const std::vector<double> q5 = row_of(pool, 5, d);
+  for (std::int64_t want : {5, 40000, 69000}) {
+    CHECK(index.nearest(q5.data()) == want);
+    index.take(want);
+    taken[static_cast<std::size_t>(want)] = 1;
+  }
+  for (int t = 0; t < 20; ++t) {
+    const std::vector<double> q = testdata::gaussian(1, d, rng);
+    CHECK(index.nearest(q.data()) == brute(pool, rows, d, taken, q));
+  }
+  CHECK(index.hnsw_queries() == 0);
+}
+
+}  // namespace
+
+int main() {
+  modes(gio::SearchMode::Exact);
+  modes(gio::SearchMode::Hnsw);
+  exact_ties();
+  parallel_exact();
+  return check::report("test_pool_index");
+}

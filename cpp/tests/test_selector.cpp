@@ -1,0 +1,214 @@
+// gio::select on small problems: invariants of the result, determinism, budgets, bad input.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <set>
+#include <stdexcept>
+#include <vector>
+
+#include "check.hpp"
+#include "gio/selector.hpp"
+#include "gio/start.hpp"
+#include "naive.hpp"
+
+namespace {
+
+using View = gio::MatrixView<float>;
+
+struct Problem {
+  std::size_t d = 8, n_pool = 600, n_target = 120, n_init = 4;
+  std::vector<float> pool, target, init;
+  explicit Problem(std::uint64_t seed) {
+    gio::Rng rng(seed);
+    pool = testdata::cast<float>(testdata::gaussian(n_pool, d, rng));
+    target = testdata::cast<float>(testdata::gaussian(n_target, d, rng, 0.5, 0.7));
+    init = testdata::cast<float>(gio::uniform_start(n_init, d, {-2.5}, {-1.0}, false, rng));
+  }
+  View p() const { return {pool.data(), n_pool, d}; }
+  View t() const { return {target.data(), n_target, d}; }
+  View i() const { return {init.data(), n_init, d}; }
+};
+
+void check_valid(const gio::Result& r, std::size_t n_pool, bool expect_unique) {
+  CHECK(r.selected.size() == r.kl_trace.size());
+  bool in_range = true;
+  for (auto s : r.selected) in_range = in_range && s >= 0 && s < static_cast<std::int64_t>(n_pool);
+  CHECK(in_range);
+  const std::set<std::int64_t> uniq(r.selected.begin(), r.selected.end());
+  if (expect_unique) {
+    CHECK(uniq.size() == r.selected.size());
+    CHECK(r.remaining.size() + r.n_iter == n_pool);  // every loop iteration took one row
+    for (auto s : r.remaining) CHECK(!uniq.count(s));
+  }
+  CHECK(std::isfinite(r.kl_start));
+  for (double kl : r.kl_trace) CHECK(std::isfinite(kl));
+}
+
+void strictly_decreasing(const gio::Result& r) {
+  double prev = r.kl_start;
+  bool ok = true;
+  for (double kl : r.kl_trace) { ok = ok && kl < prev; prev = kl; }
+  CHECK(ok);
+}
+
+void stop_increase(bool reference) {
+  const Problem pr(1);
+  gio::Options o;
+  o.reference_semantics = reference;
+  o.n_threads = 2;
+  const gio::Result r = gio::select<float>(pr.p(), pr.t(), pr.i(), o);
+  std::printf("%s: %zu picks, kl %.4f -> %.4f, stop '%s'\n", reference ? "reference" : "native",
+              r.selected.size(), r.kl_start, r.kl_trace.empty() ? r.kl_start : r.kl_trace.back(),
+              r.stop_reason.c_str());
+  CHECK(r.selected.size() >= 10);
+  CHECK(r.stop_reason == "increase");
+  CHECK(r.n_resets == 0);
+  CHECK(r.n_iter == static_cast<std::int64_t>(r.selected.size()) + 1);  // the rejected last pick
+  check_valid(r, pr.n_pool, true);
+  strictly_decreasing(r);
+  CHECK(r.v.size() == pr.d);
+  CHECK(std::isfinite(r.scale_factor) && r.scale_factor > 0);
+
+  // The same run with HNSW projection is also valid.
+  o.index.mode = gio::SearchMode::Hnsw;
+  const gio::Result h = gio::select<float>(pr.p(), pr.t(), pr.i(), o);
+  CHECK(h.hnsw_queries > 0);
+  check_valid(h, pr.n_pool, true);
+  strictly_decreasing(h);
+}
+
+void determinism() {
+  const Problem pr(2);
+  gio::Options o;
+  o.v_init = gio::VInit::Jump;
+  o.random_restart_prob = 0.5;
+  o.seed = 1234;
+  o.n_select = 25;
+  o.n_threads = 1;
+  const gio::Result a = gio::select<float>(pr.p(), pr.t(), pr.i(), o);
+  const gio::Result b = gio::select<float>(pr.p(), pr.t(), pr.i(), o);
+  o.n_threads = 2;
+  const gio::Result c = gio::select<float>(pr.p(), pr.t(), pr.i(), o);
+  CHECK(a.selected.size() == 25);
+  CHECK(a.selected == b.selected && a.kl_trace == b.kl_trace && a.v == b.v);
+  CHECK(a.selected == c.selected && a.kl_trace == c.kl_trace);  // thread count does not matter
+  o.seed = 4321;
+  const gio::Result e = gio::select<float>(pr.p(), pr.t(), pr.i(), o);
+  CHECK(e.selected != a.selected);  // Jump draws from the seed
+  // Reference semantics with the same settings, stop 'increase': also reproducible.
+  gio::Options r = o;
+  r.n_select = -1;
+  r.reference_semantics = true;
+  const gio::Result ra = gio::select<float>(pr.p(), pr.t(), pr.i(), r);
+  const gio::Result rb = gio::select<float>(pr.p(), pr.t(), pr.i(), r);
+  CHECK(ra.selected == rb.selected && ra.kl_trace == rb.kl_trace);
+  check_valid(ra, pr.n_pool, true);
+}
+
+void budgets() {
+  const Problem pr(3);
+  gio::Options o;
+  o.n_threads = 2;
+  for (std::int64_t n : {1, 17, 80}) {
+    o.n_select = n;
+    const gio::Result r = gio::select<float>(pr.p(), pr.t(), pr.i(), o);
+    CHECK(static_cast<std::int64_t>(r.selected.size()) == n);
+    CHECK(r.stop_reason == "n_select");
+    check_valid(r, pr.n_pool, true);
+  }
+  o.n_select = -1;
+  o.stop_criterion = gio::StopCriterion::None;
+  o.max_picks = 12;
+  const gio::Result m = gio::select<float>(pr.p(), pr.t(), pr.i(), o);
+  CHECK(m.selected.size() == 12);
+  check_valid(m, pr.n_pool, true);
+  // With resets, n_select may exceed the pool: the pool is refilled, so rows repeat.
+  const std::size_t small = 30;
+  o = gio::Options{};
+  o.n_select = 45;
+  o.resets_allowed = true;
+  const gio::Result rr = gio::select<float>(View(pr.pool.data(), small, pr.d), pr.t(), pr.i(), o);
+  CHECK(rr.selected.size() == 45);
+  CHECK(rr.n_resets == 1);
+  check_valid(rr, small, false);
+  // The same run in double precision.
+  const std::vector<double> pd(pr.pool.begin(), pr.pool.end()), td(pr.target.begin(), pr.target.end()),
+      id(pr.init.begin(), pr.init.end());
+  o = gio::Options{};
+  o.n_select = 10;
+  const gio::Result dr = gio::select<double>({pd.data(), pr.n_pool, pr.d}, {td.data(), pr.n_target, pr.d},
+                                             {id.data(), pr.n_init, pr.d}, o);
+  CHECK(dr.selected.size() == 10);
+  check_valid(dr, pr.n_pool, true);
+}
+
+void bad_input() {
+  Problem pr(4);
+  const std::size_t d = pr.d;
+  const gio::Options o;
+  // Mismatched columns.
+  CHECK_THROWS(gio::select<float>(View(pr.pool.data(), 300, d * 2), pr.t(), pr.i(), o), std::invalid_argument);
+  CHECK_THROWS(gio::select<float>(pr.p(), pr.t(), View(pr.init.data(), 2, d / 2), o), std::invalid_argument);
+  // Empty pool, empty target, no start rows.
+  CHECK_THROWS(gio::select<float>(View(pr.pool.data(), 0, d), pr.t(), pr.i(), o), std::invalid_argument);
+  CHECK_THROWS(gio::select<float>(pr.p(), View(pr.target.data(), 0, d), pr.i(), o), std::invalid_argument);
+  CHECK_THROWS(gio::select<float>(pr.p(), pr.t(), View(pr.init.data(), 0, d), o), std::invalid_argument);
+  // k >= target rows.
+  CHECK_THROWS(gio::select<float>(pr.p(), View(pr.target.data(), 5, d), pr.i(), o), std::invalid_argument);
+  gio::Options ok = o;
+  ok.k = static_cast<int>(pr.n_target);
+  CHECK_THROWS(gio::select<float>(pr.p(), pr.t(), pr.i(), ok), std::invalid_argument);
+  ok.k = 0;
+  CHECK_THROWS(gio::select<float>(pr.p(), pr.t(), pr.i(), ok), std::invalid_argument);
+  // Non-finite values.
+  pr.pool[5 * d + 3] = std::numeric_limits<float>::quiet_NaN();
+  CHECK_THROWS(gio::select<float>(pr.p(), pr.t(), pr.i(), o), std::invalid_argument);
+  pr.pool[5 * d + 3] = 0;
+  pr.target[7] = std::numeric_limits<float>::infinity();
+  CHECK_THROWS(gio::select<float>(pr.p(), pr.t(), pr.i(), o), std::invalid_argument);
+  pr.target[7] = 0;
+  pr.init[1] = -std::numeric_limits<float>::infinity();
+  CHECK_THROWS(gio::select<float>(pr.p(), pr.t(), pr.i(), o), std::invalid_argument);
+  pr.init[1] = 0;
+  // Bad options.
+  gio::Options b = o;
+  b.discard_nearest_for_xy = true;
+  CHECK_THROWS(gio::select<float>(pr.p(), pr.t(), View(pr.init.data(), 1, d), b), std::invalid_argument);
+  b = o;
+  b.n_select = static_cast<std::int64_t>(pr.n_pool) + 1;
+  CHECK_THROWS(gio::select<float>(pr.p(), pr.t(), pr.i(), b), std::invalid_argument);
+  b = o;
+  b.lr = -0.1;
+  CHECK_THROWS(gio::select<float>(pr.p(), pr.t(), pr.i(), b), std::invalid_argument);
+  b = o;
+  b.random_restart_prob = 1.5;
+  CHECK_THROWS(gio::select<float>(pr.p(), pr.t(), pr.i(), b), std::invalid_argument);
+  CHECK_THROWS(gio::parse_stop_criterion("decrease"), std::invalid_argument);
+  CHECK_THROWS(gio::parse_v_init("median"), std::invalid_argument);
+  CHECK(gio::parse_stop_criterion("min_kl") == gio::StopCriterion::MinKL);
+  CHECK(gio::to_string(gio::StopCriterion::SequentialIncreaseTolerance) == "sequential_increase_tolerance");
+  // After all that, valid input still runs.
+  b = o;
+  b.n_select = 3;
+  CHECK(gio::select<float>(pr.p(), pr.t(), pr.i(), b).selected.size() == 3);
+}
+
+void interrupt() {
+  const Problem pr(5);
+  gio::Options o;
+  o.n_select = 50;
+  int calls = 0;
+  CHECK_THROWS(gio::select<float>(pr.p(), pr.t(), pr.i(), o, [&calls] { return ++calls > 3; }), gio::Interrupted);
+}
+
+}  // namespace
+
+int main() {
+  stop_increase(false);
+  stop_increase(true);
+  determinism();
+  budgets();
+  bad_input();
+  interrupt();
+  return check::report("test_selector");
+}
