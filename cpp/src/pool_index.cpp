@@ -82,10 +82,12 @@ std::int64_t PoolIndex<T>::exact_nearest(const double* v) const {
     for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(n); ++i) {
       if (taken_[static_cast<std::size_t>(i)]) continue;
       const double s = sq_diff(pool_.row(static_cast<std::size_t>(i)), v, d);
-      if (s < b) { b = s; br = i; }  // rows ascend within a thread: first minimum is lowest row
+      // rows ascend within a thread, so the first minimum is the lowest row; an overflowed (inf)
+      // distance still yields a row
+      if (s < b || br < 0) { b = s; br = i; }
     }
 #pragma omp critical
-    if (br >= 0 && (b < best || (b == best && br < best_row))) { best = b; best_row = br; }
+    if (br >= 0 && (best_row < 0 || b < best || (b == best && br < best_row))) { best = b; best_row = br; }
   }
   return best_row;
 }
