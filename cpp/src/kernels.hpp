@@ -21,10 +21,12 @@ void gradient_block(const double* x, const double* sq_norms, std::size_t r0, std
 
 // The descent's kernel, in float32 like the reference (whose float32 cancellation in
 // |x|^2 - 2x.v + |v|^2 floors distances near target points and so tames the log singularity):
-// g += sum_i phi_i (v - x_i) and phi += sum_i phi_i over rows [r0, r1), same row rules as above.
-void gradient_block_f32(const float* x, const float* sq_norms, std::size_t r0, std::size_t r1,
-                        std::size_t d, const float* v, float v_sq, const double* min_sq, float eps,
-                        float* g, float* phi);
+// u += sum_i phi_i x_i and phi += sum_i phi_i over rows [r0, r1) (at most 64), same row rules
+// as above. x is row-major (n x d), xt the same rows column-major (d x n). The caller forms the
+// gradient phi * v - u, the same split the reference's autodiff makes.
+void gradient_block_f32(const float* x, const float* xt, std::size_t n, const float* sq_norms,
+                        std::size_t r0, std::size_t r1, std::size_t d, const float* v, float v_sq,
+                        const double* min_sq, float eps, float* u, float* phi);
 
 // Squared Euclidean distance sum_j (a_j - b_j)^2 with a stored as T (float or double).
 double sq_diff_f(const float* a, const double* b, std::size_t d);

@@ -61,9 +61,9 @@ void RelaxedKL::commit() {
   ++m_;
 }
 
-double RelaxedKL::coef_for_added_point() const {
+double RelaxedKL::coef_for_added_point(std::size_t m_rows) const {
   // d/dv of d * mean(log(delta + eps)) over n * (terms per target) entries of W + {v}.
-  const std::size_t terms = discard_ ? m_ : m_ + 1;
+  const std::size_t terms = discard_ ? m_rows : m_rows + 1;
   if (terms == 0) throw std::invalid_argument("the gradient with discard_nearest_for_xy needs a non-empty W");
   return static_cast<double>(t_.d()) / (static_cast<double>(t_.n()) * static_cast<double>(terms));
 }
@@ -78,7 +78,7 @@ void RelaxedKL::accumulate(const double* v, double v_sq, std::size_t block, doub
 
 void RelaxedKL::gradient(const double* v, double* grad_out) const {
   const std::size_t d = t_.d(), blocks = (t_.n() + kBlockRows - 1) / kBlockRows;
-  const double coef = coef_for_added_point();
+  const double coef = coef_for_added_point(m_);
   const double v_sq = kernels::dot(v, v, d);
   std::vector<double> u(d, 0.0), ub(d);
   double phi = 0;
@@ -92,10 +92,10 @@ void RelaxedKL::gradient(const double* v, double* grad_out) const {
   for (std::size_t j = 0; j < d; ++j) grad_out[j] = coef * (phi * v[j] - u[j]);
 }
 
-void RelaxedKL::descend(double* v, int steps, double step, int n_threads) const {
+void RelaxedKL::descend(double* v, int steps, double step, int n_threads, std::size_t m_rows) const {
   if (steps <= 0) return;
   const std::size_t d = t_.d(), blocks = (t_.n() + kBlockRows - 1) / kBlockRows;
-  const double coef = coef_for_added_point();
+  const double coef = coef_for_added_point(m_rows);
   const double* min_sq = discard_ && m_ > 0 ? min_sq_.data() : nullptr;
   const float eps = static_cast<float>(eps_);
   // v lives in float32 during the descent, as in the reference. One (d+1)-vector of partial
@@ -108,9 +108,9 @@ void RelaxedKL::descend(double* v, int steps, double step, int n_threads) const 
   };
   float v_sq = sq(vf.data());
   int nt = detail::resolve_threads(n_threads);
-  // Two barriers per step: below ~128k multiply-adds a step, one thread is faster, and on a
-  // busy machine a barrier can cost a scheduler time slice.
-  if (t_.n() * d < (std::size_t{1} << 17)) nt = 1;
+  // Two barriers per step: below kParallelStepWork one thread is faster, and on a busy machine
+  // a barrier can cost a whole scheduler time slice.
+  if (t_.n() * d < kParallelStepWork) nt = 1;
 #pragma omp parallel num_threads(nt) if (nt > 1)
   for (int s = 0; s < steps; ++s) {
 #pragma omp for schedule(static)
@@ -118,15 +118,17 @@ void RelaxedKL::descend(double* v, int steps, double step, int n_threads) const 
       float* p = partial.data() + static_cast<std::size_t>(b) * (d + 1);
       std::fill(p, p + d + 1, 0.0f);
       const std::size_t r0 = static_cast<std::size_t>(b) * kBlockRows, r1 = std::min(t_.n(), r0 + kBlockRows);
-      kernels::gradient_block_f32(t_.data_f32(), t_.sq_norms_f32(), r0, r1, d, vf.data(), v_sq, min_sq, eps,
-                                  p + 1, p);
+      kernels::gradient_block_f32(t_.data_f32(), t_.data_f32_colmajor(), t_.n(), t_.sq_norms_f32(), r0, r1, d,
+                                  vf.data(), v_sq, min_sq, eps, p + 1, p);
     }
 #pragma omp single
     {
+      double phi = 0;
+      for (std::size_t b = 0; b < blocks; ++b) phi += partial[b * (d + 1)];
       for (std::size_t j = 0; j < d; ++j) {
-        double g = 0;
-        for (std::size_t b = 0; b < blocks; ++b) g += partial[b * (d + 1) + 1 + j];
-        vf[j] = static_cast<float>(vf[j] - step * coef * g);
+        double u = 0;
+        for (std::size_t b = 0; b < blocks; ++b) u += partial[b * (d + 1) + 1 + j];
+        vf[j] = static_cast<float>(vf[j] - step * coef * (phi * vf[j] - u));
       }
       v_sq = sq(vf.data());
     }
@@ -140,7 +142,7 @@ double RelaxedKL::gradient_bound(const double* v) const {
   kernels::clipped_sq_dists(t_.data(), t_.sq_norms(), n, d, v, kernels::dot(v, v, d), s.data());
   double b = 0;
   for (double si : s) b += 1.0 / (std::sqrt(si) + eps_);
-  return coef_for_added_point() * b;
+  return coef_for_added_point(m_) * b;
 }
 
 namespace {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
@@ -48,6 +49,45 @@ void validate(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, cons
 }
 
 double norm(const std::vector<double>& v) { return std::sqrt(kernels::dot(v.data(), v.data(), v.size())); }
+
+// With v_init='mean', no discard_nearest_for_xy and no random restarts, an ordinary pick's
+// descent is a pure function of |W| (DESIGN §2a). On several threads the descents for the next
+// picks then run side by side, one per thread, with no synchronisation inside a descent; the
+// results are the same as computed one at a time.
+class DescentsAhead {
+ public:
+  DescentsAhead(const RelaxedKL& est, std::vector<double> start, int steps, double step, int n_threads)
+      : est_(est), start_(std::move(start)), steps_(steps), step_(step),
+        out_(static_cast<std::size_t>(n_threads)) {}
+
+  const std::vector<double>& get(std::size_t m_rows) {
+    if (!filled_ || m_rows < m0_ || m_rows >= m0_ + out_.size()) fill(m_rows);
+    return out_[m_rows - m0_];
+  }
+
+ private:
+  void fill(std::size_t m_rows) {
+    detail::FirstError err;
+    const int nt = static_cast<int>(out_.size());
+#pragma omp parallel for num_threads(nt) schedule(static, 1)
+    for (int b = 0; b < nt; ++b)
+      err.run([&] {
+        out_[b] = start_;
+        est_.descend(out_[b].data(), steps_, step_, 1, m_rows + static_cast<std::size_t>(b));
+      });
+    err.rethrow();
+    m0_ = m_rows;
+    filled_ = true;
+  }
+
+  const RelaxedKL& est_;
+  std::vector<double> start_;
+  int steps_;
+  double step_;
+  std::vector<std::vector<double>> out_;
+  std::size_t m0_ = 0;
+  bool filled_ = false;
+};
 
 }  // namespace
 
@@ -104,6 +144,11 @@ Result select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, cons
   }
   res.scale_factor = scale;
 
+  std::unique_ptr<DescentsAhead> ahead;
+  if (nt > 1 && o.v_init == VInit::Mean && !est.depends_on_w() && o.random_restart_prob == 0 &&
+      ts.n() * d < RelaxedKL::kParallelStepWork)
+    ahead = std::make_unique<DescentsAhead>(est, ts.mean(), o.grad_desc_iter, o.lr * scale, nt);
+
   // Budget of picks for the native loop.
   std::int64_t cap = -1;
   auto tighten = [&cap](std::int64_t c) { if (c >= 0 && (cap < 0 || c < cap)) cap = c; };
@@ -131,9 +176,13 @@ Result select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, cons
     // probability random_restart_prob (drawn only then, as the reference does).
     bool long_descent = ref ? (i == 0 || just_reset) : (res.n_iter == 0 || just_reset);
     if (!long_descent) long_descent = rng.uniform() < o.random_restart_prob;
-    for (int left = o.grad_desc_iter * (long_descent ? 3 : 1); left > 0; left -= kStepsPerInterruptCheck) {
-      est.descend(v.data(), std::min(left, kStepsPerInterruptCheck), o.lr * scale, nt);
-      if (interrupted && interrupted()) throw Interrupted();
+    if (ahead && !long_descent) {
+      v = ahead->get(est.m());
+    } else {
+      for (int left = o.grad_desc_iter * (long_descent ? 3 : 1); left > 0; left -= kStepsPerInterruptCheck) {
+        est.descend(v.data(), std::min(left, kStepsPerInterruptCheck), o.lr * scale, nt);
+        if (interrupted && interrupted()) throw Interrupted();
+      }
     }
     if (!std::all_of(v.begin(), v.end(), [](double x) { return std::isfinite(x); }))
       throw std::runtime_error("gradient descent diverged (v is not finite, scale_factor = " +

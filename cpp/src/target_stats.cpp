@@ -33,6 +33,9 @@ TargetStats::TargetStats(MatrixView<T> x, int k, int n_threads)
   }
   for (double& v : mean_) v /= static_cast<double>(n_);
   x32_.assign(x.data, x.data + n_ * d_);
+  xt32_.resize(n_ * d_);
+  for (std::size_t i = 0; i < n_; ++i)
+    for (std::size_t j = 0; j < d_; ++j) xt32_[j * n_ + i] = x32_[i * d_ + j];
   sq_norms32_.resize(n_);
   for (std::size_t i = 0; i < n_; ++i) {
     float s = 0;

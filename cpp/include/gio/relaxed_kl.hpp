@@ -25,15 +25,22 @@ class RelaxedKL {
 
   // Gradient of KL~(X || W + {v}) with respect to v (closed form, zero where clipped).
   void gradient(const double* v, double* grad_out) const;
-  // The descent of DESIGN.md §3: `steps` times v <- v - step * grad. Row blocks are reduced in
-  // a fixed order, so the result does not depend on n_threads.
-  void descend(double* v, int steps, double step, int n_threads) const;
+  // The descent of DESIGN.md §3: `steps` times v <- v - step * grad, in float32 like the
+  // reference. Row blocks are reduced in a fixed order, so the result does not depend on
+  // n_threads.
+  void descend(double* v, int steps, double step, int n_threads) const { descend(v, steps, step, n_threads, m_); }
+  // The same descent as if W had m_rows rows. Without discard_nearest_for_xy the gradient depends
+  // on W only through its row count (DESIGN §2a), so descents for later picks can run ahead.
+  void descend(double* v, int steps, double step, int n_threads, std::size_t m_rows) const;
+  // Below this many multiply-adds per step, a descent runs on one thread.
+  static constexpr std::size_t kParallelStepWork = std::size_t{1} << 20;
+  bool depends_on_w() const { return discard_; }
   // Largest possible gradient norm at v (all terms aligned): the scale of the gradient.
   double gradient_bound(const double* v) const;
 
  private:
   double kl_from(double sum_log, double sum_log_min, std::size_t m) const;
-  double coef_for_added_point() const;
+  double coef_for_added_point(std::size_t m_rows) const;
   void accumulate(const double* v, double v_sq, std::size_t block, double* u, double* phi) const;
 
   const TargetStats& t_;

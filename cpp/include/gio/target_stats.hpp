@@ -21,6 +21,7 @@ class TargetStats {
   const double* sq_norms() const { return sq_norms_.data(); }
   // float32 copies for the descent (see kernels::gradient_block_f32).
   const float* data_f32() const { return x32_.data(); }
+  const float* data_f32_colmajor() const { return xt32_.data(); }
   const float* sq_norms_f32() const { return sq_norms32_.data(); }
   const std::vector<double>& rho() const { return rho_; }
   const std::vector<double>& mean() const { return mean_; }
@@ -31,7 +32,7 @@ class TargetStats {
   std::size_t n_ = 0, d_ = 0;
   int k_ = 0;
   std::vector<double> x_, sq_norms_, rho_, mean_;
-  std::vector<float> x32_, sq_norms32_;
+  std::vector<float> x32_, xt32_, sq_norms32_;
   double spread_ = 0;
 };
 
