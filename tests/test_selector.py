@@ -201,3 +201,13 @@ def test_ctrl_c_stops_a_long_run_within_a_second():
     with pytest.raises(KeyboardInterrupt):
         GIOSelector(n_select=20000, grad_desc_iter=500, random_state=0).fit(pool, target=target)
     assert time.perf_counter() - t0 < 1.5
+
+
+@pytest.mark.parametrize("v_init", ["mean", "jump"])
+def test_thread_count_does_not_change_the_selection(blobs, v_init):
+    pool, target = blobs
+    params = dict(v_init=v_init, exact_search=True, max_iter=60, stop_criterion="data_size", random_state=3)
+    one = GIOSelector(n_jobs=1, **params).fit(pool, target=target)
+    two = GIOSelector(n_jobs=2, **params).fit(pool, target=target)
+    np.testing.assert_array_equal(one.selected_indices_, two.selected_indices_)
+    np.testing.assert_array_equal(one.kl_trace_, two.kl_trace_)
