@@ -6,22 +6,7 @@
 
 #include "gio/constants.hpp"
 
-// The bodies are written once as always-inline templates and instantiated in two wrappers: a
-// portable one and, on x86-64 GCC/Clang, one compiled for AVX2+FMA. Wheels stay portable (no
-// -march=native) while machines that have AVX2 run the fast build.
-#if (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__))
-#define GIO_HAVE_AVX2_CLONE 1
-#define GIO_AVX2 __attribute__((target("avx2,fma")))
-#else
-#define GIO_HAVE_AVX2_CLONE 0
-#define GIO_AVX2
-#endif
-
-#if defined(__GNUC__) || defined(__clang__)
-#define GIO_INLINE inline __attribute__((always_inline))
-#else
-#define GIO_INLINE inline
-#endif
+#include "kernel_dispatch.hpp"
 
 namespace gio::kernels {
 namespace {
@@ -122,10 +107,20 @@ GIO_INLINE void gradient_block_f32_body(const float* x, const float* xt, std::si
   for (; i + 8 <= len; i += 8) {
     const float* x0 = x + (r0 + i) * d;
     const float* wi = w + i;
+    // a chain of fused multiply-adds: eight per element of u, one load and store of u
 #pragma omp simd
-    for (std::size_t j = 0; j < d; ++j)
-      u[j] += ((wi[0] * x0[j] + wi[1] * x0[d + j]) + (wi[2] * x0[2 * d + j] + wi[3] * x0[3 * d + j])) +
-              ((wi[4] * x0[4 * d + j] + wi[5] * x0[5 * d + j]) + (wi[6] * x0[6 * d + j] + wi[7] * x0[7 * d + j]));
+    for (std::size_t j = 0; j < d; ++j) {
+      float a = u[j];
+      a += wi[0] * x0[j];
+      a += wi[1] * x0[d + j];
+      a += wi[2] * x0[2 * d + j];
+      a += wi[3] * x0[3 * d + j];
+      a += wi[4] * x0[4 * d + j];
+      a += wi[5] * x0[5 * d + j];
+      a += wi[6] * x0[6 * d + j];
+      a += wi[7] * x0[7 * d + j];
+      u[j] = a;
+    }
   }
   for (; i < len; ++i) {
     const float* xi = x + (r0 + i) * d;
@@ -176,13 +171,6 @@ GIO_AVX2 void gradient_block_f32_avx2(const float* x, const float* xt, std::size
 GIO_AVX2 double sq_diff_f_avx2(const float* a, const double* b, std::size_t d) { return sq_diff_body(a, b, d); }
 GIO_AVX2 double sq_diff_d_avx2(const double* a, const double* b, std::size_t d) { return sq_diff_body(a, b, d); }
 
-bool use_avx2() {
-  static const bool ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return ok;
-}
-#define GIO_DISPATCH(name, ...) return use_avx2() ? name##_avx2(__VA_ARGS__) : name##_generic(__VA_ARGS__)
-#else
-#define GIO_DISPATCH(name, ...) return name##_generic(__VA_ARGS__)
 #endif
 
 }  // namespace

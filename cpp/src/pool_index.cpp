@@ -1,6 +1,8 @@
 #include "gio/pool_index.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <utility>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -8,6 +10,7 @@
 
 #include <hnswlib/hnswlib.h>
 
+#include "certified_cache.hpp"
 #include "kernels.hpp"
 #include "parallel.hpp"
 
@@ -19,6 +22,9 @@ struct PoolIndex<T>::Hnsw {
   hnswlib::L2Space space;
   std::unique_ptr<hnswlib::HierarchicalNSW<float>> index;
 };
+
+template <class T>
+struct PoolIndex<T>::Cache : detail::CertifiedCache {};
 
 namespace {
 
@@ -53,6 +59,47 @@ template <class T>
 PoolIndex<T>::~PoolIndex() = default;
 
 template <class T>
+std::int64_t PoolIndex<T>::cached_exact_nearest(const double* v) {
+  const std::size_t n = pool_.rows, d = pool_.cols, K = detail::CertifiedCache::kRows;
+  if (!cache_) cache_ = std::make_unique<Cache>();
+  if (use_cache_) {
+    const std::int64_t hit =
+        cache_->lookup(v, taken_, [&](std::int64_t r) { return sq_diff(pool_.row(static_cast<std::size_t>(r)), v, d); });
+    if (hit >= 0) {
+      ++cache_hits_;
+      return hit;
+    }
+    // Queries that jump around (v_init='jump') rarely hit: stop paying for the K-list then.
+    if (++cache_misses_ >= 16 && cache_hits_ < cache_misses_) use_cache_ = false;
+  }
+  if (!use_cache_ || available_ <= K + 1) return exact_nearest(v);
+
+  // Brute force over all rows, then keep the K + 1 nearest: K for the list, one for the bound.
+  std::vector<double> dist(n);
+  const int nt = n * d >= (1u << 16) ? detail::resolve_threads(opts_.n_threads) : 1;
+#pragma omp parallel num_threads(nt) if (nt > 1)
+  {
+#ifdef _OPENMP
+    const auto t = static_cast<std::size_t>(omp_get_thread_num()), T_ = static_cast<std::size_t>(omp_get_num_threads());
+#else
+    const std::size_t t = 0, T_ = 1;
+#endif
+    const std::size_t r0 = n * t / T_, r1 = n * (t + 1) / T_;
+    kernels::sq_dists_rows(pool_.data, d, r0, r1, taken_.data(), v, dist.data() + r0);
+  }
+  std::vector<std::pair<double, std::int64_t>> near;
+  near.reserve(available_);
+  for (std::size_t i = 0; i < n; ++i)
+    if (!taken_[i]) near.emplace_back(dist[i], static_cast<std::int64_t>(i));
+  std::nth_element(near.begin(), near.begin() + static_cast<std::ptrdiff_t>(K), near.end());
+  const double bound_sq = near[K].first;
+  near.resize(K);
+  const auto best = *std::min_element(near.begin(), near.end());  // (distance, row): ties to the lowest row
+  cache_->reset(v, d, std::move(near), bound_sq);
+  return best.second;
+}
+
+template <class T>
 void PoolIndex<T>::take(std::int64_t row) {
   auto r = static_cast<std::size_t>(row);
   if (row < 0 || r >= pool_.rows) throw std::out_of_range("pool row " + std::to_string(row) + " out of range");
@@ -66,30 +113,39 @@ template <class T>
 void PoolIndex<T>::refill() {
   std::fill(taken_.begin(), taken_.end(), 0);
   available_ = pool_.rows;
+  if (cache_) cache_->clear();  // its bound held for the rows available then
 }
 
 template <class T>
 std::int64_t PoolIndex<T>::exact_nearest(const double* v) const {
   const std::size_t n = pool_.rows, d = pool_.cols;
-  const int nt = n * d > (1u << 20) ? detail::resolve_threads(opts_.n_threads) : 1;
-  double best = std::numeric_limits<double>::infinity();
-  std::int64_t best_row = -1;
-#pragma omp parallel num_threads(nt) if (nt > 1)
-  {
-    double b = std::numeric_limits<double>::infinity();
-    std::int64_t br = -1;
-#pragma omp for schedule(static) nowait
-    for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(n); ++i) {
-      if (taken_[static_cast<std::size_t>(i)]) continue;
-      const double s = sq_diff(pool_.row(static_cast<std::size_t>(i)), v, d);
-      // rows ascend within a thread, so the first minimum is the lowest row; an overflowed (inf)
-      // distance still yields a row
-      if (s < b || br < 0) { b = s; br = i; }
-    }
-#pragma omp critical
-    if (br >= 0 && (best_row < 0 || b < best || (b == best && br < best_row))) { best = b; best_row = br; }
+  // Two threads pay off from about 64k multiply-adds (a 1,000 x 64 pool).
+  const int nt = n * d >= (1u << 16) ? detail::resolve_threads(opts_.n_threads) : 1;
+  if (nt == 1) {
+    double best = std::numeric_limits<double>::infinity();
+    std::int64_t best_row = -1;
+    kernels::nearest_rows(pool_.data, d, 0, n, taken_.data(), v, &best, &best_row);
+    return best_row;
   }
-  return best_row;
+  // One contiguous slice of rows per thread; slices are merged in row order, so ties still go
+  // to the lowest row.
+  std::vector<double> best(static_cast<std::size_t>(nt), std::numeric_limits<double>::infinity());
+  std::vector<std::int64_t> best_row(static_cast<std::size_t>(nt), -1);
+#pragma omp parallel num_threads(nt)
+  {
+#ifdef _OPENMP
+    const auto t = static_cast<std::size_t>(omp_get_thread_num());
+#else
+    const std::size_t t = 0;
+#endif
+    const std::size_t r0 = n * t / static_cast<std::size_t>(nt), r1 = n * (t + 1) / static_cast<std::size_t>(nt);
+    kernels::nearest_rows(pool_.data, d, r0, r1, taken_.data(), v, &best[t], &best_row[t]);
+  }
+  double b = std::numeric_limits<double>::infinity();
+  std::int64_t br = -1;
+  for (std::size_t t = 0; t < best.size(); ++t)
+    if (best_row[t] >= 0 && (br < 0 || best[t] < b)) { b = best[t]; br = best_row[t]; }
+  return br;
 }
 
 template <class T>
@@ -148,7 +204,7 @@ std::int64_t PoolIndex<T>::nearest(const double* v) {
   if (available_ == 0) return -1;
   const bool exact = opts_.mode == SearchMode::Exact ||
                      (opts_.mode == SearchMode::Auto && available_ <= opts_.exact_below);
-  if (exact) return exact_nearest(v);
+  if (exact) return cached_exact_nearest(v);
   std::int64_t row = hnsw_nearest(v);
   if (opts_.audit) {
     const std::int64_t truth = exact_nearest(v);

@@ -44,7 +44,9 @@ double RelaxedKL::kl() const {
 
 double RelaxedKL::evaluate(const double* w) {
   const std::size_t n = t_.n(), d = t_.d();
-  kernels::clipped_sq_dists(t_.data(), t_.sq_norms(), n, d, w, kernels::dot(w, w, d), cand_sq_.data());
+  kernels::dots_colmajor(t_.data_colmajor(), n, d, w, cand_sq_.data());
+  const double w_sq = kernels::dot(w, w, d);
+  for (std::size_t i = 0; i < n; ++i) cand_sq_[i] = clipped_sq_dist(t_.sq_norms()[i], w_sq, cand_sq_[i]);
   double sum_new = 0, sum_log_min = 0;
   for (std::size_t i = 0; i < n; ++i) {
     sum_new += std::log(std::sqrt(cand_sq_[i]) + eps_);
@@ -134,6 +136,46 @@ void RelaxedKL::descend(double* v, int steps, double step, int n_threads, std::s
     }
   }
   std::copy(vf.begin(), vf.end(), v);
+}
+
+void RelaxedKL::descend_batch(double* vs, int steps, double step, const std::size_t* m_rows) const {
+  constexpr int B = kernels::kBatch;
+  if (discard_) throw std::logic_error("descend_batch: the descent depends on W with discard_nearest_for_xy");
+  const std::size_t n = t_.n(), d = t_.d();
+  std::vector<float> vf(vs, vs + B * d), u(B * d);
+  float v_sq[B], phi[B];
+  double coef[B];
+  auto refresh_norms = [&] {
+    for (int b = 0; b < B; ++b) {
+      float q = 0;
+      for (std::size_t j = 0; j < d; ++j) q += vf[b * d + j] * vf[b * d + j];
+      v_sq[b] = q;
+    }
+  };
+  for (int b = 0; b < B; ++b) coef[b] = coef_for_added_point(m_rows[b]);
+  refresh_norms();
+  const float eps = static_cast<float>(eps_);
+  // Same block partition and reduction order as descend(), so each descent's result is the same.
+  std::vector<double> uacc(B * d);
+  for (int s = 0; s < steps; ++s) {
+    std::fill(uacc.begin(), uacc.end(), 0.0);
+    double phi_acc[B] = {};
+    for (std::size_t r0 = 0; r0 < n; r0 += kBlockRows) {
+      std::fill(u.begin(), u.end(), 0.0f);
+      std::fill(phi, phi + B, 0.0f);
+      kernels::gradient_block_f32_batch(t_.data_f32(), t_.data_f32_colmajor(), n, t_.sq_norms_f32(), r0,
+                                        std::min(n, r0 + kBlockRows), d, vf.data(), v_sq, eps, u.data(), phi);
+      for (int b = 0; b < B; ++b) phi_acc[b] += phi[b];
+      for (std::size_t k = 0; k < B * d; ++k) uacc[k] += u[k];
+    }
+    for (int b = 0; b < B; ++b)
+      for (std::size_t j = 0; j < d; ++j) {
+        float& vj = vf[b * d + j];
+        vj = static_cast<float>(vj - step * coef[b] * (phi_acc[b] * vj - uacc[b * d + j]));
+      }
+    refresh_norms();
+  }
+  std::copy(vf.begin(), vf.end(), vs);
 }
 
 double RelaxedKL::gradient_bound(const double* v) const {

@@ -51,29 +51,37 @@ void validate(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, cons
 double norm(const std::vector<double>& v) { return std::sqrt(kernels::dot(v.data(), v.data(), v.size())); }
 
 // With v_init='mean', no discard_nearest_for_xy and no random restarts, an ordinary pick's
-// descent is a pure function of |W| (DESIGN §2a). On several threads the descents for the next
-// picks then run side by side, one per thread, with no synchronisation inside a descent; the
-// results are the same as computed one at a time.
+// descent is a pure function of |W| (DESIGN §2a). The descents for the next picks then run ahead:
+// kernels::kBatch of them side by side per thread (one pass over X serves all of them), on every
+// thread, with no synchronisation inside a descent. Results equal those computed one at a time.
 class DescentsAhead {
  public:
   DescentsAhead(const RelaxedKL& est, std::vector<double> start, int steps, double step, int n_threads)
-      : est_(est), start_(std::move(start)), steps_(steps), step_(step),
-        out_(static_cast<std::size_t>(n_threads)) {}
+      : est_(est), start_(std::move(start)), steps_(steps), step_(step), n_threads_(n_threads),
+        out_(static_cast<std::size_t>(n_threads * kernels::kBatch) * start_.size()) {}
 
-  const std::vector<double>& get(std::size_t m_rows) {
-    if (!filled_ || m_rows < m0_ || m_rows >= m0_ + out_.size()) fill(m_rows);
-    return out_[m_rows - m0_];
+  std::vector<double> get(std::size_t m_rows) {
+    const std::size_t count = static_cast<std::size_t>(n_threads_ * kernels::kBatch), d = start_.size();
+    if (!filled_ || m_rows < m0_ || m_rows >= m0_ + count) fill(m_rows);
+    const double* v = out_.data() + (m_rows - m0_) * d;
+    return std::vector<double>(v, v + d);
   }
 
  private:
   void fill(std::size_t m_rows) {
+    constexpr int B = kernels::kBatch;
+    const std::size_t d = start_.size();
     detail::FirstError err;
-    const int nt = static_cast<int>(out_.size());
-#pragma omp parallel for num_threads(nt) schedule(static, 1)
-    for (int b = 0; b < nt; ++b)
+#pragma omp parallel for num_threads(n_threads_) schedule(static, 1) if (n_threads_ > 1)
+    for (int t = 0; t < n_threads_; ++t)
       err.run([&] {
-        out_[b] = start_;
-        est_.descend(out_[b].data(), steps_, step_, 1, m_rows + static_cast<std::size_t>(b));
+        double* vs = out_.data() + static_cast<std::size_t>(t * B) * d;
+        std::size_t m[B];
+        for (int b = 0; b < B; ++b) {
+          std::copy(start_.begin(), start_.end(), vs + static_cast<std::size_t>(b) * d);
+          m[b] = m_rows + static_cast<std::size_t>(t * B + b);
+        }
+        est_.descend_batch(vs, steps_, step_, m);
       });
     err.rethrow();
     m0_ = m_rows;
@@ -84,7 +92,8 @@ class DescentsAhead {
   std::vector<double> start_;
   int steps_;
   double step_;
-  std::vector<std::vector<double>> out_;
+  int n_threads_;
+  std::vector<double> out_;
   std::size_t m0_ = 0;
   bool filled_ = false;
 };
@@ -145,7 +154,7 @@ Result select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, cons
   res.scale_factor = scale;
 
   std::unique_ptr<DescentsAhead> ahead;
-  if (nt > 1 && o.v_init == VInit::Mean && !est.depends_on_w() && o.random_restart_prob == 0 &&
+  if (o.v_init == VInit::Mean && !est.depends_on_w() && o.random_restart_prob == 0 &&
       ts.n() * d < RelaxedKL::kParallelStepWork)
     ahead = std::make_unique<DescentsAhead>(est, ts.mean(), o.grad_desc_iter, o.lr * scale, nt);
 
@@ -302,6 +311,7 @@ Result select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, cons
   res.index_build_seconds = index.build_seconds();
   res.hnsw_queries = index.hnsw_queries();
   res.audit_agreements = index.audit_agreements();
+  res.cache_hits = index.cache_hits();
   return res;
 }
 

@@ -47,27 +47,47 @@ TargetStats::TargetStats(MatrixView<T> x, int k, int n_threads)
     for (std::size_t j = 0; j < d_; ++j) ss += (row(i)[j] - mean_[j]) * (row(i)[j] - mean_[j]);
   spread_ = std::sqrt(ss / static_cast<double>(n_));
 
-  // rho_k(i): k-th smallest clipped distance to the other rows. Blocks of rows share each
-  // pass over X; every thread keeps one row of distances for the selection.
+  xt_.resize(n_ * d_);
+  for (std::size_t i = 0; i < n_; ++i)
+    for (std::size_t j = 0; j < d_; ++j) xt_[j * n_ + i] = x_[i * d_ + j];
+
+  // rho_k(i): k-th smallest clipped distance to the other rows, four rows per pass over X.
   rho_.resize(n_);
   const int nt = detail::resolve_threads(n_threads);
-  const std::size_t kk = static_cast<std::size_t>(k);
+  const std::size_t kk = static_cast<std::size_t>(k), rows_per_task = 4;
+  const std::size_t tasks = (n_ + rows_per_task - 1) / rows_per_task;
   detail::FirstError err;
 #pragma omp parallel num_threads(nt)
   {
-    std::vector<double> buf;
-    err.run([&] { buf.resize(n_ - 1); });
-#pragma omp for schedule(dynamic, 16)
-    for (std::ptrdiff_t ii = 0; ii < static_cast<std::ptrdiff_t>(n_); ++ii) {
-      const std::size_t i = static_cast<std::size_t>(ii);
-      if (buf.size() != n_ - 1) continue;
-      std::size_t c = 0;
-      for (std::size_t j = 0; j < n_; ++j) {
-        if (j == i) continue;
-        buf[c++] = clipped_sq_dist(sq_norms_[i], sq_norms_[j], kernels::dot(row(i), row(j), d_));
+    std::vector<double> dots, buf;
+    err.run([&] {
+      dots.resize(rows_per_task * n_);
+      buf.resize(kk);
+    });
+#pragma omp for schedule(dynamic, 4)
+    for (std::ptrdiff_t task = 0; task < static_cast<std::ptrdiff_t>(tasks); ++task) {
+      if (buf.size() != kk) continue;
+      const std::size_t i0 = static_cast<std::size_t>(task) * rows_per_task;
+      const std::size_t rows = std::min(rows_per_task, n_ - i0);
+      kernels::dots_rows_colmajor(x_.data(), xt_.data(), n_, d_, i0, rows, dots.data());
+      for (std::size_t r = 0; r < rows; ++r) {
+        const std::size_t i = i0 + r;
+        // the k smallest so far, sorted; most candidates fail the first comparison
+        std::size_t c = 0;
+        for (std::size_t j = 0; j < n_; ++j) {
+          if (j == i) continue;
+          const double s = clipped_sq_dist(sq_norms_[i], sq_norms_[j], dots[r * n_ + j]);
+          if (c < kk) {
+            buf[c++] = s;
+            std::push_heap(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(c));
+          } else if (s < buf[0]) {
+            std::pop_heap(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(kk));
+            buf[kk - 1] = s;
+            std::push_heap(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(kk));
+          }
+        }
+        rho_[i] = std::sqrt(buf[0]);  // max-heap of the k smallest: its top is the k-th
       }
-      std::nth_element(buf.begin(), buf.begin() + (kk - 1), buf.end());
-      rho_[i] = std::sqrt(buf[kk - 1]);
     }
   }
   err.rethrow();

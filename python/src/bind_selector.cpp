@@ -98,7 +98,8 @@ void init_selector(pyb::module_& m) {
       .def_property_readonly("remaining", [](const Result& r) { return to_numpy(r.remaining); })
       .def_readonly("index_build_seconds", &Result::index_build_seconds)
       .def_readonly("hnsw_queries", &Result::hnsw_queries)
-      .def_readonly("audit_agreements", &Result::audit_agreements);
+      .def_readonly("audit_agreements", &Result::audit_agreements)
+      .def_readonly("cache_hits", &Result::cache_hits);
 
   m.def("select", &run<float>, pyb::arg("pool"), pyb::arg("target"), pyb::arg("init"), pyb::arg("options"));
   m.def("select", &run<double>, pyb::arg("pool"), pyb::arg("target"), pyb::arg("init"), pyb::arg("options"));

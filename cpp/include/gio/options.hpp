@@ -67,6 +67,7 @@ struct Result {
   double index_build_seconds = 0;
   std::size_t hnsw_queries = 0;
   std::size_t audit_agreements = 0;
+  std::size_t cache_hits = 0;          // exact projections answered by the certified cache
 };
 
 }  // namespace gio

@@ -1,7 +1,9 @@
 // Nearest not-yet-picked pool row to a query point. An HNSW index (hnswlib) over the pool is
 // built once, on first need; picked rows are excluded by a bitset filter, never by rebuilding.
-// Exact search (brute force, ties to the lowest row) is used on request, while few rows remain,
-// and whenever the index returns nothing.
+// Exact search (ties to the lowest row) is used on request, while at most exact_below rows
+// remain, and whenever the index returns nothing. Exact search keeps a certified cache of the
+// rows nearest to the last brute-force query (certified_cache.hpp), so queries that land close
+// to an earlier one cost K distances instead of M, with the same answers.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -15,7 +17,7 @@ enum class SearchMode { Auto, Exact, Hnsw };
 
 struct IndexOptions {
   SearchMode mode = SearchMode::Auto;
-  std::size_t exact_below = 20000;  // Auto: brute force while at most this many rows remain
+  std::size_t exact_below = 200000;  // Auto: exact search while at most this many rows remain
   int hnsw_m = 16;
   int ef_construction = 100;
   int ef_search = 64;
@@ -45,9 +47,11 @@ class PoolIndex {
   double build_seconds() const { return build_seconds_; }
   std::size_t hnsw_queries() const { return hnsw_queries_; }
   std::size_t audit_agreements() const { return audit_agree_; }
+  std::size_t cache_hits() const { return cache_hits_; }
 
  private:
   void build();
+  std::int64_t cached_exact_nearest(const double* v);
   std::int64_t hnsw_nearest(const double* v);
 
   MatrixView<T> pool_;
@@ -56,6 +60,10 @@ class PoolIndex {
   std::size_t available_;
   struct Hnsw;
   std::unique_ptr<Hnsw> hnsw_;
+  struct Cache;  // certified_cache.hpp
+  std::unique_ptr<Cache> cache_;
+  bool use_cache_ = true;
+  std::size_t cache_hits_ = 0, cache_misses_ = 0;
   double build_seconds_ = 0;
   std::size_t hnsw_queries_ = 0, audit_agree_ = 0;
 };

@@ -32,6 +32,10 @@ class RelaxedKL {
   // The same descent as if W had m_rows rows. Without discard_nearest_for_xy the gradient depends
   // on W only through its row count (DESIGN §2a), so descents for later picks can run ahead.
   void descend(double* v, int steps, double step, int n_threads, std::size_t m_rows) const;
+  // kernels::kBatch (4) such descents side by side on one thread, v_b for W of m_rows[b] rows
+  // (vs is 4 x d, row-major); the same results as four descend() calls, about twice as fast.
+  // Not for discard_nearest_for_xy.
+  void descend_batch(double* vs, int steps, double step, const std::size_t* m_rows) const;
   // Below this many multiply-adds per step, a descent runs on one thread.
   static constexpr std::size_t kParallelStepWork = std::size_t{1} << 20;
   bool depends_on_w() const { return discard_; }

@@ -18,6 +18,7 @@ class TargetStats {
   int k() const { return k_; }
   const double* row(std::size_t i) const { return x_.data() + i * d_; }
   const double* data() const { return x_.data(); }
+  const double* data_colmajor() const { return xt_.data(); }  // d x n
   const double* sq_norms() const { return sq_norms_.data(); }
   // float32 copies for the descent (see kernels::gradient_block_f32).
   const float* data_f32() const { return x32_.data(); }
@@ -31,7 +32,7 @@ class TargetStats {
  private:
   std::size_t n_ = 0, d_ = 0;
   int k_ = 0;
-  std::vector<double> x_, sq_norms_, rho_, mean_;
+  std::vector<double> x_, xt_, sq_norms_, rho_, mean_;
   std::vector<float> x32_, xt32_, sq_norms32_;
   double spread_ = 0;
 };

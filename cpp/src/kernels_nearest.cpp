@@ -1,0 +1,121 @@
+#include <limits>
+
+#include "kernel_dispatch.hpp"
+#include "kernels.hpp"
+
+namespace gio::kernels {
+namespace {
+
+// Squared distances of the available rows in [r0, r1) to v, handed to offer(s, row) in row
+// order. Four rows at a time: four independent sums hide the add latency and share loads of v.
+template <class T, class Offer>
+GIO_INLINE void scan_rows(const T* a, std::size_t d, std::size_t r0, std::size_t r1, const std::uint8_t* taken,
+                          const double* v, Offer&& offer) {
+  std::size_t i = r0;
+  for (; i + 4 <= r1; i += 4) {
+    if (taken[i] | taken[i + 1] | taken[i + 2] | taken[i + 3]) {
+      for (std::size_t r = i; r < i + 4; ++r) {
+        if (taken[r]) continue;
+        double s = 0;
+#pragma omp simd reduction(+ : s)
+        for (std::size_t j = 0; j < d; ++j) {
+          const double t = static_cast<double>(a[r * d + j]) - v[j];
+          s += t * t;
+        }
+        offer(s, r);
+      }
+      continue;
+    }
+    const T *a0 = a + i * d, *a1 = a0 + d, *a2 = a1 + d, *a3 = a2 + d;
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+#pragma omp simd reduction(+ : s0, s1, s2, s3)
+    for (std::size_t j = 0; j < d; ++j) {
+      const double vj = v[j];
+      const double t0 = static_cast<double>(a0[j]) - vj, t1 = static_cast<double>(a1[j]) - vj;
+      const double t2 = static_cast<double>(a2[j]) - vj, t3 = static_cast<double>(a3[j]) - vj;
+      s0 += t0 * t0;
+      s1 += t1 * t1;
+      s2 += t2 * t2;
+      s3 += t3 * t3;
+    }
+    offer(s0, i);
+    offer(s1, i + 1);
+    offer(s2, i + 2);
+    offer(s3, i + 3);
+  }
+  for (; i < r1; ++i) {
+    if (taken[i]) continue;
+    double s = 0;
+#pragma omp simd reduction(+ : s)
+    for (std::size_t j = 0; j < d; ++j) {
+      const double t = static_cast<double>(a[i * d + j]) - v[j];
+      s += t * t;
+    }
+    offer(s, i);
+  }
+}
+
+template <class T>
+GIO_INLINE void nearest_body(const T* a, std::size_t d, std::size_t r0, std::size_t r1,
+                             const std::uint8_t* taken, const double* v, double* best, std::int64_t* best_row) {
+  double b = *best;
+  std::int64_t br = *best_row;
+  scan_rows(a, d, r0, r1, taken, v, [&](double s, std::size_t i) {
+    const auto row = static_cast<std::int64_t>(i);
+    if (br < 0 || s < b || (s == b && row < br)) { b = s; br = row; }
+  });
+  *best = b;
+  *best_row = br;
+}
+
+template <class T>
+GIO_INLINE void sq_dists_body(const T* a, std::size_t d, std::size_t r0, std::size_t r1,
+                              const std::uint8_t* taken, const double* v, double* out) {
+  for (std::size_t i = r0; i < r1; ++i) out[i - r0] = std::numeric_limits<double>::infinity();
+  scan_rows(a, d, r0, r1, taken, v, [&](double s, std::size_t i) { out[i - r0] = s; });
+}
+
+template <class T>
+void nearest_generic(const T* a, std::size_t d, std::size_t r0, std::size_t r1, const std::uint8_t* t,
+                     const double* v, double* b, std::int64_t* br) {
+  nearest_body(a, d, r0, r1, t, v, b, br);
+}
+template <class T>
+void sq_dists_generic(const T* a, std::size_t d, std::size_t r0, std::size_t r1, const std::uint8_t* t,
+                      const double* v, double* o) {
+  sq_dists_body(a, d, r0, r1, t, v, o);
+}
+#if GIO_HAVE_AVX2_CLONE
+template <class T>
+GIO_AVX2 void sq_dists_avx2(const T* a, std::size_t d, std::size_t r0, std::size_t r1, const std::uint8_t* t,
+                            const double* v, double* o) {
+  sq_dists_body(a, d, r0, r1, t, v, o);
+}
+template <class T>
+GIO_AVX2 void nearest_avx2(const T* a, std::size_t d, std::size_t r0, std::size_t r1, const std::uint8_t* t,
+                           const double* v, double* b, std::int64_t* br) {
+  nearest_body(a, d, r0, r1, t, v, b, br);
+}
+#endif
+
+}  // namespace
+
+void nearest_rows(const float* a, std::size_t d, std::size_t r0, std::size_t r1, const std::uint8_t* taken,
+                  const double* v, double* best, std::int64_t* best_row) {
+  GIO_DISPATCH(nearest, a, d, r0, r1, taken, v, best, best_row);
+}
+void nearest_rows(const double* a, std::size_t d, std::size_t r0, std::size_t r1, const std::uint8_t* taken,
+                  const double* v, double* best, std::int64_t* best_row) {
+  GIO_DISPATCH(nearest, a, d, r0, r1, taken, v, best, best_row);
+}
+
+void sq_dists_rows(const float* a, std::size_t d, std::size_t r0, std::size_t r1, const std::uint8_t* taken,
+                   const double* v, double* out) {
+  GIO_DISPATCH(sq_dists, a, d, r0, r1, taken, v, out);
+}
+void sq_dists_rows(const double* a, std::size_t d, std::size_t r0, std::size_t r1, const std::uint8_t* taken,
+                   const double* v, double* out) {
+  GIO_DISPATCH(sq_dists, a, d, r0, r1, taken, v, out);
+}
+
+}  // namespace gio::kernels
