@@ -119,7 +119,8 @@ def main():
         return
 
     ref = time_reference(args.picks)
-    print(f"grad-info-opt: {ref['seconds_per_pick']:.3f} s/pick (median gap {ref['median_seconds_between_picks']:.3f} s)")
+    print(f"grad-info-opt: {ref['seconds_per_pick']:.3f} s/pick "
+          f"(median gap {ref['median_seconds_between_picks']:.3f} s)")
     from numpy_gio import fit as numpy_fit
 
     pool, target, init = make_problem()
