@@ -59,22 +59,22 @@ template <class T>
 PoolIndex<T>::~PoolIndex() = default;
 
 template <class T>
-std::int64_t PoolIndex<T>::cached_exact_nearest(const double* v) {
-  const std::size_t n = pool_.rows, d = pool_.cols, K = detail::CertifiedCache::kRows;
-  if (!cache_) cache_ = std::make_unique<Cache>();
-  if (use_cache_) {
-    const std::int64_t hit =
-        cache_->lookup(v, taken_, [&](std::int64_t r) { return sq_diff(pool_.row(static_cast<std::size_t>(r)), v, d); });
-    if (hit >= 0) {
-      ++cache_hits_;
-      return hit;
-    }
-    // Queries that jump around (v_init='jump') rarely hit: stop paying for the K-list then.
-    if (++cache_misses_ >= 16 && cache_hits_ < cache_misses_) use_cache_ = false;
-  }
-  if (!use_cache_ || available_ <= K + 1) return exact_nearest(v);
+std::int64_t PoolIndex<T>::cache_lookup(const double* v) {
+  if (!use_cache_ || !cache_) return -1;
+  const std::size_t d = pool_.cols;
+  const std::int64_t hit =
+      cache_->lookup(v, taken_, [&](std::int64_t r) { return sq_diff(pool_.row(static_cast<std::size_t>(r)), v, d); });
+  if (hit >= 0) ++cache_hits_;
+  else ++cache_misses_;
+  return hit;
+}
 
-  // Brute force over all rows, then keep the K + 1 nearest: K for the list, one for the bound.
+template <class T>
+std::int64_t PoolIndex<T>::brute_force_and_cache(const double* v) {
+  const std::size_t n = pool_.rows, d = pool_.cols, K = detail::CertifiedCache::kRows;
+  if (available_ <= K + 1) return exact_nearest(v);
+  if (!cache_) cache_ = std::make_unique<Cache>();
+  // All distances, then the K + 1 nearest: K for the list, one for the bound.
   std::vector<double> dist(n);
   const int nt = n * d >= (1u << 16) ? detail::resolve_threads(opts_.n_threads) : 1;
 #pragma omp parallel num_threads(nt) if (nt > 1)
@@ -187,7 +187,7 @@ std::int64_t PoolIndex<T>::hnsw_nearest(const double* v) {
   std::vector<float> q(v, v + d);
   AvailableFilter filter(taken_);
   auto found = hnsw_->index->searchKnn(q.data(), std::min(opts_.rerank, available_), &filter);
-  ++hnsw_queries_;
+  ++hnsw_searches_;
   // Re-score the candidates in double precision; ties go to the lowest row, as in exact search.
   double best = std::numeric_limits<double>::infinity();
   std::int64_t best_row = -1;
@@ -204,13 +204,20 @@ std::int64_t PoolIndex<T>::nearest(const double* v) {
   if (available_ == 0) return -1;
   const bool exact = opts_.mode == SearchMode::Exact ||
                      (opts_.mode == SearchMode::Auto && available_ <= opts_.exact_below);
-  if (exact) return cached_exact_nearest(v);
-  std::int64_t row = hnsw_nearest(v);
-  if (opts_.audit) {
-    const std::int64_t truth = exact_nearest(v);
-    if (truth == row) ++audit_agree_;
+  std::int64_t row = cache_lookup(v);
+  if (row >= 0 && !exact) ++hnsw_queries_;
+  if (row < 0) {
+    // Queries that jump around (v_init='jump') rarely hit the cache: then stop refreshing it.
+    if (cache_misses_ >= 16 && cache_hits_ < cache_misses_) use_cache_ = false;
+    if (exact) return use_cache_ ? brute_force_and_cache(v) : exact_nearest(v);
+    // Approximate mode: refresh the cache by brute force while it answers most queries, else
+    // ask HNSW. Descents from mean(X) end between clusters, where HNSW's greedy search fails
+    // but nearly every query is certified from the cache.
+    ++hnsw_queries_;
+    row = use_cache_ && cache_hits_ >= cache_misses_ ? brute_force_and_cache(v) : hnsw_nearest(v);
+    if (row < 0) row = exact_nearest(v);  // the filtered graph search found nothing
   }
-  if (row < 0) row = exact_nearest(v);  // the filtered graph search found nothing
+  if (opts_.audit && !exact && exact_nearest(v) == row) ++audit_agree_;
   return row;
 }
 

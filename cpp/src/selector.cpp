@@ -310,6 +310,7 @@ Result select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, cons
     if (index.is_available(static_cast<std::int64_t>(r))) res.remaining.push_back(static_cast<std::int64_t>(r));
   res.index_build_seconds = index.build_seconds();
   res.hnsw_queries = index.hnsw_queries();
+  res.hnsw_searches = index.hnsw_searches();
   res.audit_agreements = index.audit_agreements();
   res.cache_hits = index.cache_hits();
   return res;

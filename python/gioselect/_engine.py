@@ -14,8 +14,8 @@ SEARCH_MODES = {"auto": "auto", True: "exact", False: "hnsw", "exact": "exact", 
 def make_options(*, k, stop_criterion, min_difference, min_kl, max_data_size, max_sequential_increases,
                  resets_allowed, max_resets, v_init, grad_desc_iter, lr, scale_factor, random_restart_prob,
                  discard_nearest_for_xy, reference_semantics, seed, n_threads, max_picks=-1, n_select=-1,
-                 eps=1e-8, exact_search="auto", exact_below=20000, hnsw_m=16, ef_construction=100,
-                 ef_search=64, audit_projection=False) -> _core.Options:
+                 eps=1e-8, exact_search="auto", exact_below=200000, hnsw_m=16, ef_construction=100,
+                 ef_search=256, audit_projection=False) -> _core.Options:
     o = _core.Options()
     o.k = int(k)
     o.eps = float(eps)

@@ -99,10 +99,10 @@ class GIOSelector(TransformerMixin, BaseEstimator):
         normalize=False,
         random_init_pct=0.0,
         exact_search="auto",
-        exact_below=20000,
+        exact_below=200000,
         hnsw_m=16,
         ef_construction=100,
-        ef_search=64,
+        ef_search=256,
         random_state=None,
         n_jobs=None,
     ):

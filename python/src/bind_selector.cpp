@@ -98,6 +98,7 @@ void init_selector(pyb::module_& m) {
       .def_property_readonly("remaining", [](const Result& r) { return to_numpy(r.remaining); })
       .def_readonly("index_build_seconds", &Result::index_build_seconds)
       .def_readonly("hnsw_queries", &Result::hnsw_queries)
+      .def_readonly("hnsw_searches", &Result::hnsw_searches)
       .def_readonly("audit_agreements", &Result::audit_agreements)
       .def_readonly("cache_hits", &Result::cache_hits);
 

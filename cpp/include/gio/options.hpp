@@ -65,7 +65,8 @@ struct Result {
   std::vector<double> v;               // last descent point
   std::vector<std::int64_t> remaining; // rows still available at the end
   double index_build_seconds = 0;
-  std::size_t hnsw_queries = 0;
+  std::size_t hnsw_queries = 0;        // projections made in approximate (HNSW) mode
+  std::size_t hnsw_searches = 0;       // ... of which went to the graph (the rest: certified cache, brute force)
   std::size_t audit_agreements = 0;
   std::size_t cache_hits = 0;          // exact projections answered by the certified cache
 };

@@ -20,11 +20,11 @@ struct IndexOptions {
   std::size_t exact_below = 200000;  // Auto: exact search while at most this many rows remain
   int hnsw_m = 16;
   int ef_construction = 100;
-  int ef_search = 64;
+  int ef_search = 256;
   std::size_t rerank = 8;           // HNSW candidates re-scored exactly (double) before choosing
   std::uint64_t seed = 100;
   int n_threads = 0;
-  bool audit = false;               // also run brute force and count agreements (benchmarks)
+  bool audit = false;               // in HNSW mode, also run brute force and count agreements
 };
 
 template <class T>
@@ -45,13 +45,16 @@ class PoolIndex {
   std::int64_t exact_nearest(const double* v) const;
 
   double build_seconds() const { return build_seconds_; }
+  // Queries answered in approximate (HNSW) mode, and how many of them went to the graph.
   std::size_t hnsw_queries() const { return hnsw_queries_; }
+  std::size_t hnsw_searches() const { return hnsw_searches_; }
   std::size_t audit_agreements() const { return audit_agree_; }
   std::size_t cache_hits() const { return cache_hits_; }
 
  private:
   void build();
-  std::int64_t cached_exact_nearest(const double* v);
+  std::int64_t cache_lookup(const double* v);           // -1 when not certified
+  std::int64_t brute_force_and_cache(const double* v);
   std::int64_t hnsw_nearest(const double* v);
 
   MatrixView<T> pool_;
@@ -65,7 +68,7 @@ class PoolIndex {
   bool use_cache_ = true;
   std::size_t cache_hits_ = 0, cache_misses_ = 0;
   double build_seconds_ = 0;
-  std::size_t hnsw_queries_ = 0, audit_agree_ = 0;
+  std::size_t hnsw_queries_ = 0, hnsw_searches_ = 0, audit_agree_ = 0;
 };
 
 }  // namespace gio
