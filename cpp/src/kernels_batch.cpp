@@ -1,32 +1,16 @@
 #include <cmath>
-#include <cstring>
 #include <stdexcept>
 
 #include "gio/constants.hpp"
 #include "kernel_dispatch.hpp"
 #include "kernels.hpp"
+#include "simd_vectors.hpp"
 
 namespace gio::kernels {
 namespace {
 
 constexpr std::size_t kMaxBlock = 64;
 constexpr int B = kBatch;
-
-#if defined(__GNUC__) || defined(__clang__)
-// Only ever inlined, so the "AVX argument without AVX" ABI note does not apply.
-#pragma GCC diagnostic ignored "-Wpsabi"
-// Eight floats as one value: GCC/Clang vector extensions, AVX registers in the AVX2 build.
-typedef float v8 __attribute__((vector_size(32)));
-GIO_INLINE v8 load8(const float* p) {
-  v8 r;
-  std::memcpy(&r, p, sizeof r);
-  return r;
-}
-GIO_INLINE void store8(float* p, v8 a) { std::memcpy(p, &a, sizeof a); }
-#define GIO_HAVE_V8 1
-#else
-#define GIO_HAVE_V8 0
-#endif
 
 GIO_INLINE void batch_body(const float* x, const float* xt, std::size_t n, const float* sq_norms,
                            std::size_t r0, std::size_t r1, std::size_t d, const float* v,
@@ -36,12 +20,12 @@ GIO_INLINE void batch_body(const float* x, const float* xt, std::size_t n, const
 
   // 1. x_i . v_b: sixteen rows at a time from the column-major copy, 2 x B accumulators.
   std::size_t i = 0;
-#if GIO_HAVE_V8
+#if GIO_HAVE_VECTORS
   for (; i + 16 <= len; i += 16) {
-    v8 a[B][2] = {};
+    v8f a[B][2] = {};
     for (std::size_t j = 0; j < d; ++j) {
       const float* col = xt + j * n + r0 + i;
-      const v8 c0 = load8(col), c1 = load8(col + 8);
+      const v8f c0 = load_vec<v8f>(col), c1 = load_vec<v8f>(col + 8);
 #pragma GCC unroll 4
       for (int b = 0; b < B; ++b) {
         const float vb = v[b * d + j];
@@ -51,8 +35,8 @@ GIO_INLINE void batch_body(const float* x, const float* xt, std::size_t n, const
     }
 #pragma GCC unroll 4
     for (int b = 0; b < B; ++b) {
-      store8(&s[b][i], a[b][0]);
-      store8(&s[b][i + 8], a[b][1]);
+      store_vec(&s[b][i], a[b][0]);
+      store_vec(&s[b][i + 8], a[b][1]);
     }
   }
 #endif
@@ -82,18 +66,18 @@ GIO_INLINE void batch_body(const float* x, const float* xt, std::size_t n, const
 
   // 3. u_b += sum_r w_br x_r: eight columns at a time, B accumulators, each x row chunk loaded once.
   std::size_t j = 0;
-#if GIO_HAVE_V8
+#if GIO_HAVE_VECTORS
   for (; j + 8 <= d; j += 8) {
-    v8 acc[B];
+    v8f acc[B];
 #pragma GCC unroll 4
-    for (int b = 0; b < B; ++b) acc[b] = load8(u + b * d + j);
+    for (int b = 0; b < B; ++b) acc[b] = load_vec<v8f>(u + b * d + j);
     for (std::size_t r = 0; r < len; ++r) {
-      const v8 xr = load8(x + (r0 + r) * d + j);
+      const v8f xr = load_vec<v8f>(x + (r0 + r) * d + j);
 #pragma GCC unroll 4
       for (int b = 0; b < B; ++b) acc[b] += xr * w[b][r];
     }
 #pragma GCC unroll 4
-    for (int b = 0; b < B; ++b) store8(u + b * d + j, acc[b]);
+    for (int b = 0; b < B; ++b) store_vec(u + b * d + j, acc[b]);
   }
 #endif
   for (; j < d; ++j)

@@ -1,25 +1,11 @@
-#include <cstring>
 #include <stdexcept>
 
 #include "kernel_dispatch.hpp"
 #include "kernels.hpp"
+#include "simd_vectors.hpp"
 
 namespace gio::kernels {
 namespace {
-
-#if defined(__GNUC__) || defined(__clang__)
-#pragma GCC diagnostic ignored "-Wpsabi"  // only ever inlined
-typedef double v4 __attribute__((vector_size(32)));
-GIO_INLINE v4 load4(const double* p) {
-  v4 r;
-  std::memcpy(&r, p, sizeof r);
-  return r;
-}
-GIO_INLINE void store4(double* p, v4 a) { std::memcpy(p, &a, sizeof a); }
-#define GIO_HAVE_V4 1
-#else
-#define GIO_HAVE_V4 0
-#endif
 
 GIO_INLINE void dots_colmajor_body(const double* xt, std::size_t n, std::size_t d, const double* w,
                                    double* out) {
@@ -38,12 +24,12 @@ constexpr std::size_t kRows = 4;
 GIO_INLINE void dots_rows_body(const double* x, const double* xt, std::size_t n, std::size_t d,
                                std::size_t i0, std::size_t rows, double* out) {
   std::size_t j = 0;
-#if GIO_HAVE_V4
+#if GIO_HAVE_VECTORS
   if (rows == kRows) {
     for (; j + 8 <= n; j += 8) {
-      v4 a[kRows][2] = {};
+      v4d a[kRows][2] = {};
       for (std::size_t k = 0; k < d; ++k) {
-        const v4 c0 = load4(xt + k * n + j), c1 = load4(xt + k * n + j + 4);
+        const v4d c0 = load_vec<v4d>(xt + k * n + j), c1 = load_vec<v4d>(xt + k * n + j + 4);
 #pragma GCC unroll 4
         for (std::size_t r = 0; r < kRows; ++r) {
           const double xr = x[(i0 + r) * d + k];
@@ -53,8 +39,8 @@ GIO_INLINE void dots_rows_body(const double* x, const double* xt, std::size_t n,
       }
 #pragma GCC unroll 4
       for (std::size_t r = 0; r < kRows; ++r) {
-        store4(out + r * n + j, a[r][0]);
-        store4(out + r * n + j + 4, a[r][1]);
+        store_vec(out + r * n + j, a[r][0]);
+        store_vec(out + r * n + j + 4, a[r][1]);
       }
     }
   }

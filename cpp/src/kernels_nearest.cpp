@@ -6,6 +6,17 @@
 namespace gio::kernels {
 namespace {
 
+template <class T>
+GIO_INLINE double row_sq_dist(const T* row, const double* v, std::size_t d) {
+  double s = 0;
+#pragma omp simd reduction(+ : s)
+  for (std::size_t j = 0; j < d; ++j) {
+    const double t = static_cast<double>(row[j]) - v[j];
+    s += t * t;
+  }
+  return s;
+}
+
 // Squared distances of the available rows in [r0, r1) to v, handed to offer(s, row) in row
 // order. Four rows at a time: four independent sums hide the add latency and share loads of v.
 template <class T, class Offer>
@@ -14,16 +25,8 @@ GIO_INLINE void scan_rows(const T* a, std::size_t d, std::size_t r0, std::size_t
   std::size_t i = r0;
   for (; i + 4 <= r1; i += 4) {
     if (taken[i] | taken[i + 1] | taken[i + 2] | taken[i + 3]) {
-      for (std::size_t r = i; r < i + 4; ++r) {
-        if (taken[r]) continue;
-        double s = 0;
-#pragma omp simd reduction(+ : s)
-        for (std::size_t j = 0; j < d; ++j) {
-          const double t = static_cast<double>(a[r * d + j]) - v[j];
-          s += t * t;
-        }
-        offer(s, r);
-      }
+      for (std::size_t r = i; r < i + 4; ++r)
+        if (!taken[r]) offer(row_sq_dist(a + r * d, v, d), r);
       continue;
     }
     const T *a0 = a + i * d, *a1 = a0 + d, *a2 = a1 + d, *a3 = a2 + d;
@@ -43,16 +46,8 @@ GIO_INLINE void scan_rows(const T* a, std::size_t d, std::size_t r0, std::size_t
     offer(s2, i + 2);
     offer(s3, i + 3);
   }
-  for (; i < r1; ++i) {
-    if (taken[i]) continue;
-    double s = 0;
-#pragma omp simd reduction(+ : s)
-    for (std::size_t j = 0; j < d; ++j) {
-      const double t = static_cast<double>(a[i * d + j]) - v[j];
-      s += t * t;
-    }
-    offer(s, i);
-  }
+  for (; i < r1; ++i)
+    if (!taken[i]) offer(row_sq_dist(a + i * d, v, d), i);
 }
 
 template <class T>

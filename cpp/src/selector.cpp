@@ -50,52 +50,91 @@ void validate(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, cons
 
 double norm(const std::vector<double>& v) { return std::sqrt(kernels::dot(v.data(), v.data(), v.size())); }
 
-// With v_init='mean', no discard_nearest_for_xy and no random restarts, an ordinary pick's
-// descent is a pure function of |W| (DESIGN §2a). The descents for the next picks then run ahead:
-// kernels::kBatch of them side by side per thread (one pass over X serves all of them), on every
-// thread, with no synchronisation inside a descent. Results equal those computed one at a time.
-class DescentsAhead {
+// Where each iteration's descent starts: the target mean, or for 'jump' a random target row.
+// Jump rows are drawn in iteration order, on demand or ahead of time, so drawing ahead does not
+// change the sequence. (They are the run's only random draws when random_restart_prob is 0.)
+class DescentStarts {
  public:
-  DescentsAhead(const RelaxedKL& est, std::vector<double> start, int steps, double step, int n_threads)
-      : est_(est), start_(std::move(start)), steps_(steps), step_(step), n_threads_(n_threads),
-        out_(static_cast<std::size_t>(n_threads * kernels::kBatch) * start_.size()) {}
-
-  std::vector<double> get(std::size_t m_rows) {
-    const std::size_t count = static_cast<std::size_t>(n_threads_ * kernels::kBatch), d = start_.size();
-    if (!filled_ || m_rows < m0_ || m_rows >= m0_ + count) fill(m_rows);
-    const double* v = out_.data() + (m_rows - m0_) * d;
-    return std::vector<double>(v, v + d);
+  DescentStarts(const TargetStats& ts, VInit how, Rng& rng) : ts_(ts), jump_(how == VInit::Jump), rng_(rng) {}
+  const double* operator()(std::size_t iteration) {
+    if (!jump_) return ts_.mean().data();
+    while (rows_.size() <= iteration) rows_.push_back(rng_.below(ts_.n()));
+    return ts_.row(rows_[iteration]);
   }
 
  private:
-  void fill(std::size_t m_rows) {
+  const TargetStats& ts_;
+  bool jump_;
+  Rng& rng_;
+  std::vector<std::size_t> rows_;
+};
+
+// Without discard_nearest_for_xy and without random restarts, an ordinary descent is a pure
+// function of its start and |W| (DESIGN §2a), so the descents of the next iterations can run
+// ahead, assuming each iteration adds one row: kernels::kBatch of them side by side per thread
+// (one pass over X serves all four), on every thread, with no synchronisation inside a descent.
+// An entry is used only if that assumption held; results equal those computed one at a time.
+class DescentsAhead {
+ public:
+  DescentsAhead(const RelaxedKL& est, DescentStarts& starts, std::size_t d, int steps, double step, int n_threads)
+      : est_(est), starts_(starts), d_(d), steps_(steps), step_(step), n_threads_(n_threads),
+        out_(static_cast<std::size_t>(n_threads * kernels::kBatch) * d) {}
+
+  void get(std::size_t iteration, std::size_t m_rows, double* v) {
+    const bool ready = iteration >= it0_ && iteration < it0_ + filled_ && m_rows == m0_ + (iteration - it0_);
+    if (!ready) fill(iteration, m_rows, n_threads_, nullptr, 0);
+    const double* r = out_.data() + (iteration - it0_) * d_;
+    std::copy(r, r + d_, v);
+  }
+
+  // The first (long) descent of a run, from v, on one thread while the others already run the
+  // ordinary descents of the next iterations.
+  void long_descent_and_fill(std::size_t iteration, std::size_t m_rows, double* v, int long_steps) {
+    if (n_threads_ < 2) {
+      est_.descend(v, long_steps, step_, 1, m_rows);
+      return;
+    }
+    fill(iteration + 1, m_rows + 1, n_threads_ - 1, v, long_steps);
+  }
+
+ private:
+  // Batches for iterations [iteration, iteration + batches * kBatch); with `v`, one more thread
+  // runs `v`'s long descent alongside.
+  void fill(std::size_t iteration, std::size_t m_rows, int batches, double* v, int long_steps) {
     constexpr int B = kernels::kBatch;
-    const std::size_t d = start_.size();
+    const std::size_t count = static_cast<std::size_t>(batches * B);
+    for (std::size_t b = 0; b < count; ++b) {  // starts drawn here, in order, on this thread
+      const double* s = starts_(iteration + b);
+      std::copy(s, s + d_, out_.data() + b * d_);
+    }
+    const std::size_t long_m = m_rows - 1;
+    const int jobs = batches + (v ? 1 : 0);
     detail::FirstError err;
-#pragma omp parallel for num_threads(n_threads_) schedule(static, 1) if (n_threads_ > 1)
-    for (int t = 0; t < n_threads_; ++t)
+#pragma omp parallel for num_threads(jobs) schedule(static, 1) if (jobs > 1)
+    for (int t = 0; t < jobs; ++t)
       err.run([&] {
-        double* vs = out_.data() + static_cast<std::size_t>(t * B) * d;
-        std::size_t m[B];
-        for (int b = 0; b < B; ++b) {
-          std::copy(start_.begin(), start_.end(), vs + static_cast<std::size_t>(b) * d);
-          m[b] = m_rows + static_cast<std::size_t>(t * B + b);
+        if (t == batches) {
+          est_.descend(v, long_steps, step_, 1, long_m);
+          return;
         }
-        est_.descend_batch(vs, steps_, step_, m);
+        std::size_t m[B];
+        for (int b = 0; b < B; ++b) m[b] = m_rows + static_cast<std::size_t>(t * B + b);
+        est_.descend_batch(out_.data() + static_cast<std::size_t>(t * B) * d_, steps_, step_, m);
       });
     err.rethrow();
+    it0_ = iteration;
     m0_ = m_rows;
-    filled_ = true;
+    filled_ = count;
   }
 
   const RelaxedKL& est_;
-  std::vector<double> start_;
+  DescentStarts& starts_;
+  std::size_t d_;
   int steps_;
   double step_;
   int n_threads_;
   std::vector<double> out_;
-  std::size_t m0_ = 0;
-  bool filled_ = false;
+  std::size_t it0_ = 0, m0_ = 0, filled_ = 0;
 };
 
 }  // namespace
@@ -122,17 +161,15 @@ Result select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, cons
 
   Result res;
   std::vector<double> v(d);
-  auto restart_v = [&](VInit how) {
-    if (how == VInit::Jump) {
-      const double* x = ts.row(rng.below(ts.n()));
-      v.assign(x, x + d);
-    } else {
-      v = ts.mean();
-    }
+  DescentStarts starts(ts, o.v_init, rng);
+  // v for iteration `it` (mean or jump); prev_opt keeps v, and restarts from the mean.
+  auto restart_v = [&](std::size_t it) {
+    const double* x = starts(it);
+    v.assign(x, x + d);
   };
   double kl_prev = est.kl();
   res.kl_start = kl_prev;
-  restart_v(o.v_init);
+  restart_v(0);
 
   // Step scale. The reference's 'auto' is |v0| / |grad(v0)|; natively we use the target's spread
   // instead of |v0| (invariant to where the origin is) and floor |grad(v0)| at 1e-3 of its
@@ -154,9 +191,9 @@ Result select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, cons
   res.scale_factor = scale;
 
   std::unique_ptr<DescentsAhead> ahead;
-  if (o.v_init == VInit::Mean && !est.depends_on_w() && o.random_restart_prob == 0 &&
+  if (o.v_init != VInit::PrevOpt && !est.depends_on_w() && o.random_restart_prob == 0 &&
       ts.n() * d < RelaxedKL::kParallelStepWork)
-    ahead = std::make_unique<DescentsAhead>(est, ts.mean(), o.grad_desc_iter, o.lr * scale, nt);
+    ahead = std::make_unique<DescentsAhead>(est, starts, d, o.grad_desc_iter, o.lr * scale, nt);
 
   // Budget of picks for the native loop.
   std::int64_t cap = -1;
@@ -184,9 +221,11 @@ Result select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, cons
     // Long descent on the first iteration and after a reset; otherwise a random restart with
     // probability random_restart_prob (drawn only then, as the reference does).
     bool long_descent = ref ? (i == 0 || just_reset) : (res.n_iter == 0 || just_reset);
-    if (!long_descent) long_descent = rng.uniform() < o.random_restart_prob;
+    if (!long_descent && o.random_restart_prob > 0) long_descent = rng.uniform() < o.random_restart_prob;
     if (ahead && !long_descent) {
-      v = ahead->get(est.m());
+      ahead->get(static_cast<std::size_t>(res.n_iter), est.m(), v.data());
+    } else if (ahead && res.n_iter == 0) {
+      ahead->long_descent_and_fill(0, est.m(), v.data(), 3 * o.grad_desc_iter);
     } else {
       for (int left = o.grad_desc_iter * (long_descent ? 3 : 1); left > 0; left -= kStepsPerInterruptCheck) {
         est.descend(v.data(), std::min(left, kStepsPerInterruptCheck), o.lr * scale, nt);
@@ -217,7 +256,7 @@ Result select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, cons
         res.stop_reason = "max_iter";
         break;
       }
-      if (o.v_init != VInit::PrevOpt) restart_v(o.v_init);
+      if (o.v_init != VInit::PrevOpt) restart_v(static_cast<std::size_t>(res.n_iter));
       // grad-info-opt 0.1.2's _test_stop_criterion, literally.
       bool stop = false;
       switch (o.stop_criterion) {
@@ -261,7 +300,7 @@ Result select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, cons
     }
 
     // Native semantics (selector.hpp).
-    if (o.v_init != VInit::PrevOpt) restart_v(o.v_init);
+    if (o.v_init != VInit::PrevOpt) restart_v(static_cast<std::size_t>(res.n_iter));
     const bool increase = kl > kl_prev;
     bool triggered = false;
     if (o.n_select < 0) {

@@ -1,6 +1,7 @@
 #include "gio/target_stats.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -10,10 +11,6 @@
 #include "parallel.hpp"
 
 namespace gio {
-
-double clipped_sq_dist(double sq_norm_a, double sq_norm_b, double dot) {
-  return std::clamp(sq_norm_a + sq_norm_b - 2.0 * dot, kClipLow, kClipHigh);
-}
 
 template <class T>
 TargetStats::TargetStats(MatrixView<T> x, int k, int n_threads)
@@ -72,19 +69,18 @@ TargetStats::TargetStats(MatrixView<T> x, int k, int n_threads)
       kernels::dots_rows_colmajor(x_.data(), xt_.data(), n_, d_, i0, rows, dots.data());
       for (std::size_t r = 0; r < rows; ++r) {
         const std::size_t i = i0 + r;
-        // the k smallest so far, sorted; most candidates fail the first comparison
-        std::size_t c = 0;
-        for (std::size_t j = 0; j < n_; ++j) {
-          if (j == i) continue;
-          const double s = clipped_sq_dist(sq_norms_[i], sq_norms_[j], dots[r * n_ + j]);
-          if (c < kk) {
-            buf[c++] = s;
-            std::push_heap(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(c));
-          } else if (s < buf[0]) {
-            std::pop_heap(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(kk));
-            buf[kk - 1] = s;
-            std::push_heap(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(kk));
-          }
+        double* row_s = dots.data() + r * n_;
+#pragma omp simd
+        for (std::size_t j = 0; j < n_; ++j) row_s[j] = clipped_sq_dist(sq_norms_[i], sq_norms_[j], row_s[j]);
+        row_s[i] = std::numeric_limits<double>::infinity();  // not its own neighbour
+        // max-heap of the k smallest so far; most candidates fail the first comparison
+        std::copy(row_s, row_s + kk, buf.begin());
+        std::make_heap(buf.begin(), buf.end());
+        for (std::size_t j = kk; j < n_; ++j) {
+          if (!(row_s[j] < buf[0])) continue;
+          std::pop_heap(buf.begin(), buf.end());
+          buf[kk - 1] = row_s[j];
+          std::push_heap(buf.begin(), buf.end());
         }
         rho_[i] = std::sqrt(buf[0]);  // max-heap of the k smallest: its top is the k-th
       }

@@ -55,6 +55,7 @@ class RelaxedKL {
   double sum_log_ = 0;       // sum_ij log(delta_ij + eps)
   std::vector<double> min_sq_;  // per target: smallest clipped squared distance to W (discard)
   std::vector<double> cand_sq_; // last evaluated candidate's clipped squared distances
+  std::vector<double> cand_min_sq_;  // scratch: min(min_sq_, cand_sq_)
   double cand_sum_log_ = 0;
 };
 

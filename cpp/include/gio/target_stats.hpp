@@ -3,6 +3,7 @@
 #pragma once
 #include <vector>
 
+#include "gio/constants.hpp"
 #include "gio/matrix.hpp"
 
 namespace gio {
@@ -38,6 +39,9 @@ class TargetStats {
 };
 
 // Clipped squared distance exactly as grad-info-opt forms it: |a|^2 + |b|^2 - 2 a.b.
-double clipped_sq_dist(double sq_norm_a, double sq_norm_b, double dot);
+inline double clipped_sq_dist(double sq_norm_a, double sq_norm_b, double dot) {
+  const double s = sq_norm_a + sq_norm_b - 2.0 * dot;
+  return s < kClipLow ? kClipLow : (s > kClipHigh ? kClipHigh : s);
+}
 
 }  // namespace gio
