@@ -17,7 +17,8 @@ reproduces its behaviour, quirks included:
 Differences: an exhausted pool ends the run (the reference raises IndexError); the start rows and
 ``v_init='jump'``/random restarts draw from one generator seeded from NumPy's global state
 (``np.random.seed`` makes a run repeatable); progress goes to the ``gioselect`` logger instead of
-print; computation is float64 throughout (the reference computes in float32).
+print. The estimator, the KL values and the projection are computed in float64; the descent runs
+in float32 with the reference's distance formula, as the reference does (see README, Precision).
 """
 
 from __future__ import annotations

@@ -62,7 +62,7 @@ struct Result {
   int increases = 0;                   // the reference's counter (reference_semantics)
   bool just_reset = false;
   double scale_factor = 0;
-  std::vector<double> v;               // last descent point
+  std::vector<double> v;               // v at the end (after the last restart for mean/jump)
   std::vector<std::int64_t> remaining; // rows still available at the end
   double index_build_seconds = 0;
   std::size_t hnsw_queries = 0;        // projections made in approximate (HNSW) mode
