@@ -64,9 +64,32 @@ GIO_INLINE void batch_body(const float* x, const float* xt, std::size_t n, const
     phi[b] += sum;
   }
 
-  // 3. u_b += sum_r w_br x_r: eight columns at a time, B accumulators, each x row chunk loaded once.
+  // 3. u_b += sum_r w_br x_r: sixteen columns at a time (2 x B accumulators: enough independent
+  // chains to keep both FMA units busy), each chunk of an x row loaded once for all descents.
   std::size_t j = 0;
 #if GIO_HAVE_VECTORS
+  for (; j + 16 <= d; j += 16) {
+    v8f acc[B][2];
+#pragma GCC unroll 4
+    for (int b = 0; b < B; ++b) {
+      acc[b][0] = load_vec<v8f>(u + b * d + j);
+      acc[b][1] = load_vec<v8f>(u + b * d + j + 8);
+    }
+    for (std::size_t r = 0; r < len; ++r) {
+      const float* xr = x + (r0 + r) * d + j;
+      const v8f x0 = load_vec<v8f>(xr), x1 = load_vec<v8f>(xr + 8);
+#pragma GCC unroll 4
+      for (int b = 0; b < B; ++b) {
+        acc[b][0] += x0 * w[b][r];
+        acc[b][1] += x1 * w[b][r];
+      }
+    }
+#pragma GCC unroll 4
+    for (int b = 0; b < B; ++b) {
+      store_vec(u + b * d + j, acc[b][0]);
+      store_vec(u + b * d + j + 8, acc[b][1]);
+    }
+  }
   for (; j + 8 <= d; j += 8) {
     v8f acc[B];
 #pragma GCC unroll 4
