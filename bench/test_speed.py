@@ -6,7 +6,7 @@ pick), stop_criterion='data_size' with max_iter=99, i.e. exactly 100 picks.
 
     python -m pytest bench/test_speed.py --benchmark-columns=min,median,max,rounds
 
-Every ratio is taken against gioselect timed in the same process (best of 5 whole fits), and is
+Every ratio is taken against gioselect timed in the same process (best of 10 whole fits), and is
 stored in the benchmark's extra_info (see --benchmark-json) and printed in the summary.
 grad-info-opt is timed only when `import GIO` works (it needs jax); otherwise run
 bench/reference_speed.py with the reference's environment.
@@ -53,9 +53,9 @@ def timed(fn, *args, **kwargs):
 
 @pytest.fixture(scope="module")
 def gioselect_seconds(problem):
-    """Best of 5 whole 100-pick gioselect fits (float32, default threads): the ratios' denominator."""
+    """Best of 10 whole 100-pick gioselect fits (float32, default threads): the ratios' denominator."""
     run = timed(run_gioselect, *problem)
-    for _ in range(5):
+    for _ in range(10):
         selected, _ = run()
     assert len(selected) == PICKS
     return min(run.seconds)
