@@ -55,18 +55,20 @@ double norm(const std::vector<double>& v) { return std::sqrt(kernels::dot(v.data
 // change the sequence. (They are the run's only random draws when random_restart_prob is 0.)
 class DescentStarts {
  public:
-  DescentStarts(const TargetStats& ts, VInit how, Rng& rng) : ts_(ts), jump_(how == VInit::Jump), rng_(rng) {}
+  DescentStarts(const TargetStats& ts, VInit how, Rng& rng, std::vector<std::uint64_t> drawn = {})
+      : ts_(ts), jump_(how == VInit::Jump), rng_(rng), rows_(std::move(drawn)) {}
   const double* operator()(std::size_t iteration) {
     if (!jump_) return ts_.mean().data();
     while (rows_.size() <= iteration) rows_.push_back(rng_.below(ts_.n()));
-    return ts_.row(rows_[iteration]);
+    return ts_.row(static_cast<std::size_t>(rows_[iteration]));
   }
+  const std::vector<std::uint64_t>& drawn() const { return rows_; }
 
  private:
   const TargetStats& ts_;
   bool jump_;
   Rng& rng_;
-  std::vector<std::size_t> rows_;
+  std::vector<std::uint64_t> rows_;
 };
 
 // Without discard_nearest_for_xy and without random restarts, an ordinary descent is a pure
@@ -140,8 +142,8 @@ class DescentsAhead {
 }  // namespace
 
 template <class T>
-Result select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, const Options& o,
-              const InterruptCheck& interrupted) {
+Result select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, const Options& o, const Hooks& hooks,
+              const Result* resume) {
   validate(pool, target, init, o);
   const std::size_t d = target.cols;
   const bool ref = o.reference_semantics;
@@ -150,45 +152,66 @@ Result select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, cons
   TargetStats ts(target, o.k, nt);
   RelaxedKL est(ts, o.discard_nearest_for_xy, o.eps);
   std::vector<double> g(d);
-  for (std::size_t r = 0; r < init.rows; ++r) {
-    std::copy(init.row(r), init.row(r) + d, g.begin());
-    est.add(g.data());
-  }
+  auto add_rows = [&](auto view, const std::int64_t* rows, std::size_t count) {
+    for (std::size_t r = 0; r < count; ++r) {
+      const auto* x = view.row(rows ? static_cast<std::size_t>(rows[r]) : r);
+      std::copy(x, x + d, g.begin());
+      est.add(g.data());
+    }
+  };
+  add_rows(init, nullptr, init.rows);
   IndexOptions io = o.index;
   io.n_threads = nt;
   PoolIndex<T> index(pool, io);
   Rng rng(o.seed);
 
   Result res;
+  if (resume) {
+    res = *resume;
+    if (!res.selected.empty() && *std::max_element(res.selected.begin(), res.selected.end()) >=
+                                     static_cast<std::int64_t>(pool.rows))
+      throw std::invalid_argument("the resumed state selects rows beyond this pool's " + std::to_string(pool.rows));
+    if (res.loop.v.size() != d) throw std::invalid_argument("the resumed state is for another number of columns");
+    res.stop_reason.clear();
+    add_rows(pool, res.selected.data(), res.selected.size());  // the same sums, in the same order
+    const std::size_t since = res.loop.reset_marks.empty() ? 0 : static_cast<std::size_t>(res.loop.reset_marks.back());
+    for (std::size_t r = since; r < res.selected.size(); ++r) index.take(res.selected[r]);
+    rng.skip_to(res.loop.rng_draws);
+  }
+  LoopState& st = res.loop;
+  DescentStarts starts(ts, o.v_init, rng, st.jump_rows);
   std::vector<double> v(d);
-  DescentStarts starts(ts, o.v_init, rng);
   // v for iteration `it` (mean or jump); prev_opt keeps v, and restarts from the mean.
   auto restart_v = [&](std::size_t it) {
     const double* x = starts(it);
     v.assign(x, x + d);
   };
-  double kl_prev = est.kl();
-  res.kl_start = kl_prev;
-  restart_v(0);
 
-  // Step scale. The reference's 'auto' is |v0| / |grad(v0)|; natively we use the target's spread
-  // instead of |v0| (invariant to where the origin is) and floor |grad(v0)| at 1e-3 of its
-  // largest possible value, so a vanishing gradient at mean(X) cannot throw v out of the data.
   double scale = o.scale_factor;
-  if (o.scale_auto) {
-    est.gradient(v.data(), g.data());
-    const double gn = norm(g);
-    if (ref) {
-      scale = norm(v) / gn;
-    } else {
-      const double denom = std::max(gn, 1e-3 * est.gradient_bound(v.data()));
-      scale = (denom > 0 && ts.spread() > 0) ? ts.spread() / denom : 1.0;
+  if (resume) {
+    v = st.v;
+    scale = res.scale_factor;
+  } else {
+    st.kl_prev = res.kl_start = est.kl();
+    restart_v(0);
+    // Step scale. The reference's 'auto' is |v0| / |grad(v0)|; natively we use the target's
+    // spread instead of |v0| (invariant to where the origin is) and floor |grad(v0)| at 1e-3 of
+    // its largest possible value, so a vanishing gradient at mean(X) cannot throw v out of the data.
+    if (o.scale_auto) {
+      est.gradient(v.data(), g.data());
+      const double gn = norm(g);
+      if (ref) {
+        scale = norm(v) / gn;
+      } else {
+        const double denom = std::max(gn, 1e-3 * est.gradient_bound(v.data()));
+        scale = (denom > 0 && ts.spread() > 0) ? ts.spread() / denom : 1.0;
+      }
+      if (!std::isfinite(scale))
+        throw std::invalid_argument("the 'auto' scale factor is not finite (|v0| = " + std::to_string(norm(v)) +
+                                    ", |grad| = " + std::to_string(gn) + "); pass a numeric scale_factor");
     }
-    if (!std::isfinite(scale))
-      throw std::invalid_argument("the 'auto' scale factor is not finite (|v0| = " + std::to_string(norm(v)) +
-                                  ", |grad| = " + std::to_string(gn) + "); pass a numeric scale_factor");
+    res.scale_factor = scale;
   }
-  res.scale_factor = scale;
 
   std::unique_ptr<DescentsAhead> ahead;
   if (o.v_init != VInit::PrevOpt && !est.depends_on_w() && o.random_restart_prob == 0 &&
@@ -206,12 +229,33 @@ Result select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, cons
         tighten(static_cast<std::int64_t>(o.max_data_size * static_cast<double>(pool.rows)));
     }
   }
+  auto refill = [&] {
+    index.refill();
+    st.reset_marks.push_back(static_cast<std::int64_t>(res.selected.size()));
+  };
+  // The resumable state between iterations; an interrupt hands it out with the exception.
+  std::size_t boundary_rows = 0;
+  auto mark_boundary = [&] {
+    st.rng_draws = rng.draws();
+    st.jump_rows = starts.drawn();
+    boundary_rows = st.jump_rows.size();
+    st.v = v;
+  };
+  auto check_interrupt = [&] {
+    if (hooks.interrupted && hooks.interrupted()) {
+      Result snapshot = res;
+      snapshot.loop.jump_rows.resize(boundary_rows);  // rows drawn since are drawn again on resume
+      throw InterruptedRun(std::move(snapshot));
+    }
+  };
 
-  std::int64_t i = 0, total = 0;  // the reference's counters
-  bool just_reset = false;
-  int run_of_increases = 0;
   for (;;) {
-    if (interrupted && interrupted()) throw Interrupted();
+    mark_boundary();
+    if (res.n_iter > 0 && hooks.on_step && hooks.on_step(res)) {
+      res.stop_reason = "callback";
+      break;
+    }
+    check_interrupt();
     if (!ref && cap >= 0 && static_cast<std::int64_t>(res.selected.size()) >= cap) {
       res.stop_reason = o.n_select >= 0 ? "n_select"
                         : (o.stop_criterion == StopCriterion::DataSize &&
@@ -220,7 +264,7 @@ Result select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, cons
     }
     // Long descent on the first iteration and after a reset; otherwise a random restart with
     // probability random_restart_prob (drawn only then, as the reference does).
-    bool long_descent = ref ? (i == 0 || just_reset) : (res.n_iter == 0 || just_reset);
+    bool long_descent = ref ? (st.i == 0 || res.just_reset) : (res.n_iter == 0 || res.just_reset);
     if (!long_descent && o.random_restart_prob > 0) long_descent = rng.uniform() < o.random_restart_prob;
     if (ahead && !long_descent) {
       ahead->get(static_cast<std::size_t>(res.n_iter), est.m(), v.data());
@@ -229,7 +273,7 @@ Result select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, cons
     } else {
       for (int left = o.grad_desc_iter * (long_descent ? 3 : 1); left > 0; left -= kStepsPerInterruptCheck) {
         est.descend(v.data(), std::min(left, kStepsPerInterruptCheck), o.lr * scale, nt);
-        if (interrupted && interrupted()) throw Interrupted();
+        check_interrupt();
       }
     }
     if (!std::all_of(v.begin(), v.end(), [](double x) { return std::isfinite(x); }))
@@ -238,7 +282,7 @@ Result select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, cons
 
     std::int64_t row = index.nearest(v.data());
     if (row < 0 && !ref && o.resets_allowed && res.n_resets < o.max_resets) {
-      index.refill();  // natively, an exhausted pool with resets left is a reset
+      refill();  // natively, an exhausted pool with resets left is a reset
       ++res.n_resets;
       row = index.nearest(v.data());
     }
@@ -252,7 +296,7 @@ Result select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, cons
     ++res.n_iter;
 
     if (ref) {
-      if (o.max_picks >= 0 && total > o.max_picks - 1) {
+      if (o.max_picks >= 0 && st.total > o.max_picks - 1) {
         res.stop_reason = "max_iter";
         break;
       }
@@ -260,56 +304,56 @@ Result select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, cons
       // grad-info-opt 0.1.2's _test_stop_criterion, literally.
       bool stop = false;
       switch (o.stop_criterion) {
-        case StopCriterion::Increase: stop = kl - kl_prev > 0; break;
-        case StopCriterion::MaxResets: stop = kl - kl_prev > 0 && res.n_resets == o.max_resets; break;
-        case StopCriterion::MinDifference: stop = kl_prev - kl < o.min_difference; break;
+        case StopCriterion::Increase: stop = kl - st.kl_prev > 0; break;
+        case StopCriterion::MaxResets: stop = kl - st.kl_prev > 0 && res.n_resets == o.max_resets; break;
+        case StopCriterion::MinDifference: stop = st.kl_prev - kl < o.min_difference; break;
         case StopCriterion::SequentialIncreaseTolerance:
-          stop = kl - kl_prev > 0 && res.increases == o.max_sequential_increases; break;
+          stop = kl - st.kl_prev > 0 && res.increases == o.max_sequential_increases; break;
         case StopCriterion::MinKL: stop = kl < o.min_kl; break;
         case StopCriterion::DataSize:
-          stop = i > static_cast<std::int64_t>(o.max_data_size * static_cast<double>(pool.rows)); break;
+          stop = st.i > static_cast<std::int64_t>(o.max_data_size * static_cast<double>(pool.rows)); break;
         case StopCriterion::None: break;
       }
       if (stop) {
-        if (just_reset) ++res.increases;
+        if (res.just_reset) ++res.increases;
         if (o.resets_allowed && res.n_resets < o.max_resets) {
           ++res.n_resets;
           if (o.v_init == VInit::PrevOpt) v = ts.mean();
-          index.refill();
-          --i;
+          refill();
+          --st.i;
           stop = false;
         }
-        just_reset = true;
+        res.just_reset = true;
       } else {
-        just_reset = false;
+        res.just_reset = false;
         res.increases = 0;
       }
       if (stop) {
         res.stop_reason = to_string(o.stop_criterion);
         break;
       }
-      if (!just_reset) {
+      if (!res.just_reset) {
         est.commit();
         res.selected.push_back(row);
         res.kl_trace.push_back(kl);
-        kl_prev = kl;
-        ++i;
-        ++total;
+        st.kl_prev = kl;
+        ++st.i;
+        ++st.total;
       }
       continue;
     }
 
     // Native semantics (selector.hpp).
     if (o.v_init != VInit::PrevOpt) restart_v(static_cast<std::size_t>(res.n_iter));
-    const bool increase = kl > kl_prev;
+    const bool increase = kl > st.kl_prev;
     bool triggered = false;
     if (o.n_select < 0) {
       switch (o.stop_criterion) {
         case StopCriterion::Increase:
         case StopCriterion::MaxResets: triggered = increase; break;
-        case StopCriterion::MinDifference: triggered = kl_prev - kl < o.min_difference; break;
+        case StopCriterion::MinDifference: triggered = st.kl_prev - kl < o.min_difference; break;
         case StopCriterion::SequentialIncreaseTolerance:
-          triggered = increase && run_of_increases + 1 >= o.max_sequential_increases; break;
+          triggered = increase && st.run_of_increases + 1 >= o.max_sequential_increases; break;
         default: break;
       }
     }
@@ -318,15 +362,15 @@ Result select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, cons
                              res.n_resets < o.max_resets;
       if (may_reset) {
         ++res.n_resets;
-        index.refill();
+        refill();
         if (o.v_init == VInit::PrevOpt) v = ts.mean();
-        just_reset = true;
-        run_of_increases = 0;
+        res.just_reset = true;
+        st.run_of_increases = 0;
         continue;
       }
       if (o.stop_criterion == StopCriterion::SequentialIncreaseTolerance) {
-        res.selected.resize(res.selected.size() - static_cast<std::size_t>(run_of_increases));
-        res.kl_trace.resize(res.kl_trace.size() - static_cast<std::size_t>(run_of_increases));
+        res.selected.resize(res.selected.size() - static_cast<std::size_t>(st.run_of_increases));
+        res.kl_trace.resize(res.kl_trace.size() - static_cast<std::size_t>(st.run_of_increases));
       }
       res.stop_reason = to_string(o.stop_criterion);
       break;
@@ -334,17 +378,17 @@ Result select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, cons
     est.commit();
     res.selected.push_back(row);
     res.kl_trace.push_back(kl);
-    kl_prev = kl;
-    run_of_increases = increase ? run_of_increases + 1 : 0;
-    just_reset = false;
+    st.kl_prev = kl;
+    st.run_of_increases = increase ? st.run_of_increases + 1 : 0;
+    res.just_reset = false;
     if (o.n_select < 0 && o.stop_criterion == StopCriterion::MinKL && kl < o.min_kl) {
       res.stop_reason = "min_kl";
       break;
     }
   }
 
-  res.just_reset = just_reset;
   res.v = v;
+  res.remaining.clear();
   for (std::size_t r = 0; r < pool.rows; ++r)
     if (index.is_available(static_cast<std::int64_t>(r))) res.remaining.push_back(static_cast<std::int64_t>(r));
   res.index_build_seconds = index.build_seconds();
@@ -355,7 +399,9 @@ Result select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, cons
   return res;
 }
 
-template Result select(MatrixView<float>, MatrixView<float>, MatrixView<float>, const Options&, const InterruptCheck&);
-template Result select(MatrixView<double>, MatrixView<double>, MatrixView<double>, const Options&, const InterruptCheck&);
+template Result select(MatrixView<float>, MatrixView<float>, MatrixView<float>, const Options&, const Hooks&,
+                       const Result*);
+template Result select(MatrixView<double>, MatrixView<double>, MatrixView<double>, const Options&, const Hooks&,
+                       const Result*);
 
 }  // namespace gio

@@ -198,7 +198,47 @@ void interrupt() {
   gio::Options o;
   o.n_select = 50;
   int calls = 0;
-  CHECK_THROWS(gio::select<float>(pr.p(), pr.t(), pr.i(), o, [&calls] { return ++calls > 3; }), gio::Interrupted);
+  gio::Hooks hooks;
+  hooks.interrupted = [&calls] { return ++calls > 3; };
+  CHECK_THROWS(gio::select<float>(pr.p(), pr.t(), pr.i(), o, hooks), gio::Interrupted);
+}
+
+// A run stopped (by the step callback, or by an interrupt) and resumed from its state selects
+// exactly what the uninterrupted run selects: every v_init, resets, random restarts, both semantics.
+void resume() {
+  const Problem pr(6);
+  for (int variant = 0; variant < 8; ++variant) {
+    gio::Options o;
+    o.seed = 11;
+    o.v_init = variant % 3 == 0 ? gio::VInit::Mean : (variant % 3 == 1 ? gio::VInit::Jump : gio::VInit::PrevOpt);
+    o.reference_semantics = variant >= 4;
+    o.random_restart_prob = variant == 2 || variant == 5 ? 0.3 : 0.0;
+    o.resets_allowed = variant == 3 || variant == 7;
+    o.max_picks = 60;
+    o.stop_criterion = variant == 3 || variant == 7 ? gio::StopCriterion::Increase : gio::StopCriterion::None;
+    const gio::Result full = gio::select<float>(pr.p(), pr.t(), pr.i(), o);
+
+    gio::Hooks stop_early;
+    stop_early.on_step = [](const gio::Result& r) { return r.n_iter >= 17; };
+    const gio::Result part = gio::select<float>(pr.p(), pr.t(), pr.i(), o, stop_early);
+    CHECK(part.stop_reason == "callback");
+    const gio::Result resumed = gio::select<float>(pr.p(), pr.t(), pr.i(), o, {}, &part);
+    CHECK(resumed.selected == full.selected);
+    CHECK(resumed.kl_trace == full.kl_trace);
+    CHECK(resumed.stop_reason == full.stop_reason);
+
+    int calls = 0;
+    gio::Hooks interrupt_midway;
+    interrupt_midway.interrupted = [&calls] { return ++calls > 25; };
+    try {
+      gio::select<float>(pr.p(), pr.t(), pr.i(), o, interrupt_midway);
+      CHECK(false);
+    } catch (const gio::InterruptedRun& e) {
+      const gio::Result again = gio::select<float>(pr.p(), pr.t(), pr.i(), o, {}, &e.state);
+      CHECK(again.selected == full.selected);
+      CHECK(again.kl_trace == full.kl_trace);
+    }
+  }
 }
 
 }  // namespace
@@ -210,5 +250,6 @@ int main() {
   budgets();
   bad_input();
   interrupt();
+  resume();
   return check::report("test_selector");
 }

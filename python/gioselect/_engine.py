@@ -57,6 +57,11 @@ def make_options(*, k, stop_criterion, min_difference, min_kl, max_data_size, ma
     return o
 
 
-def run(pool: np.ndarray, target: np.ndarray, init: np.ndarray, options: _core.Options) -> _core.Result:
-    """pool, target and init must already share one float dtype and be C-contiguous."""
-    return _core.select(pool, target, init, options)
+def run(pool: np.ndarray, target: np.ndarray, init: np.ndarray, options: _core.Options, *, on_step=None,
+        on_checkpoint=None, resume=None) -> _core.Result:
+    """pool, target and init must already share one float dtype and be C-contiguous.
+
+    on_step(n_iter, n_selected, kl) is called after every iteration and returns 0 to go on, 1 to
+    stop, 2 to have on_checkpoint(state) called; an interrupt also calls on_checkpoint(state).
+    resume: a state from on_checkpoint (or checkpoint.load) of a run with the same inputs."""
+    return _core.select(pool, target, init, options, on_step, on_checkpoint, resume)

@@ -8,21 +8,40 @@
 namespace gio::py {
 namespace {
 
+// on_step(n_iter, n_selected, kl) -> 0 go on, 1 stop, 2 hand the state to on_checkpoint.
+// An interrupt (Ctrl-C) hands the last state to on_checkpoint, then raises KeyboardInterrupt.
 template <class T>
-Result run(const CArray<T>& pool, const CArray<T>& target, const CArray<T>& init, const Options& opts) {
+Result run(const CArray<T>& pool, const CArray<T>& target, const CArray<T>& init, const Options& opts,
+           const pyb::object& on_step, const pyb::object& on_checkpoint, const Result* resume) {
   auto pv = view2d(pool, "pool"), tv = view2d(target, "target"), iv = view2d(init, "init");
+  Hooks hooks;
+  hooks.interrupted = python_interrupt_check();
+  if (!on_step.is_none()) {
+    hooks.on_step = [&](const Result& r) {
+      pyb::gil_scoped_acquire gil;
+      const double kl = r.kl_trace.empty() ? r.kl_start : r.kl_trace.back();
+      const int action = on_step(r.n_iter, r.selected.size(), kl).template cast<int>();
+      if (action == 2 && !on_checkpoint.is_none()) on_checkpoint(r);
+      return action == 1;
+    };
+  }
   Result r;
-  bool interrupted = false;
+  std::unique_ptr<Result> interrupted;
   {
     pyb::gil_scoped_release nogil;
     try {
-      r = select(pv, tv, iv, opts, python_interrupt_check());
-    } catch (const Interrupted&) {
-      interrupted = true;
+      r = select(pv, tv, iv, opts, hooks, resume);
+    } catch (InterruptedRun& e) {
+      interrupted = std::make_unique<Result>(std::move(e.state));
     }
   }
   if (interrupted) {
-    if (PyErr_Occurred()) throw pyb::error_already_set();  // the KeyboardInterrupt the handler raised
+    // Fetch (and clear) the KeyboardInterrupt the signal handler raised, so that Python can run
+    // the checkpoint; then raise it again.
+    std::unique_ptr<pyb::error_already_set> pending;
+    if (PyErr_Occurred()) pending = std::make_unique<pyb::error_already_set>();
+    if (!on_checkpoint.is_none()) on_checkpoint(*interrupted);
+    if (pending) throw *pending;
     throw std::runtime_error("gioselect run interrupted");
   }
   return r;
@@ -84,16 +103,33 @@ void init_selector(pyb::module_& m) {
       .def_readwrite("n_threads", &Options::n_threads)
       .def_readwrite("index", &Options::index);
 
+  pyb::class_<LoopState>(m, "LoopState")
+      .def(pyb::init<>())
+      .def_readwrite("i", &LoopState::i)
+      .def_readwrite("total", &LoopState::total)
+      .def_readwrite("run_of_increases", &LoopState::run_of_increases)
+      .def_readwrite("kl_prev", &LoopState::kl_prev)
+      .def_readwrite("reset_marks", &LoopState::reset_marks)
+      .def_readwrite("rng_draws", &LoopState::rng_draws)
+      .def_readwrite("jump_rows", &LoopState::jump_rows)
+      .def_readwrite("v", &LoopState::v);
+
   pyb::class_<Result>(m, "Result")
-      .def_property_readonly("selected", [](const Result& r) { return to_numpy(r.selected); })
-      .def_property_readonly("kl_trace", [](const Result& r) { return to_numpy(r.kl_trace); })
-      .def_readonly("kl_start", &Result::kl_start)
-      .def_readonly("stop_reason", &Result::stop_reason)
-      .def_readonly("n_iter", &Result::n_iter)
-      .def_readonly("n_resets", &Result::n_resets)
-      .def_readonly("increases", &Result::increases)
-      .def_readonly("just_reset", &Result::just_reset)
-      .def_readonly("scale_factor", &Result::scale_factor)
+      .def(pyb::init<>())
+      .def_property(
+          "selected", [](const Result& r) { return to_numpy(r.selected); },
+          [](Result& r, std::vector<std::int64_t> v) { r.selected = std::move(v); })
+      .def_property(
+          "kl_trace", [](const Result& r) { return to_numpy(r.kl_trace); },
+          [](Result& r, std::vector<double> v) { r.kl_trace = std::move(v); })
+      .def_readwrite("kl_start", &Result::kl_start)
+      .def_readwrite("stop_reason", &Result::stop_reason)
+      .def_readwrite("n_iter", &Result::n_iter)
+      .def_readwrite("n_resets", &Result::n_resets)
+      .def_readwrite("increases", &Result::increases)
+      .def_readwrite("just_reset", &Result::just_reset)
+      .def_readwrite("scale_factor", &Result::scale_factor)
+      .def_readwrite("loop", &Result::loop)
       .def_property_readonly("v", [](const Result& r) { return to_numpy(r.v); })
       .def_property_readonly("remaining", [](const Result& r) { return to_numpy(r.remaining); })
       .def_readonly("index_build_seconds", &Result::index_build_seconds)
@@ -102,8 +138,12 @@ void init_selector(pyb::module_& m) {
       .def_readonly("audit_agreements", &Result::audit_agreements)
       .def_readonly("cache_hits", &Result::cache_hits);
 
-  m.def("select", &run<float>, pyb::arg("pool"), pyb::arg("target"), pyb::arg("init"), pyb::arg("options"));
-  m.def("select", &run<double>, pyb::arg("pool"), pyb::arg("target"), pyb::arg("init"), pyb::arg("options"));
+  m.def("select", &run<float>, pyb::arg("pool"), pyb::arg("target"), pyb::arg("init"), pyb::arg("options"),
+        pyb::arg("on_step") = pyb::none(), pyb::arg("on_checkpoint") = pyb::none(),
+        pyb::arg("resume") = nullptr);
+  m.def("select", &run<double>, pyb::arg("pool"), pyb::arg("target"), pyb::arg("init"), pyb::arg("options"),
+        pyb::arg("on_step") = pyb::none(), pyb::arg("on_checkpoint") = pyb::none(),
+        pyb::arg("resume") = nullptr);
 
   m.def(
       "uniform_start",

@@ -52,6 +52,18 @@ struct Options {
   IndexOptions index;
 };
 
+// Where a run stands between two iterations: together with the run's inputs and Options, enough
+// to resume it and get exactly the selection an uninterrupted run would have made.
+struct LoopState {
+  std::int64_t i = 0, total = 0;                // the reference's counters
+  int run_of_increases = 0;
+  double kl_prev = 0;
+  std::vector<std::int64_t> reset_marks;        // selected.size() at each refill of the pool
+  std::uint64_t rng_draws = 0;                  // random engine outputs used
+  std::vector<std::uint64_t> jump_rows;         // target rows drawn for v_init='jump', in order
+  std::vector<double> v;                        // v at the start of the next iteration
+};
+
 struct Result {
   std::vector<std::int64_t> selected;  // pool rows in selection order (repeats only after resets)
   std::vector<double> kl_trace;        // KL after each accepted pick
@@ -69,6 +81,7 @@ struct Result {
   std::size_t hnsw_searches = 0;       // ... of which went to the graph (the rest: certified cache, brute force)
   std::size_t audit_agreements = 0;
   std::size_t cache_hits = 0;          // exact projections answered by the certified cache
+  LoopState loop;                      // for checkpoints (valid between iterations)
 };
 
 }  // namespace gio
