@@ -10,7 +10,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from gioselect import _core, _engine
+from gioselect import _core, _engine, checkpoint
+from gioselect._hooks import StepHooks
 from gioselect._validation import (
     as_matrix,
     check_choice,
@@ -73,6 +74,15 @@ class GIOSelector(TransformerMixin, BaseEstimator):
     random_state : None, int, RandomState or Generator
     n_jobs : None or int
         Threads. None: OpenMP's default (OMP_NUM_THREADS), -1: all cores.
+    callback : callable or None
+        Called after every iteration with a dict (n_iter, n_selected, kl, kl_start, seconds);
+        returning True stops the run (stop_reason_ 'callback').
+    verbose : int, default=0
+        > 0: a progress line on stderr (picks, KL, picks/s).
+    checkpoint : path or None
+        Write the run's state there every ``checkpoint_every`` picks, on Ctrl-C and at the end
+        (atomically: a killed run leaves the last complete one); ``GIOSelector.resume(path, X,
+        target=...)`` continues it and selects what the uninterrupted run would have.
     """
 
     def __init__(
@@ -105,6 +115,10 @@ class GIOSelector(TransformerMixin, BaseEstimator):
         ef_search=256,
         random_state=None,
         n_jobs=None,
+        callback=None,
+        verbose=0,
+        checkpoint=None,
+        checkpoint_every=100,
     ):
         self.k = k
         self.max_iter = max_iter
@@ -134,6 +148,10 @@ class GIOSelector(TransformerMixin, BaseEstimator):
         self.ef_search = ef_search
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.callback = callback
+        self.verbose = verbose
+        self.checkpoint = checkpoint
+        self.checkpoint_every = checkpoint_every
 
     # -- parameters -----------------------------------------------------------------------
     def _check_params(self) -> None:
@@ -184,7 +202,9 @@ class GIOSelector(TransformerMixin, BaseEstimator):
         if start is None:
             start, start_rows = self._default_start(pool, tgt, start_seed)
         start = np.ascontiguousarray(start, dtype=dtype)
+        return self._run(pool, tgt, start, start_rows, run_seed)
 
+    def _run(self, pool, tgt, start, start_rows, run_seed, resume=None):
         opts = _engine.make_options(
             k=self.k, stop_criterion=self.stop_criterion, min_difference=self.min_difference,
             min_kl=self.min_kl, max_data_size=self.max_data_size,
@@ -196,8 +216,20 @@ class GIOSelector(TransformerMixin, BaseEstimator):
             n_select=-1 if self.n_select is None else self.n_select, exact_search=self.exact_search,
             exact_below=self.exact_below, hnsw_m=self.hnsw_m, ef_construction=self.ef_construction,
             ef_search=self.ef_search)
+        meta = dict(params=_json_params(self.get_params()), run_seed=run_seed,
+                    pool=_data_fingerprint(pool), target=_data_fingerprint(tgt),
+                    init_indices=None if start_rows is None else np.asarray(start_rows).tolist())
+        hooks = StepHooks(callback=self.callback, verbose=self.verbose, path=self.checkpoint,
+                          every=self.checkpoint_every, meta=meta, init=start)
         t0 = time.perf_counter()
-        res = _engine.run(pool, tgt, start, opts)
+        if resume is not None and resume.stop_reason:  # a finished run's checkpoint
+            res = resume
+        elif hooks.active:
+            res = _engine.run(pool, tgt, start, opts, on_step=hooks.on_step, on_checkpoint=hooks.on_checkpoint,
+                              resume=resume)
+            hooks.finish(res)
+        else:
+            res = _engine.run(pool, tgt, start, opts, resume=resume)
         self.fit_seconds_ = time.perf_counter() - t0
 
         self.selected_indices_ = np.asarray(res.selected, dtype=np.int64)
@@ -218,6 +250,28 @@ class GIOSelector(TransformerMixin, BaseEstimator):
                  pool.shape[0], self.fit_seconds_, self.kl_start_,
                  self.kl_trace_[-1] if len(self.kl_trace_) else self.kl_start_, self.stop_reason_)
         return self
+
+    @classmethod
+    def resume(cls, path, X, y=None, *, target=None):
+        """Continue the run checkpointed at `path` on the same pool X and target; returns the
+        fitted selector, with exactly the selection the uninterrupted run would have made."""
+        state, header, start = checkpoint.load(path)
+        if header.get("stop_reason"):
+            state.stop_reason = header["stop_reason"]
+        sel = cls(**header["params"])
+        sel.checkpoint = path
+        sel._check_params()
+        pool = as_matrix(X, "X (the pool)")
+        tgt = pool if target is None else as_matrix(target, "target")
+        dtype = start.dtype.type
+        pool, tgt = pool.astype(dtype, copy=False), tgt.astype(dtype, copy=False)
+        for name, data in (("pool", pool), ("target", tgt)):
+            if _data_fingerprint(data) != header[name]:
+                raise ValueError(f"{'X' if name == 'pool' else 'target'} is not the {name} of the checkpointed run "
+                                 f"{path} (its shape or rows differ); resume needs the same {name}")
+        rows = header.get("init_indices")
+        return sel._run(pool, tgt, start, None if rows is None else np.asarray(rows, dtype=np.int64),
+                        header["run_seed"], resume=state)
 
     def _default_start(self, pool, tgt, seed):
         """Start rows: random pool rows (random_init_pct) or uniform points in the target's box."""
@@ -275,6 +329,24 @@ def _take_rows(a, idx):
     if isinstance(a, list):
         return [a[i] for i in idx]
     return np.asarray(a)[idx]
+
+
+def _data_fingerprint(a: np.ndarray) -> str:
+    """Identity of an input for checkpoints: shape and a strided sample of rows, dtype-blind."""
+    h = hashlib.sha1(repr(a.shape).encode())
+    h.update(np.ascontiguousarray(a[:: max(1, a.shape[0] // 256)], dtype=np.float64).tobytes())
+    return h.hexdigest()
+
+
+def _json_params(params: dict) -> dict:
+    """The parameters a checkpoint can carry: plain values (not callbacks or generator objects)."""
+    keep = {}
+    for name, value in params.items():
+        if name in ("callback", "checkpoint"):
+            continue
+        if isinstance(value, (bool, int, float, str, type(None))):
+            keep[name] = value
+    return keep
 
 
 def _fingerprint(pool: np.ndarray, selected: np.ndarray) -> str:
