@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
@@ -16,7 +17,27 @@ import numpy as np
 from gioselect import GIOSelector
 
 
-def gaussian_2d(seed: int = 0) -> dict:
+def _save_plots(sel, pool, target, out_dir, name) -> list:
+    """trace and 2-D view PNGs, when matplotlib is there."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return []
+    os.makedirs(out_dir, exist_ok=True)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
+    sel.plot_trace(ax=axes[0])
+    sel.plot_selection(pool, target=target, ax=axes[1])
+    fig.tight_layout()
+    path = os.path.join(out_dir, f"{name}.png")
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return [path]
+
+
+def gaussian_2d(seed: int = 0, out_dir=None) -> dict:
     rng = np.random.default_rng(seed)
     pool = np.vstack([rng.normal([3, 4], 1.0, (500, 2)), rng.normal([-3, -4], 1.0, (500, 2))])
     target = rng.normal([3, 4], 1.0, (200, 2))
@@ -24,11 +45,12 @@ def gaussian_2d(seed: int = 0) -> dict:
     sel = GIOSelector(random_state=seed).fit(pool, target=target)
     seconds = time.perf_counter() - t0
     idx = sel.selected_indices_
+    plots = _save_plots(sel, pool, target, out_dir, "gaussian_2d") if out_dir else []
     return {"picked": len(idx), "from_target_cluster": float((idx < 500).mean()), "kl_start": sel.kl_start_,
-            "kl_end": float(sel.kl_trace_[-1]), "stop": sel.stop_reason_, "seconds": seconds}
+            "kl_end": float(sel.kl_trace_[-1]), "stop": sel.stop_reason_, "seconds": seconds, "plots": plots}
 
 
-def digits(seed: int = 0) -> dict:
+def digits(seed: int = 0, out_dir=None) -> dict:
     from sklearn.datasets import load_digits
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import train_test_split
@@ -48,18 +70,19 @@ def digits(seed: int = 0) -> dict:
 
     rng = np.random.default_rng(seed)
     random_acc = [accuracy(rng.choice(len(X_pool), len(idx), replace=False)) for _ in range(5)]
-    return {"picked": len(idx), "pool": len(X_pool), "share_digits_0_4": float((y_pool[idx] < 5).mean()),
+    plots = _save_plots(sel, X_pool, X_t, out_dir, "digits") if out_dir else []
+    return {"plots": plots, "picked": len(idx), "pool": len(X_pool), "share_digits_0_4": float((y_pool[idx] < 5).mean()),
             "kl_start": sel.kl_start_, "kl_end": float(sel.kl_trace_[-1]), "stop": sel.stop_reason_,
             "acc_gio": accuracy(idx), "acc_random": float(np.mean(random_acc)),
             "acc_random_std": float(np.std(random_acc)), "acc_all": accuracy(np.arange(len(X_pool)))}
 
 
-def main() -> int:
-    g = gaussian_2d()
+def main(out_dir: str = "gioselect-demo") -> int:
+    g = gaussian_2d(out_dir=out_dir)
     print("2-D Gaussians: pool 1000 rows in two clusters, target 200 rows from the (3, 4) cluster")
     print(f"  picked {g['picked']} rows, {100 * g['from_target_cluster']:.0f}% from the target's cluster; "
           f"KL {g['kl_start']:.3f} -> {g['kl_end']:.3f} (stop: {g['stop']}) in {g['seconds'] * 1e3:.1f} ms")
-    d = digits()
+    d = digits(out_dir=out_dir)
     print(f"\ndigits: pool {d['pool']} images of 0-9, target 150 unlabeled images of 0-4")
     print(f"  picked {d['picked']} rows, {100 * d['share_digits_0_4']:.0f}% are digits 0-4; "
           f"KL {d['kl_start']:.2f} -> {d['kl_end']:.2f} (stop: {d['stop']})")
@@ -67,4 +90,6 @@ def main() -> int:
     print(f"    {'GIO selection':<24}{d['picked']:>6} rows  {d['acc_gio']:.3f}")
     print(f"    {'random subset (5 draws)':<24}{d['picked']:>6} rows  {d['acc_random']:.3f} ± {d['acc_random_std']:.3f}")
     print(f"    {'whole pool':<24}{d['pool']:>6} rows  {d['acc_all']:.3f}")
+    plots = g["plots"] + d["plots"]
+    print("\nplots: " + ", ".join(plots) if plots else "\n(no plots: pip install 'gioselect[plot]' for them)")
     return 0

@@ -7,8 +7,14 @@ import logging
 import time
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
+
+try:
+    from sklearn.utils.validation import validate_data
+except ImportError:  # scikit-learn < 1.6 has it as a method
+    validate_data = None
 
 from gioselect import _core, _engine, checkpoint
 from gioselect._hooks import StepHooks
@@ -25,7 +31,7 @@ from gioselect._validation import (
 log = logging.getLogger("gioselect")
 
 
-class GIOSelector(TransformerMixin, BaseEstimator):
+class GIOSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """Select the pool rows that best preserve information about a target sample (GIO).
 
     ``fit(X, target=T)`` runs GIO with pool ``X`` and target ``T`` (default: ``X`` itself) and stores
@@ -83,6 +89,13 @@ class GIOSelector(TransformerMixin, BaseEstimator):
         Write the run's state there every ``checkpoint_every`` picks, on Ctrl-C and at the end
         (atomically: a killed run leaves the last complete one); ``GIOSelector.resume(path, X,
         target=...)`` continues it and selects what the uninterrupted run would have.
+    sampler : bool, default=False
+        True hides ``transform`` and ``fit_transform``, leaving ``fit_resample``: imbalanced-learn's
+        Pipeline accepts a step that transforms or resamples, not both. Use it there.
+
+    ``fit(X, y=None, *, target=None, init=None)`` ignores y. ``target`` and ``init`` are fit
+    metadata: with metadata routing enabled, ``set_fit_request(target=True)`` lets a Pipeline or
+    GridSearchCV pass them on (to fit_transform and fit_resample too).
     """
 
     def __init__(
@@ -119,6 +132,7 @@ class GIOSelector(TransformerMixin, BaseEstimator):
         verbose=0,
         checkpoint=None,
         checkpoint_every=100,
+        sampler=False,
     ):
         self.k = k
         self.max_iter = max_iter
@@ -152,6 +166,7 @@ class GIOSelector(TransformerMixin, BaseEstimator):
         self.verbose = verbose
         self.checkpoint = checkpoint
         self.checkpoint_every = checkpoint_every
+        self.sampler = sampler
 
     # -- parameters -----------------------------------------------------------------------
     def _check_params(self) -> None:
@@ -190,7 +205,8 @@ class GIOSelector(TransformerMixin, BaseEstimator):
         same_width({"X (the pool)": pool, "target": tgt, "init": start})
         if tgt.shape[0] <= self.k:
             raise ValueError(f"target has {tgt.shape[0]} rows; k={self.k} needs more than k rows "
-                             f"(lower k or pass a larger target)")
+                             f"(n_samples={tgt.shape[0]}, at least {self.k + 1} needed): lower k or pass a "
+                             f"larger target")
         if self.n_select is not None and self.n_select > pool.shape[0] and not self.resets_allowed:
             raise ValueError(f"n_select={self.n_select} exceeds the pool's {pool.shape[0]} rows; "
                              f"lower n_select or set resets_allowed=True")
@@ -202,7 +218,9 @@ class GIOSelector(TransformerMixin, BaseEstimator):
         if start is None:
             start, start_rows = self._default_start(pool, tgt, start_seed)
         start = np.ascontiguousarray(start, dtype=dtype)
-        return self._run(pool, tgt, start, start_rows, run_seed)
+        self._run(pool, tgt, start, start_rows, run_seed)
+        _check_features(self, X, reset=True)
+        return self
 
     def _run(self, pool, tgt, start, start_rows, run_seed, resume=None):
         opts = _engine.make_options(
@@ -292,7 +310,8 @@ class GIOSelector(TransformerMixin, BaseEstimator):
     def _check_same_pool(self, X) -> np.ndarray:
         check_is_fitted(self, "selected_indices_")
         pool = as_matrix(X, "X")
-        if pool.shape[0] != self.n_pool_ or pool.shape[1] != self.n_features_in_:
+        _check_features(self, X, reset=False)
+        if pool.shape[0] != self.n_pool_:
             raise ValueError(f"X has shape {pool.shape}, but this selector was fitted on a pool of shape "
                              f"({self.n_pool_}, {self.n_features_in_}); transform only selects rows of the "
                              f"pool it was fitted on (use selected_indices_ to index other arrays)")
@@ -302,32 +321,85 @@ class GIOSelector(TransformerMixin, BaseEstimator):
         return pool
 
     def transform(self, X):
-        """The selected rows of the fitted pool, in selection order."""
+        """The selected rows of the fitted pool, in selection order (a DataFrame keeps its index)."""
         self._check_same_pool(X)
         return _take_rows(X, self.selected_indices_)
 
-    def fit_transform(self, X, y=None, **fit_params):
-        return self.fit(X, y, **fit_params).transform(X)
+    def fit_transform(self, X, y=None, *, target=None, init=None):
+        """fit, then the selected rows of X."""
+        return _take_rows(X, self.fit(X, y, target=target, init=init).selected_indices_)
 
-    def fit_resample(self, X, y, **fit_params):
-        """(X[sel], y[sel]): the imbalanced-learn sampler interface."""
-        self.fit(X, y, **fit_params)
-        return _take_rows(X, self.selected_indices_), _take_rows(y, self.selected_indices_)
+    def fit_resample(self, X, y, *, target=None, init=None):
+        """(X[sel], y[sel]): the imbalanced-learn sampler interface (pandas keep their index)."""
+        if y is not None and _n_rows(y) != _n_rows(X):
+            raise ValueError(f"y has {_n_rows(y)} rows but X has {_n_rows(X)}; fit_resample selects the "
+                             f"same rows of both")
+        sel = self.fit(X, y, target=target, init=init).selected_indices_
+        return _take_rows(X, sel), _take_rows(y, sel)
 
-    def get_feature_names_out(self, input_features=None):
+    def plot_trace(self, ax=None):
+        """KL per pick with the stop reason marked (needs matplotlib)."""
         check_is_fitted(self, "selected_indices_")
-        if input_features is None:
-            input_features = getattr(self, "feature_names_in_", None)
-        if input_features is None:
-            return np.asarray([f"x{i}" for i in range(self.n_features_in_)], dtype=object)
-        return np.asarray(input_features, dtype=object)
+        from gioselect.plot import plot_trace
+
+        return plot_trace(self, ax=ax)
+
+    def plot_selection(self, X, target=None, ax=None):
+        """Pool, target and selection in 2-D, PCA when d > 2 (needs matplotlib)."""
+        self._check_same_pool(X)
+        from gioselect.plot import plot_selection
+
+        return plot_selection(self, X, target=target, ax=ax)
+
+    # -- scikit-learn integration -----------------------------------------------------------
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # transform returns rows of X as they are, so every float dtype comes back unchanged
+        tags.transformer_tags.preserves_dtype = ["float64", "float32", "float16"]
+        return tags
+
+    def get_metadata_routing(self):
+        """As scikit-learn does for fit_transform, fit_resample requests what fit requests:
+        imbalanced-learn's Pipeline routes its fit metadata (e.g. target) to fit_resample."""
+        routing = super().get_metadata_routing()
+        resample = getattr(routing, "fit_resample", None)  # exists once imbalanced-learn is imported
+        if resample is not None:
+            for param, alias in routing.fit.requests.items():
+                resample.add_request(param=param, alias=alias)
+        return routing
+
+
+def _transforms(selector) -> bool:
+    return not selector.sampler
+
+
+# imbalanced-learn's Pipeline refuses a step that both transforms and resamples, so sampler=True
+# hides transform and fit_transform. Applied after the class is built because set_output wraps
+# (and so replaces) the methods the class body defines.
+for _name in ("transform", "fit_transform"):
+    setattr(GIOSelector, _name, available_if(_transforms)(GIOSelector.__dict__[_name]))
+del _name
+
+
+def _check_features(selector, X, *, reset):
+    """n_features_in_ and feature_names_in_ (set on fit, compared on transform) with scikit-learn's
+    messages; the values themselves are checked by as_matrix."""
+    if validate_data is not None:
+        validate_data(selector, X, reset=reset, skip_check_array=True)
+    else:
+        selector._validate_data(X, reset=reset, cast_to_ndarray=False)
+
+
+def _n_rows(a) -> int:
+    return a.shape[0] if hasattr(a, "shape") else len(a)
 
 
 def _take_rows(a, idx):
+    """Rows idx of a: pandas objects keep their index (iloc), anything else becomes an array."""
+    if a is None:
+        return None
     if hasattr(a, "iloc"):
         return a.iloc[idx]
-    if isinstance(a, list):
-        return [a[i] for i in idx]
     return np.asarray(a)[idx]
 
 
