@@ -1,21 +1,315 @@
-"""The `gioselect` command line."""
+"""The `gioselect` command line.
+
+gioselect demo                                    GIO on bundled data (no download)
+gioselect select --pool P [--target X] [--init D] -o OUT [GIOSelector options] [--plot]
+
+`select` reads .npy (memory-mapped), .npz, .parquet, .csv or .tsv files and writes the directory
+OUT: selected_indices.npy and .txt (pool rows in selection order, one per line in the .txt),
+report.json (parameters, KL trace, stop reason, timings, versions, inputs) and, with --plot,
+kl_trace.png and selection_2d.png. An existing OUT is only written into with --force. Without
+--random-state a seed is drawn and recorded in report.json, so every run can be repeated.
+Bad input exits with status 2 and one line on stderr; progress goes to stderr (-q silences it).
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
+import logging
+import math
+import platform
+import secrets
 import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger("gioselect")
+
+OUTPUTS = ("selected_indices.npy", "selected_indices.txt", "report.json")
+PLOTS = ("kl_trace.png", "selection_2d.png")
+
+
+class _InputError(Exception):
+    """Bad usage detected by the CLI itself (exit 2, one line)."""
+
+
+def _floats(text: str):
+    """A number, or comma-separated numbers (one per feature)."""
+    try:
+        values = [float(v) for v in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number or comma-separated numbers, got {text!r}") from None
+    return values[0] if len(values) == 1 else values
+
+
+def _auto_or_float(text: str):
+    if text == "auto":
+        return text
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected 'auto' or a number, got {text!r}") from None
+
+
+def _exact_search(text: str):
+    modes = {"auto": "auto", "true": True, "false": False}
+    if text.lower() not in modes:
+        raise argparse.ArgumentTypeError(f"expected auto, true or false, got {text!r}")
+    return modes[text.lower()]
+
+
+# Parameters whose default (None, 'auto') does not tell the option's type; the rest follow their default.
+_TYPES = {"n_select": int, "random_state": int, "n_jobs": int, "uniform_low": _floats, "uniform_high": _floats,
+          "scale_factor": _auto_or_float, "exact_search": _exact_search}
+_NOTES = {"random_state": " (a drawn seed, recorded in report.json)",
+          "uniform_low": "; one value per feature or one for all (negative lists: --uniform-low=-1,-2)",
+          "uniform_high": "; one value per feature or one for all"}
+
+
+# Python-only parameters; checkpoints are the --checkpoint / --resume options.
+_NOT_OPTIONS = {"callback", "checkpoint", "sampler"}
+CHECKPOINT = "checkpoint.npz"
+
+
+def _metavar(name: str, default):
+    special = {"exact_search": "{auto,true,false}", "scale_factor": "auto|X", "uniform_low": "X[,X...]",
+               "uniform_high": "X[,X...]", "stop_criterion": None, "v_init": None}  # None: argparse shows choices
+    if name in special:
+        return special[name]
+    return "N" if isinstance(default, int) or _TYPES.get(name) is int else "X"
+
+
+def _add_estimator_options(parser: argparse.ArgumentParser) -> None:
+    """One option per GIOSelector parameter (--max-iter for max_iter); unset ones keep its default."""
+    from gioselect import GIOSelector, _engine
+
+    choices = {"stop_criterion": _engine.STOP_CRITERIA, "v_init": _engine.V_INITS}
+    group = parser.add_argument_group("GIOSelector parameters (README, 'Options')")
+    for name, default in sorted(GIOSelector().get_params().items()):
+        if name in _NOT_OPTIONS:
+            continue
+        flag = "--" + name.replace("_", "-")
+        note = _NOTES.get(name, "")
+        common = {"dest": name, "default": argparse.SUPPRESS, "help": f"default: {default}{note}"}
+        if isinstance(default, bool):
+            group.add_argument(flag, action=argparse.BooleanOptionalAction, **common)
+        elif name in _TYPES or type(default) in (int, float, str):
+            group.add_argument(flag, type=_TYPES.get(name, type(default)), choices=choices.get(name),
+                               metavar=_metavar(name, default), **common)
+        # a parameter without a known command-line type keeps its default
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gioselect", description="GIO training-data selection")
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="run GIO on bundled data (2-D Gaussians, scikit-learn digits)")
+    demo.add_argument("--out", default="gioselect-demo", help="folder for the plots (default: gioselect-demo)")
+    sel = sub.add_parser("select", help="select pool rows for a target sample from files",
+                         description="Run GIO on files; writes indices and a report to the directory OUT.",
+                         allow_abbrev=False)
+    sel.add_argument("--pool", required=True, type=Path, help="the pool to select from (.npy .npz .parquet .csv .tsv)")
+    sel.add_argument("--target", type=Path, help="the sample to preserve (default: the pool itself)")
+    sel.add_argument("--init", type=Path, help="start rows (default: uniform in the target's bounding box)")
+    sel.add_argument("-o", "--output", required=True, type=Path, metavar="OUT", help="output directory")
+    sel.add_argument("--key", help="array to read from every .npz input (needed when one holds several)")
+    sel.add_argument("--column", help="column to read from every .parquet input (a vector or numeric column)")
+    sel.add_argument("--force", action="store_true", help="write into OUT even if it exists")
+    sel.add_argument("--plot", action="store_true", help="also write PNG plots (needs matplotlib)")
+    sel.add_argument("--checkpoint", action="store_true",
+                     help=f"keep the run's state in OUT/{CHECKPOINT} (every --checkpoint-every picks, on Ctrl-C)")
+    sel.add_argument("--resume", action="store_true",
+                     help=f"continue the run checkpointed in OUT/{CHECKPOINT} (give the same inputs again)")
+    sel.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
+    _add_estimator_options(sel)
+    return parser
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="gioselect", description="GIO training-data selection")
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("demo", help="run GIO on bundled data (2-D Gaussians, scikit-learn digits)")
-    args = parser.parse_args(argv)
+    args = _parser().parse_args(argv)
     if args.command == "demo":
         from gioselect.demo import main as demo_main
 
-        return demo_main()
-    return 2
+        return demo_main(out_dir=args.out)
+    from gioselect.io import MissingDependencyError
+
+    with _progress_on_stderr(args.quiet):
+        try:
+            return _select(args, sys.argv[1:] if argv is None else list(argv))
+        except (_InputError, ValueError, OSError, MissingDependencyError) as e:
+            print(f"gioselect: error: {' '.join(str(e).split())}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            print("gioselect: interrupted", file=sys.stderr)
+            return 130
+
+
+@contextlib.contextmanager
+def _progress_on_stderr(quiet: bool):
+    """INFO messages of the `gioselect` logger go to stderr for the duration of a command."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("gioselect: %(message)s"))
+    saved = log.level, log.propagate
+    log.addHandler(handler)
+    log.setLevel(logging.WARNING if quiet else logging.INFO)
+    log.propagate = False
+    try:
+        yield
+    finally:
+        log.removeHandler(handler)
+        log.setLevel(saved[0])
+        log.propagate = saved[1]
+
+
+def _select(args, argv: list) -> int:
+    import sklearn
+
+    import gioselect
+    from gioselect import GIOSelector
+    from gioselect.io import load_matrix
+
+    t_start = time.perf_counter()
+    out = args.output
+    # Checked before any work: a long run must not end in a refusal to write.
+    if out.exists() and not out.is_dir():
+        raise _InputError(f"output {out} exists and is not a directory")
+    ckpt = out / CHECKPOINT
+    if args.resume and not ckpt.exists():
+        raise _InputError(f"nothing to resume: {ckpt} does not exist (run with --checkpoint first)")
+    if out.exists() and not (args.force or args.resume):
+        raise _InputError(f"output {out} already exists; pass --force to overwrite it (or --resume)")
+    if args.plot:
+        _require_matplotlib()
+
+    params = {name: getattr(args, name) for name in GIOSelector().get_params()
+              if name not in _NOT_OPTIONS and hasattr(args, name)}
+    params.setdefault("random_state", secrets.randbits(32))
+    selector = GIOSelector(**params)
+
+    arrays, inputs, timings = {}, {}, {}
+    for role in ("pool", "target", "init"):
+        path = getattr(args, role)
+        if path is None:
+            inputs[role] = None
+            continue
+        t0 = time.perf_counter()
+        arrays[role] = load_matrix(path, key=args.key, column=args.column)
+        timings[f"load_{role}_s"] = time.perf_counter() - t0
+        inputs[role] = {"path": str(path.resolve()), "shape": list(arrays[role].shape), "dtype": str(arrays[role].dtype)}
+        log.info("%s: %s, %d rows x %d features (%s)", role, path, *arrays[role].shape, arrays[role].dtype)
+
+    if args.resume:
+        log.info("resuming %s", ckpt)
+        selector = GIOSelector.resume(str(ckpt), arrays["pool"], target=arrays.get("target"))
+    else:
+        if args.checkpoint:
+            out.mkdir(parents=True, exist_ok=True)
+            ckpt.unlink(missing_ok=True)  # a forced rerun starts afresh
+            selector.set_params(checkpoint=str(ckpt))
+        log.info("running GIO (random_state=%s)", selector.random_state)
+        selector.fit(arrays["pool"], target=arrays.get("target"), init=arrays.get("init"))
+    timings["fit_s"] = selector.fit_seconds_
+
+    out.mkdir(parents=True, exist_ok=True)
+    idx = selector.selected_indices_
+    np.save(out / "selected_indices.npy", idx)
+    np.savetxt(out / "selected_indices.txt", idx, fmt="%d")
+    written = list(OUTPUTS) + ([CHECKPOINT] if ckpt.exists() else [])
+    for name in PLOTS:  # a forced rerun must not leave plots of an earlier run behind
+        (out / name).unlink(missing_ok=True)
+    if args.plot:
+        written += _plot(selector, arrays, out)
+    timings["total_s"] = time.perf_counter() - t_start
+
+    trace = selector.kl_trace_
+    report = {
+        "command": ["gioselect", *argv],
+        "parameters": {k: v for k, v in selector.get_params().items() if k != "callback"},
+        "inputs": inputs,
+        "n_selected": len(idx),
+        "kl_start": selector.kl_start_,
+        "kl_end": float(trace[-1]) if len(trace) else selector.kl_start_,
+        "kl_trace": trace.tolist(),
+        "stop_reason": selector.stop_reason_,
+        "n_iter": selector.n_iter_,
+        "n_resets": selector.n_resets_,
+        "scale_factor": selector.scale_factor_,
+        "init_indices": None if selector.init_indices_ is None else np.asarray(selector.init_indices_).tolist(),
+        "timings": timings,
+        "versions": {"gioselect": gioselect.__version__, "numpy": np.__version__,
+                     "scikit-learn": sklearn.__version__, "python": platform.python_version()},
+        "outputs": written,
+    }
+    with open(out / "report.json", "w", encoding="utf-8") as f:
+        json.dump(_finite(report), f, indent=2, allow_nan=False)
+        f.write("\n")
+    log.info("wrote %d indices and report.json to %s", len(idx), out)
+    return 0
+
+
+def _finite(obj):
+    """JSON has no NaN/inf: they are written as null."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_finite(v) for v in obj]
+    return obj
+
+
+def _require_matplotlib() -> None:
+    from gioselect.io import MissingDependencyError
+
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise MissingDependencyError("--plot needs matplotlib: pip install matplotlib") from None
+
+
+def _plot(selector, arrays: dict, out: Path) -> list:
+    """The KL after each pick with the stop marked, and the selection in the target's first two
+    principal axes. The Figure API keeps matplotlib's global backend state untouched."""
+    from matplotlib.figure import Figure
+
+    kl = np.concatenate([[selector.kl_start_], selector.kl_trace_])
+    fig = Figure(figsize=(7, 4), layout="constrained")
+    ax = fig.add_subplot()
+    ax.plot(np.arange(len(kl)), kl, lw=1.2)
+    ax.axvline(len(kl) - 1, color="tab:red", ls="--", lw=1)
+    ax.plot([len(kl) - 1], [kl[-1]], "o", color="tab:red")
+    ax.text(len(kl) - 1, 0.97, f"stop: {selector.stop_reason_} ", transform=ax.get_xaxis_transform(),
+            ha="right", va="top", color="tab:red")
+    ax.set(xlabel="picks", ylabel="KL(target || selected)",
+           title=f"GIO: {len(kl) - 1} picks, KL {kl[0]:.4g} -> {kl[-1]:.4g}")
+    fig.savefig(out / "kl_trace.png", dpi=120)
+    names = ["kl_trace.png"]
+
+    pool = arrays["pool"]
+    target = arrays.get("target", pool)
+    if pool.shape[1] >= 2:
+        rng = np.random.default_rng(0)
+
+        def sample(a):  # at most 5000 rows keep the plot readable and fast on large pools
+            return np.asarray(a[np.sort(rng.choice(len(a), min(len(a), 5000), replace=False))], float)
+
+        t = sample(target)
+        mean = t.mean(axis=0)
+        axes = np.linalg.svd(t - mean, full_matrices=False)[2][:2].T
+        fig = Figure(figsize=(6, 5), layout="constrained")
+        ax = fig.add_subplot()
+        for rows, style in ((sample(pool), dict(s=3, c="0.75", label="pool")),
+                            (t, dict(s=6, c="tab:blue", label="target")),
+                            (np.asarray(pool[selector.selected_indices_], float), dict(s=14, c="tab:red", label="selected"))):
+            p = (rows - mean) @ axes
+            ax.scatter(p[:, 0], p[:, 1], **style)
+        ax.set(xlabel="target PC 1", ylabel="target PC 2", title="selection in the target's principal axes")
+        ax.legend(loc="best")
+        fig.savefig(out / "selection_2d.png", dpi=120)
+        names.append("selection_2d.png")
+    return names
 
 
 if __name__ == "__main__":

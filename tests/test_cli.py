@@ -1,0 +1,398 @@
+"""`gioselect select`: every input format, the outputs, the options and every error path."""
+
+import json
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gioselect import GIOSelector, cli
+from gioselect.io import load_matrix
+
+# Exact search and one thread: the selection depends on the data and the seed only.
+PARAMS = dict(k=3, max_iter=40, exact_search=True, n_jobs=1, random_state=0)
+FLAGS = ["--k", "3", "--max-iter", "40", "--exact-search", "true", "--n-jobs", "1", "--random-state", "0"]
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(1)
+    pool = np.vstack([rng.normal(0, 1, (120, 4)), rng.normal(5, 1, (120, 4))])
+    target = rng.normal(0, 1, (40, 4))
+    expected = GIOSelector(**PARAMS).fit(pool, target=target)
+    return pool, target, expected
+
+
+def run(*args):
+    return cli.main(["select", *map(str, args)])
+
+
+def select(tmp_path, pool_path, target_path, *extra):
+    out = tmp_path / "out"
+    assert run("--pool", pool_path, "--target", target_path, "-o", out, *FLAGS, *extra) == 0
+    return out
+
+
+def assert_one_line_error(capsys, *fragments):
+    """The error is the last line of stderr (progress lines may precede it), and the only one."""
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert "Traceback" not in "\n".join(lines), lines
+    assert lines[-1].startswith("gioselect: error: "), lines
+    assert all(line.startswith("gioselect: ") for line in lines)
+    assert sum(line.startswith("gioselect: error:") for line in lines) == 1, lines
+    for fragment in fragments:
+        assert fragment in lines[-1], lines
+
+
+# -- writers for each format ------------------------------------------------------------------
+def write_npy(path, a):
+    np.save(path, a)
+
+
+def write_csv(path, a, sep=",", header=True):
+    with open(path, "w") as f:
+        if header:
+            f.write(sep.join(f"f{j}" for j in range(a.shape[1])) + "\n")
+        for row in a:
+            f.write(sep.join(repr(float(v)) for v in row) + "\n")
+
+
+def write_reference_tsv(path, a):
+    """grad-info-opt's format: tab-separated, no header, the third field a "[v1, v2, ...]" vector."""
+    with open(path, "w") as f:
+        for i, row in enumerate(a):
+            f.write(f"id{i}\tsome text\t[{', '.join(repr(float(v)) for v in row)}]\n")
+
+
+def write_parquet_vectors(path, a):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"id": [f"r{i}" for i in range(len(a))], "emb": list(a)}), path)
+
+
+def write_parquet_columns(path, a):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    cols = {"name": [f"r{i}" for i in range(len(a))]} | {f"f{j}": a[:, j] for j in range(a.shape[1])}
+    pq.write_table(pa.table(cols), path)
+
+
+FORMATS = {
+    "npy": (".npy", write_npy),
+    "npz": (".npz", lambda p, a: np.savez(p, emb=a)),
+    "csv_header": (".csv", write_csv),
+    "csv_no_header": (".csv", lambda p, a: write_csv(p, a, header=False)),
+    "tsv_numeric": (".tsv", lambda p, a: write_csv(p, a, sep="\t")),
+    "tsv_reference": (".tsv", write_reference_tsv),
+    "parquet_vectors": (".parquet", write_parquet_vectors),
+    "parquet_columns": (".parquet", write_parquet_columns),
+}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_every_format_reads_exactly_and_selects_like_the_library(tmp_path, data, fmt):
+    pool, target, expected = data
+    suffix, write = FORMATS[fmt]
+    paths = tmp_path / f"pool{suffix}", tmp_path / f"target{suffix}"
+    write(paths[0], pool)
+    write(paths[1], target)
+    np.testing.assert_array_equal(load_matrix(paths[0]), pool)
+    out = select(tmp_path, *paths)
+    np.testing.assert_array_equal(np.load(out / "selected_indices.npy"), expected.selected_indices_)
+
+
+def test_outputs_and_report(tmp_path, data, capsys):
+    pool, target, expected = data
+    np.save(tmp_path / "pool.npy", pool)
+    np.save(tmp_path / "target.npy", target)
+    out = select(tmp_path, tmp_path / "pool.npy", tmp_path / "target.npy")
+    idx = np.load(out / "selected_indices.npy")
+    np.testing.assert_array_equal(idx, expected.selected_indices_)
+    np.testing.assert_array_equal(np.loadtxt(out / "selected_indices.txt", dtype=np.int64, ndmin=1), idx)
+    report = json.loads((out / "report.json").read_text())
+    assert report["parameters"] == {k: v for k, v in expected.get_params().items() if k != "callback"}
+    assert report["kl_start"] == pytest.approx(expected.kl_start_)
+    assert report["kl_trace"] == pytest.approx(expected.kl_trace_.tolist())
+    assert report["kl_end"] == pytest.approx(expected.kl_trace_[-1])
+    assert report["stop_reason"] == expected.stop_reason_
+    assert report["n_iter"] == expected.n_iter_ and report["n_selected"] == len(idx)
+    assert report["inputs"]["pool"] == {"path": str((tmp_path / "pool.npy").resolve()), "shape": [240, 4],
+                                        "dtype": "float64"}
+    assert report["inputs"]["target"]["shape"] == [40, 4] and report["inputs"]["init"] is None
+    assert {"load_pool_s", "load_target_s", "fit_s", "total_s"} <= set(report["timings"])
+    assert set(report["versions"]) >= {"gioselect", "numpy", "python"}
+    assert report["command"][:2] == ["gioselect", "select"]
+    err = capsys.readouterr().err
+    assert "pool:" in err and "wrote" in err  # progress on stderr
+
+
+def test_init_and_default_target(tmp_path, data):
+    pool, target, _ = data
+    init = pool[:5] + 0.1
+    for name, a in (("pool", pool), ("init", init)):
+        np.save(tmp_path / f"{name}.npy", a)
+    out = tmp_path / "out"
+    assert run("--pool", tmp_path / "pool.npy", "--init", tmp_path / "init.npy", "-o", out, *FLAGS) == 0
+    expected = GIOSelector(**PARAMS).fit(pool, init=init).selected_indices_
+    np.testing.assert_array_equal(np.load(out / "selected_indices.npy"), expected)
+    report = json.loads((out / "report.json").read_text())
+    assert report["inputs"]["target"] is None and report["inputs"]["init"]["shape"] == [5, 4]
+
+
+def test_estimator_options_are_parsed_and_recorded(tmp_path, data):
+    pool, target, _ = data
+    np.save(tmp_path / "pool.npy", pool)
+    np.save(tmp_path / "target.npy", target)
+    extra = ["--exact-search", "false", "--scale-factor", "0.5", "--uniform-low=-1,-1,-1,-1",
+             "--uniform-high", "1", "--v-init", "mean", "--stop-criterion", "increase", "--resets-allowed",
+             "--n-select", "7", "--lr", "0.02", "--grad-desc-iter", "10"]
+    out = select(tmp_path, tmp_path / "pool.npy", tmp_path / "target.npy", *extra)
+    params = json.loads((out / "report.json").read_text())["parameters"]
+    assert params | {"exact_search": False, "scale_factor": 0.5, "uniform_low": [-1.0] * 4, "uniform_high": 1.0,
+                     "v_init": "mean", "stop_criterion": "increase", "resets_allowed": True, "n_select": 7,
+                     "lr": 0.02, "grad_desc_iter": 10} == params
+    assert len(np.load(out / "selected_indices.npy")) == 7
+
+
+def test_every_estimator_parameter_has_an_option():
+    help_text = " ".join(cli._parser()._subparsers._group_actions[0].choices["select"].format_help().split())
+    for name in ("k", "max_iter", "n_select", "stop_criterion", "min_difference", "min_kl", "max_data_size",
+                 "max_sequential_increases", "resets_allowed", "max_resets", "v_init", "grad_desc_iter", "lr",
+                 "scale_factor", "random_restart_prob", "discard_nearest_for_xy", "uniform_start_size",
+                 "uniform_low", "uniform_high", "normalize", "random_init_pct", "exact_search", "exact_below",
+                 "hnsw_m", "ef_construction", "ef_search", "random_state", "n_jobs"):
+        assert "--" + name.replace("_", "-") in help_text, name
+
+
+def test_bad_option_value_is_a_usage_error(tmp_path):
+    with pytest.raises(SystemExit) as exc:
+        run("--pool", "p.npy", "-o", tmp_path / "out", "--exact-search", "maybe")
+    assert exc.value.code == 2
+
+
+def test_random_state_is_drawn_and_recorded(tmp_path, data):
+    pool, target, _ = data
+    np.save(tmp_path / "pool.npy", pool)
+    out = tmp_path / "out"
+    assert run("--pool", tmp_path / "pool.npy", "-o", out, "--max-iter", "5", "-q") == 0
+    seed = json.loads((out / "report.json").read_text())["parameters"]["random_state"]
+    assert isinstance(seed, int)
+    np.testing.assert_array_equal(np.load(out / "selected_indices.npy"),
+                                  GIOSelector(max_iter=5, random_state=seed).fit(pool).selected_indices_)
+
+
+def test_quiet_silences_progress(tmp_path, data, capsys):
+    np.save(tmp_path / "pool.npy", data[0])
+    assert run("--pool", tmp_path / "pool.npy", "-o", tmp_path / "out", "--max-iter", "3", "-q") == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_npz_key_chooses_among_several_arrays(tmp_path, data, capsys):
+    pool, target, expected = data
+    np.savez(tmp_path / "pool.npz", emb=pool, other=pool[:3])
+    np.save(tmp_path / "target.npy", target)
+    args = ["--pool", tmp_path / "pool.npz", "--target", tmp_path / "target.npy", "-o", tmp_path / "out", *FLAGS]
+    assert run(*args) == 2
+    assert_one_line_error(capsys, "emb", "other", "--key")
+    assert run(*args, "--key", "emb") == 0
+    np.testing.assert_array_equal(np.load(tmp_path / "out" / "selected_indices.npy"), expected.selected_indices_)
+
+
+def test_parquet_column_chooses_among_several_vector_columns(tmp_path, data, capsys):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    pool, target, expected = data
+    pq.write_table(pa.table({"a": list(pool), "b": list(pool[:, :2])}), tmp_path / "pool.parquet")
+    np.save(tmp_path / "target.npy", target)
+    args = ["--pool", tmp_path / "pool.parquet", "--target", tmp_path / "target.npy", "-o", tmp_path / "out", *FLAGS]
+    assert run(*args) == 2
+    assert_one_line_error(capsys, "--column")
+    assert run(*args, "--column", "a") == 0
+    np.testing.assert_array_equal(np.load(tmp_path / "out" / "selected_indices.npy"), expected.selected_indices_)
+
+
+def test_plot_writes_pngs(tmp_path, data):
+    pytest.importorskip("matplotlib")
+    pool, target, _ = data
+    np.save(tmp_path / "pool.npy", pool)
+    np.save(tmp_path / "target.npy", target)
+    out = select(tmp_path, tmp_path / "pool.npy", tmp_path / "target.npy", "--plot")
+    for name in ("kl_trace.png", "selection_2d.png"):
+        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert {"kl_trace.png", "selection_2d.png"} <= set(json.loads((out / "report.json").read_text())["outputs"])
+
+
+def test_plot_without_matplotlib_exits_2_before_running(tmp_path, data, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # makes `import matplotlib` fail
+    np.save(tmp_path / "pool.npy", data[0])
+    assert run("--pool", tmp_path / "pool.npy", "-o", tmp_path / "out", "--plot") == 2
+    assert_one_line_error(capsys, "pip install matplotlib")
+    assert not (tmp_path / "out").exists()
+
+
+def test_parquet_without_pyarrow_names_the_package(tmp_path, capsys, monkeypatch):
+    for name in ("pyarrow", "pyarrow.compute", "pyarrow.parquet", "pyarrow.types"):
+        monkeypatch.setitem(sys.modules, name, None)
+    (tmp_path / "pool.parquet").write_bytes(b"PAR1")
+    assert run("--pool", tmp_path / "pool.parquet", "-o", tmp_path / "out") == 2
+    assert_one_line_error(capsys, "pyarrow", "pip install")
+
+
+# -- bad input: exit 2, one line --------------------------------------------------------------
+def bad_inputs(tmp_path, pool):
+    """name -> (pool file written here, fragments the message must contain)."""
+    nan_pool = pool.copy()
+    nan_pool[3, 1] = np.nan
+    np.save(tmp_path / "nan.npy", nan_pool)
+    (tmp_path / "garbage.npy").write_bytes(b"this is not numpy")
+    (tmp_path / "pool.xlsx").write_bytes(b"x")
+    (tmp_path / "text.csv").write_text("a,b\n1,2\n3,oops\n")
+    (tmp_path / "ragged.tsv").write_text("i0\tt\t[1, 2]\ni1\tt\t[1, 2, 3]\n")
+    (tmp_path / "empty.csv").write_text("")
+    np.save(tmp_path / "flat.npy", pool[:, 0])
+    np.save(tmp_path / "narrow.npy", pool[:, :3])
+    np.savez(tmp_path / "two.npz", a=pool, b=pool)
+    return {
+        "missing file": (tmp_path / "nope.npy", ["nope.npy", "no such file"]),
+        "unknown suffix": (tmp_path / "pool.xlsx", ["pool.xlsx", "unknown format", ".npy"]),
+        "unreadable file": (tmp_path / "garbage.npy", ["garbage.npy", "not a .npy file"]),
+        "NaN": (tmp_path / "nan.npy", ["NaN", "row 3"]),
+        "text in csv": (tmp_path / "text.csv", ["text.csv", "oops"]),
+        "ragged vectors": (tmp_path / "ragged.tsv", ["ragged.tsv", "line 2"]),
+        "empty file": (tmp_path / "empty.csv", ["empty.csv", "empty"]),
+        "1-D array": (tmp_path / "flat.npy", ["flat.npy", "2-D"]),
+        "dimension mismatch": (tmp_path / "narrow.npy", ["feature counts differ"]),
+        "npz without --key": (tmp_path / "two.npz", ["two.npz", "--key"]),
+    }
+
+
+@pytest.mark.parametrize("case", ["missing file", "unknown suffix", "unreadable file", "NaN", "text in csv",
+                                  "ragged vectors", "empty file", "1-D array", "dimension mismatch",
+                                  "npz without --key"])
+def test_bad_input_exits_2_with_one_line(tmp_path, data, capsys, case):
+    pool, target, _ = data
+    np.save(tmp_path / "target.npy", target)
+    path, fragments = bad_inputs(tmp_path, pool)[case]
+    out = tmp_path / "out"
+    assert run("--pool", path, "--target", tmp_path / "target.npy", "-o", out, "--max-iter", "3") == 2
+    assert_one_line_error(capsys, *fragments)
+    assert not out.exists()  # a failed run leaves nothing that would need --force
+
+
+def test_quiet_error_is_exactly_one_line(tmp_path, capsys):
+    assert run("--pool", tmp_path / "nope.npy", "-o", tmp_path / "out", "-q") == 2
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_existing_output_needs_force(tmp_path, data, capsys):
+    pool, target, _ = data
+    np.save(tmp_path / "pool.npy", pool)
+    np.save(tmp_path / "target.npy", target)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "report.json").write_text("keep me")
+    args = ["--pool", tmp_path / "pool.npy", "--target", tmp_path / "target.npy", "-o", out, *FLAGS]
+    assert run(*args) == 2
+    assert_one_line_error(capsys, str(out), "--force")
+    assert (out / "report.json").read_text() == "keep me"
+
+    (out / "kl_trace.png").write_bytes(b"old plot")
+    assert run(*args, "--force") == 0
+    assert json.loads((out / "report.json").read_text())["stop_reason"]
+    assert not (out / "kl_trace.png").exists()  # no stale plot from an earlier run
+
+
+def test_output_that_is_a_file_is_refused(tmp_path, data, capsys):
+    np.save(tmp_path / "pool.npy", data[0])
+    (tmp_path / "out").write_text("a file")
+    assert run("--pool", tmp_path / "pool.npy", "-o", tmp_path / "out", "--force") == 2
+    assert_one_line_error(capsys, "not a directory")
+    assert (tmp_path / "out").read_text() == "a file"
+
+
+def test_library_parameter_errors_exit_2(tmp_path, data, capsys):
+    np.save(tmp_path / "pool.npy", data[0])
+    assert run("--pool", tmp_path / "pool.npy", "-o", tmp_path / "out", "--k", "0") == 2
+    assert_one_line_error(capsys, "k must be >= 1")
+
+
+def test_demo_is_still_dispatched(monkeypatch):
+    import gioselect.demo
+
+    calls = []
+    monkeypatch.setattr(gioselect.demo, "main", lambda out_dir: calls.append(out_dir) or 0)
+    assert cli.main(["demo"]) == 0 and calls == ["gioselect-demo"]
+    assert cli.main(["demo", "--out", "elsewhere"]) == 0 and calls[-1] == "elsewhere"
+
+
+def test_console_script_end_to_end(tmp_path, data):
+    script = Path(sysconfig.get_path("scripts")) / "gioselect"
+    script = str(script) if script.exists() else shutil.which("gioselect")
+    if script is None:
+        pytest.skip("the gioselect console script is not installed")
+    pool, target, expected = data
+    write_reference_tsv(tmp_path / "pool.tsv", pool)
+    np.save(tmp_path / "target.npy", target)
+    out = tmp_path / "out"
+    cmd = [script, "select", "--pool", tmp_path / "pool.tsv", "--target", tmp_path / "target.npy", "-o", out, *FLAGS]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "wrote" in done.stderr and done.stdout == ""
+    np.testing.assert_array_equal(np.load(out / "selected_indices.npy"), expected.selected_indices_)
+
+    again = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 2
+    assert again.stderr.strip().count("\n") == 0 and "--force" in again.stderr
+
+
+# -- checkpoints -----------------------------------------------------------------------------
+def test_checkpoint_then_resume_gives_the_uninterrupted_selection(tmp_path, data, capsys):
+    pool, target, _ = data
+    write_npy(tmp_path / "pool.npy", pool)
+    write_npy(tmp_path / "target.npy", target)
+    params = dict(PARAMS, max_iter=200, stop_criterion="data_size")
+    full = GIOSelector(**params).fit(pool, target=target)
+
+    # a run cut short after its checkpoint at 10 picks (as if killed), written where the CLI keeps it
+    out = tmp_path / "out"
+    out.mkdir()
+
+    def crash(info):
+        if info["n_selected"] >= 12:
+            raise RuntimeError("killed")
+
+    with pytest.raises(RuntimeError, match="killed"):
+        GIOSelector(checkpoint=str(out / cli.CHECKPOINT), checkpoint_every=10, callback=crash,
+                    **params).fit(pool, target=target)
+
+    flags = [*FLAGS[:2], "--max-iter", "200", *FLAGS[4:], "--stop-criterion", "data_size"]
+    args = ["--pool", tmp_path / "pool.npy", "--target", tmp_path / "target.npy", "-o", out, *flags]
+    assert run(*args) == 2  # the output exists: no overwrite without --force or --resume
+    assert_one_line_error(capsys, "already exists")
+    assert run(*args, "--resume") == 0
+    np.testing.assert_array_equal(np.load(out / "selected_indices.npy"), full.selected_indices_)
+    report = json.loads((out / "report.json").read_text())
+    assert cli.CHECKPOINT in report["outputs"]
+
+
+def test_resume_without_checkpoint_is_refused(tmp_path, data, capsys):
+    pool, target, _ = data
+    write_npy(tmp_path / "pool.npy", pool)
+    assert run("--pool", tmp_path / "pool.npy", "-o", tmp_path / "out", "--resume") == 2
+    assert_one_line_error(capsys, "nothing to resume")
+
+
+def test_checkpoint_flag_keeps_the_state(tmp_path, data):
+    pool, target, expected = data
+    write_npy(tmp_path / "pool.npy", pool)
+    write_npy(tmp_path / "target.npy", target)
+    out = select(tmp_path, tmp_path / "pool.npy", tmp_path / "target.npy", "--checkpoint")
+    np.testing.assert_array_equal(np.load(out / "selected_indices.npy"), expected.selected_indices_)
+    assert (out / cli.CHECKPOINT).exists()
