@@ -88,3 +88,15 @@ def test_verbose_draws_progress_on_stderr(capsys):
     GIOSelector(verbose=1, **dict(PARAMS, max_iter=30, grad_desc_iter=20)).fit(pool, target=target)
     err = capsys.readouterr().err
     assert "picks" in err and "KL" in err
+
+
+def test_resumed_selector_transforms_a_data_frame(tmp_path):
+    pd = pytest.importorskip("pandas")
+    pool, target = problem()
+    frame = pd.DataFrame(pool, columns=[f"f{i}" for i in range(pool.shape[1])])
+    ckpt = str(tmp_path / "run.ckpt")
+    done = GIOSelector(checkpoint=ckpt, **dict(PARAMS, max_iter=15, grad_desc_iter=20)).fit(frame, target=target)
+    resumed = GIOSelector.resume(ckpt, frame, target=target)
+    out = resumed.transform(frame)
+    assert list(out.index) == list(done.selected_indices_)
+    assert list(resumed.get_feature_names_out()) == list(frame.columns)

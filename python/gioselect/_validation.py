@@ -9,32 +9,52 @@ import numbers
 import os
 
 import numpy as np
+from scipy import sparse
 
 
 def as_matrix(a, name: str) -> np.ndarray:
-    """Return `a` as a C-contiguous 2-D float32/float64 array, or raise ValueError."""
+    """Return `a` as a C-contiguous 2-D float32/float64 array, or raise ValueError (TypeError for
+    sparse matrices and values that are not numbers).
+
+    float32 and float64 are kept, float16 becomes float32 (the core computes in float32 or float64),
+    everything else float64. The messages contain the phrases scikit-learn's estimator checks look for.
+    """
     if a is None:
         raise ValueError(f"{name} is None; expected a 2-D array of shape (n_rows, n_features)")
+    if sparse.issparse(a):
+        raise TypeError(f"{name} is a sparse matrix; GIO needs dense input (convert it with .toarray())")
     if hasattr(a, "to_numpy") and not isinstance(a, np.ndarray):  # pandas DataFrame
         a = a.to_numpy()
     arr = np.asarray(a)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise ValueError(f"{name} must be numeric, got dtype {arr.dtype}")
+    if arr.dtype == object:  # numbers stored as Python objects (e.g. a mixed-type DataFrame)
+        arr = _object_to_float(arr, name)
     if np.issubdtype(arr.dtype, np.complexfloating):
-        raise ValueError(f"{name} must be real-valued, got dtype {arr.dtype}")
+        raise ValueError(f"Complex data not supported: {name} has dtype {arr.dtype}; pass real values")
+    if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise ValueError(f"{name} must be numeric, got dtype {arr.dtype}")
     if arr.ndim != 2:
-        hint = " (reshape a single row with a.reshape(1, -1), a single feature with a.reshape(-1, 1))" if arr.ndim == 1 else ""
+        hint = (". Reshape your data: a.reshape(-1, 1) if it has a single feature, a.reshape(1, -1) if it is "
+                "a single row") if arr.ndim == 1 else ""
         raise ValueError(f"{name} must be 2-D (n_rows, n_features), got {arr.ndim}-D array of shape {arr.shape}{hint}")
     if arr.shape[0] == 0:
         raise ValueError(f"{name} is empty: shape {arr.shape}; expected at least one row")
     if arr.shape[1] == 0:
-        raise ValueError(f"{name} has no features: shape {arr.shape}")
-    if arr.dtype not in (np.float32, np.float64):
+        raise ValueError(f"{name} has 0 feature(s) (shape={arr.shape}) while a minimum of 1 is required.")
+    if arr.dtype == np.float16:
+        arr = arr.astype(np.float32)
+    elif arr.dtype not in (np.float32, np.float64):
         arr = arr.astype(np.float64)
     if not np.isfinite(arr).all():
         r, c = np.argwhere(~np.isfinite(arr))[0]
         raise ValueError(f"{name} contains NaN or inf (first at row {r}, column {c}, value {arr[r, c]})")
     return np.ascontiguousarray(arr)
+
+
+def _object_to_float(arr: np.ndarray, name: str) -> np.ndarray:
+    try:
+        return arr.astype(np.float64)
+    except (TypeError, ValueError) as e:  # keep numpy's type and words: they say which value failed
+        raise type(e)(f"{name} must be numeric; {e}") from e
 
 
 def common_dtype(*arrays: np.ndarray) -> type:

@@ -9,12 +9,7 @@ import time
 import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted
-
-try:
-    from sklearn.utils.validation import validate_data
-except ImportError:  # scikit-learn < 1.6 has it as a method
-    validate_data = None
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from gioselect import _core, _engine, checkpoint
 from gioselect._hooks import StepHooks
@@ -36,8 +31,8 @@ class GIOSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     ``fit(X, target=T)`` runs GIO with pool ``X`` and target ``T`` (default: ``X`` itself) and stores
     the chosen pool rows in ``selected_indices_`` (selection order). ``transform(X)`` returns those
-    rows of the pool, ``fit_resample(X, y)`` returns ``(X[sel], y[sel])`` for imbalanced-learn
-    pipelines.
+    rows of the pool, ``fit_resample(X, y)`` returns ``(X[sel], y[sel])``. In imbalanced-learn's
+    Pipeline use ``sampler=True``. pandas inputs come back as pandas with their index.
 
     Parameters mirror grad-info-opt's ``GIOKL.fit``; where the reference's behaviour surprises
     users, the native selector does what the name says (see README, "Semantics"):
@@ -58,7 +53,7 @@ class GIOSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Start of each descent: the target mean, the previous optimum, or a random target row.
         The relaxed gradient does not depend on what is already selected, so every 'mean'
         descent heads for the same place; 'jump' spreads the picks over the target (on digits
-        with a shifted target: 96% on-target picks against 43% for 'mean').
+        with a shifted target, over 5 seeds: 99.6% on-target picks against 53% for 'mean').
     grad_desc_iter : int, default=50
         Descent steps per pick (three times as many on the first pick and after a reset).
     lr : float, default=0.01
@@ -200,6 +195,7 @@ class GIOSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """Run GIO on pool X. target: the sample to preserve (default X); init: start rows."""
         self._check_params()
         pool = as_matrix(X, "X (the pool)")
+        _check_features(self, X, reset=True)
         tgt = pool if target is None else as_matrix(target, "target")
         start = None if init is None else as_matrix(init, "init")
         same_width({"X (the pool)": pool, "target": tgt, "init": start})
@@ -218,9 +214,7 @@ class GIOSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         if start is None:
             start, start_rows = self._default_start(pool, tgt, start_seed)
         start = np.ascontiguousarray(start, dtype=dtype)
-        self._run(pool, tgt, start, start_rows, run_seed)
-        _check_features(self, X, reset=True)
-        return self
+        return self._run(pool, tgt, start, start_rows, run_seed)
 
     def _run(self, pool, tgt, start, start_rows, run_seed, resume=None):
         opts = _engine.make_options(
@@ -280,6 +274,7 @@ class GIOSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         sel.checkpoint = path
         sel._check_params()
         pool = as_matrix(X, "X (the pool)")
+        _check_features(sel, X, reset=True)
         tgt = pool if target is None else as_matrix(target, "target")
         dtype = start.dtype.type
         pool, tgt = pool.astype(dtype, copy=False), tgt.astype(dtype, copy=False)
@@ -354,8 +349,10 @@ class GIOSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     # -- scikit-learn integration -----------------------------------------------------------
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        # transform returns rows of X as they are, so every float dtype comes back unchanged
-        tags.transformer_tags.preserves_dtype = ["float64", "float32", "float16"]
+        if self.sampler:
+            tags.transformer_tags = None
+        else:  # transform returns rows of X as they are, so every float dtype comes back unchanged
+            tags.transformer_tags.preserves_dtype = ["float64", "float32", "float16"]
         return tags
 
     def get_metadata_routing(self):
@@ -376,18 +373,14 @@ def _transforms(selector) -> bool:
 # imbalanced-learn's Pipeline refuses a step that both transforms and resamples, so sampler=True
 # hides transform and fit_transform. Applied after the class is built because set_output wraps
 # (and so replaces) the methods the class body defines.
-for _name in ("transform", "fit_transform"):
-    setattr(GIOSelector, _name, available_if(_transforms)(GIOSelector.__dict__[_name]))
-del _name
+GIOSelector.transform = available_if(_transforms)(GIOSelector.__dict__["transform"])
+GIOSelector.fit_transform = available_if(_transforms)(GIOSelector.__dict__["fit_transform"])
 
 
 def _check_features(selector, X, *, reset):
     """n_features_in_ and feature_names_in_ (set on fit, compared on transform) with scikit-learn's
     messages; the values themselves are checked by as_matrix."""
-    if validate_data is not None:
-        validate_data(selector, X, reset=reset, skip_check_array=True)
-    else:
-        selector._validate_data(X, reset=reset, cast_to_ndarray=False)
+    validate_data(selector, X, reset=reset, skip_check_array=True)
 
 
 def _n_rows(a) -> int:
