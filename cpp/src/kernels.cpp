@@ -18,17 +18,6 @@ GIO_INLINE double dot_body(const double* a, const double* b, std::size_t d) {
   return s;
 }
 
-template <class T>
-GIO_INLINE double sq_diff_body(const T* a, const double* b, std::size_t d) {
-  double s = 0;
-#pragma omp simd reduction(+ : s)
-  for (std::size_t j = 0; j < d; ++j) {
-    const double t = static_cast<double>(a[j]) - b[j];
-    s += t * t;
-  }
-  return s;
-}
-
 GIO_INLINE double clip_sq(double s) { return s < kClipLow ? kClipLow : (s > kClipHigh ? kClipHigh : s); }
 
 GIO_INLINE void clipped_sq_dists_body(const double* x, const double* sq_norms, std::size_t rows,
@@ -148,8 +137,6 @@ void gradient_block_f32_generic(const float* x, const float* xt, std::size_t n, 
   if (r1 - r0 == kMaxBlock) gradient_block_f32_body<kMaxBlock>(x, xt, n, nr, r0, r1, d, v, vs, m, e, u, p);
   else gradient_block_f32_body<0>(x, xt, n, nr, r0, r1, d, v, vs, m, e, u, p);
 }
-double sq_diff_f_generic(const float* a, const double* b, std::size_t d) { return sq_diff_body(a, b, d); }
-double sq_diff_d_generic(const double* a, const double* b, std::size_t d) { return sq_diff_body(a, b, d); }
 
 #if GIO_HAVE_AVX2_CLONE
 GIO_AVX2 double dot_avx2(const double* a, const double* b, std::size_t d) { return dot_body(a, b, d); }
@@ -168,8 +155,6 @@ GIO_AVX2 void gradient_block_f32_avx2(const float* x, const float* xt, std::size
   if (r1 - r0 == kMaxBlock) gradient_block_f32_body<kMaxBlock>(x, xt, n, nr, r0, r1, d, v, vs, m, e, u, p);
   else gradient_block_f32_body<0>(x, xt, n, nr, r0, r1, d, v, vs, m, e, u, p);
 }
-GIO_AVX2 double sq_diff_f_avx2(const float* a, const double* b, std::size_t d) { return sq_diff_body(a, b, d); }
-GIO_AVX2 double sq_diff_d_avx2(const double* a, const double* b, std::size_t d) { return sq_diff_body(a, b, d); }
 
 #endif
 
@@ -191,7 +176,5 @@ void gradient_block_f32(const float* x, const float* xt, std::size_t n, const fl
   if (r1 - r0 > kMaxBlock) throw std::invalid_argument("gradient_block_f32: block too large");
   GIO_DISPATCH(gradient_block_f32, x, xt, n, sq_norms, r0, r1, d, v, v_sq, min_sq, eps, u, phi);
 }
-double sq_diff_f(const float* a, const double* b, std::size_t d) { GIO_DISPATCH(sq_diff_f, a, b, d); }
-double sq_diff_d(const double* a, const double* b, std::size_t d) { GIO_DISPATCH(sq_diff_d, a, b, d); }
 
 }  // namespace gio::kernels

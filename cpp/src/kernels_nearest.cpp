@@ -76,11 +76,19 @@ void nearest_generic(const T* a, std::size_t d, std::size_t r0, std::size_t r1, 
   nearest_body(a, d, r0, r1, t, v, b, br);
 }
 template <class T>
+double sq_diff_generic(const T* a, const double* v, std::size_t d) {
+  return row_sq_dist(a, v, d);
+}
+template <class T>
 void sq_dists_generic(const T* a, std::size_t d, std::size_t r0, std::size_t r1, const std::uint8_t* t,
                       const double* v, double* o) {
   sq_dists_body(a, d, r0, r1, t, v, o);
 }
 #if GIO_HAVE_AVX2_CLONE
+template <class T>
+GIO_AVX2 double sq_diff_avx2(const T* a, const double* v, std::size_t d) {
+  return row_sq_dist(a, v, d);
+}
 template <class T>
 GIO_AVX2 void sq_dists_avx2(const T* a, std::size_t d, std::size_t r0, std::size_t r1, const std::uint8_t* t,
                             const double* v, double* o) {
@@ -103,6 +111,9 @@ void nearest_rows(const double* a, std::size_t d, std::size_t r0, std::size_t r1
                   const double* v, double* best, std::int64_t* best_row) {
   GIO_DISPATCH(nearest, a, d, r0, r1, taken, v, best, best_row);
 }
+
+double sq_diff_f(const float* a, const double* b, std::size_t d) { GIO_DISPATCH(sq_diff, a, b, d); }
+double sq_diff_d(const double* a, const double* b, std::size_t d) { GIO_DISPATCH(sq_diff, a, b, d); }
 
 void sq_dists_rows(const float* a, std::size_t d, std::size_t r0, std::size_t r1, const std::uint8_t* taken,
                    const double* v, double* out) {
