@@ -64,3 +64,25 @@ def test_compat_run_invariants(problem, v_init, max_iter):
         assert abs(kl_divs[j] - expected) <= 1e-9 * (1 + abs(expected))
     if picks:
         assert np.all(np.diff(np.concatenate([[relaxed_kl(target, init, k)], kl_divs])) <= 0)  # 'increase'
+
+
+@settings(max_examples=60, deadline=None)
+@given(problems(), st.integers(0, 2**32 - 1))
+def test_knn_kl_equals_a_from_scratch_float64_estimate(problem, seed):
+    from gioselect import knn_kl
+
+    pool, target, k, _ = problem
+    rng = np.random.default_rng(seed)
+    W = pool[rng.integers(0, len(pool), size=max(k, len(pool) // 2))]  # duplicates likely
+    n, d = target.shape
+
+    def dist(a, b):
+        s = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2 * a @ b.T
+        return np.sqrt(np.clip(s, 1e-10, 1e20))
+
+    dxx = dist(target, target)
+    np.fill_diagonal(dxx, np.inf)
+    rho = np.sort(dxx, axis=1)[:, k - 1]
+    nu = np.sort(dist(target, W), axis=1)[:, k - 1]
+    expected = d / n * np.log(nu / rho).sum() + np.log(len(W) / (n - 1))
+    assert abs(knn_kl(target, W, k) - expected) <= 1e-9 * (1 + abs(expected))

@@ -1,7 +1,8 @@
 """gioselect: fast GIO (Gradient Information Optimization) training-data selection."""
 
 from gioselect._core import relaxed_kl, relaxed_kl_gradient
+from gioselect.estimators import knn_kl
 from gioselect.selector import GIOSelector
 
-__all__ = ["GIOSelector", "relaxed_kl", "relaxed_kl_gradient"]
+__all__ = ["GIOSelector", "knn_kl", "relaxed_kl", "relaxed_kl_gradient"]
 __version__ = "0.1.0"

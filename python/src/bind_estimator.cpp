@@ -1,3 +1,4 @@
+#include "gio/knn_kl.hpp"
 #include "gio/relaxed_kl.hpp"
 
 #include "bindings.hpp"
@@ -16,6 +17,14 @@ void register_dtype(pyb::module_& m) {
       },
       pyb::arg("x"), pyb::arg("w"), pyb::arg("k") = 5, pyb::arg("eps") = 1e-8,
       pyb::arg("discard_nearest_for_xy") = false, pyb::arg("n_threads") = 0);
+  m.def(
+      "knn_kl",
+      [](const CArray<T>& x, const CArray<T>& w, int k, int n_threads) {
+        auto xv = view2d(x, "X"), wv = view2d(w, "W");
+        pyb::gil_scoped_release nogil;
+        return knn_kl(xv, wv, k, n_threads);
+      },
+      pyb::arg("x"), pyb::arg("w"), pyb::arg("k") = 5, pyb::arg("n_threads") = 0);
   m.def(
       "relaxed_kl_gradient",
       [](const CArray<T>& x, const CArray<T>& w, const CArray<double>& v, int k, double eps, bool discard,
