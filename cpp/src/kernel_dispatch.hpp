@@ -18,10 +18,15 @@
 #define GIO_INLINE inline
 #endif
 
+#include <cstdlib>
+#include <string>
+
 namespace gio::kernels {
 #if GIO_HAVE_AVX2_CLONE
+// GIOSELECT_SIMD=generic forces the portable build (the tests run both builds on AVX2 machines).
 inline bool use_avx2() {
-  static const bool ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  static const bool ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+                         !(std::getenv("GIOSELECT_SIMD") && std::string(std::getenv("GIOSELECT_SIMD")) == "generic");
   return ok;
 }
 #define GIO_DISPATCH(name, ...) return use_avx2() ? name##_avx2(__VA_ARGS__) : name##_generic(__VA_ARGS__)
