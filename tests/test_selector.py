@@ -213,3 +213,18 @@ def test_thread_count_does_not_change_the_selection(blobs, v_init):
     two = GIOSelector(n_jobs=2, **params).fit(pool, target=target)
     np.testing.assert_array_equal(one.selected_indices_, two.selected_indices_)
     np.testing.assert_array_equal(one.kl_trace_, two.kl_trace_)
+
+
+def test_n_candidates_picks_the_best_scoring_of_the_nearest_rows(blobs):
+    pool, target = blobs
+    params = dict(v_init="mean", stop_criterion="data_size", max_iter=1, exact_search=True, random_state=0)
+    nearest = GIOSelector(n_candidates=1, **params).fit(pool, target=target)
+    reranked = GIOSelector(n_candidates=8, **params).fit(pool, target=target)
+    # the first descent is the same; re-ranking can only lower the first pick's KL
+    assert reranked.kl_trace_[0] <= nearest.kl_trace_[0]
+    longer = GIOSelector(n_candidates=8, v_init="jump", max_iter=40, random_state=0).fit(pool, target=target)
+    idx = longer.selected_indices_
+    assert len(np.unique(idx)) == len(idx) and (idx < 400).mean() > 0.95
+    for j in range(len(idx)):  # the trace is still the estimate of the selection
+        W = np.vstack([longer.init_, pool[idx[: j + 1]]]).astype(np.float64)
+        assert longer.kl_trace_[j] == pytest.approx(relaxed_kl(target.astype(np.float64), W), rel=1e-9)

@@ -221,6 +221,36 @@ std::int64_t PoolIndex<T>::nearest(const double* v) {
   return row;
 }
 
+template <class T>
+std::vector<std::int64_t> PoolIndex<T>::nearest_k(const double* v, std::size_t c) {
+  const std::size_t n = pool_.rows, d = pool_.cols;
+  c = std::min(c, available_);
+  std::vector<std::pair<double, std::int64_t>> near;
+  const bool exact = opts_.mode == SearchMode::Exact ||
+                     (opts_.mode == SearchMode::Auto && available_ <= opts_.exact_below);
+  if (exact) {
+    std::vector<double> dist(n);
+    kernels::sq_dists_rows(pool_.data, d, 0, n, taken_.data(), v, dist.data());
+    for (std::size_t i = 0; i < n; ++i)
+      if (!taken_[i]) near.emplace_back(dist[i], static_cast<std::int64_t>(i));
+  } else {
+    if (!hnsw_) build();
+    std::vector<float> q(v, v + d);
+    AvailableFilter filter(taken_);
+    auto found = hnsw_->index->searchKnn(q.data(), std::max(c, opts_.rerank), &filter);
+    ++hnsw_searches_;
+    for (; !found.empty(); found.pop()) {
+      const auto row = static_cast<std::int64_t>(found.top().second);
+      near.emplace_back(sq_diff(pool_.row(static_cast<std::size_t>(row)), v, d), row);
+    }
+  }
+  c = std::min(c, near.size());
+  std::partial_sort(near.begin(), near.begin() + static_cast<std::ptrdiff_t>(c), near.end());
+  std::vector<std::int64_t> rows(c);
+  for (std::size_t i = 0; i < c; ++i) rows[i] = near[i].second;
+  return rows;
+}
+
 template class PoolIndex<float>;
 template class PoolIndex<double>;
 

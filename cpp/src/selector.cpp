@@ -39,6 +39,7 @@ void validate(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, cons
   if (!(o.random_restart_prob >= 0 && o.random_restart_prob <= 1))
     throw std::invalid_argument("random_restart_prob must be in [0, 1], got " + std::to_string(o.random_restart_prob));
   if (o.max_resets < 0) throw std::invalid_argument("max_resets must be >= 0");
+  if (o.n_candidates < 1) throw std::invalid_argument("n_candidates must be >= 1, got " + std::to_string(o.n_candidates));
   if (o.max_sequential_increases < 1 && !o.reference_semantics)
     throw std::invalid_argument("max_sequential_increases must be >= 1");
   if (!o.reference_semantics && o.n_select > static_cast<std::int64_t>(pool.rows) && !o.resets_allowed)
@@ -141,6 +142,21 @@ Result select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, cons
         tighten(static_cast<std::int64_t>(o.max_data_size * static_cast<double>(pool.rows)));
     }
   }
+  auto score = [&](std::int64_t row) {
+    std::copy(pool.row(static_cast<std::size_t>(row)), pool.row(static_cast<std::size_t>(row)) + d, g.begin());
+    return est.evaluate(g.data());
+  };
+  // The pick for v: the nearest available row, or the best-scoring of the n_candidates nearest.
+  auto project = [&]() -> std::int64_t {
+    if (o.n_candidates <= 1) return index.nearest(v.data());
+    std::int64_t best = -1;
+    double best_kl = 0;
+    for (std::int64_t r : index.nearest_k(v.data(), static_cast<std::size_t>(o.n_candidates))) {
+      const double kl = score(r);
+      if (best < 0 || kl < best_kl) { best = r; best_kl = kl; }
+    }
+    return best;
+  };
   auto refill = [&] {
     index.refill();
     st.reset_marks.push_back(static_cast<std::int64_t>(res.selected.size()));
@@ -192,19 +208,18 @@ Result select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, cons
       throw std::runtime_error("gradient descent diverged (v is not finite, scale_factor = " +
                                std::to_string(scale) + "); lower lr or scale_factor");
 
-    std::int64_t row = index.nearest(v.data());
+    std::int64_t row = project();
     if (row < 0 && !ref && o.resets_allowed && res.n_resets < o.max_resets) {
       refill();  // natively, an exhausted pool with resets left is a reset
       ++res.n_resets;
-      row = index.nearest(v.data());
+      row = project();
     }
     if (row < 0) {
       res.stop_reason = "pool exhausted";
       break;
     }
     index.take(row);
-    std::copy(pool.row(static_cast<std::size_t>(row)), pool.row(static_cast<std::size_t>(row)) + d, g.begin());
-    const double kl = est.evaluate(g.data());
+    const double kl = score(row);  // also leaves the row ready for est.commit()
     ++res.n_iter;
 
     if (ref) {

@@ -1,4 +1,5 @@
 // gio::PoolIndex (the projection step) against a brute-force argmin in the test.
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <vector>
@@ -204,7 +205,41 @@ void certified_cache(gio::SearchMode mode) {
   if (mode == gio::SearchMode::Hnsw) CHECK(index.audit_agreements() == index.hnsw_queries());
 }
 
+// nearest_k: the c nearest available rows, nearest first, ties to the lowest row; HNSW re-scores.
+void nearest_k(gio::SearchMode mode) {
+  const std::size_t rows = 2000, d = 6, c = 7;
+  gio::Rng rng(9);
+  std::vector<double> p = testdata::gaussian(rows, d, rng);
+  for (std::size_t i = 0; i < 5; ++i) testdata::copy_row(p, 1500 + i, p, 20 + i, d);  // ties
+  const std::vector<float> pool = testdata::cast<float>(p);
+  gio::IndexOptions io;
+  io.mode = mode;
+  io.ef_search = 256;
+  gio::PoolIndex<float> index(gio::MatrixView<float>(pool.data(), rows, d), io);
+  for (std::size_t r = 0; r < 300; r += 3) index.take(static_cast<std::int64_t>(r));
+  int agree = 0;
+  for (int t = 0; t < 50; ++t) {
+    const std::vector<double> q = testdata::gaussian(1, d, rng);
+    std::vector<std::pair<double, std::int64_t>> all;
+    for (std::size_t i = 0; i < rows; ++i) {
+      if (!index.is_available(static_cast<std::int64_t>(i))) continue;
+      double s = 0;
+      for (std::size_t j = 0; j < d; ++j) s += (static_cast<double>(pool[i * d + j]) - q[j]) * (static_cast<double>(pool[i * d + j]) - q[j]);
+      all.emplace_back(s, static_cast<std::int64_t>(i));
+    }
+    std::sort(all.begin(), all.end());
+    const std::vector<std::int64_t> got = index.nearest_k(q.data(), c);
+    CHECK(got.size() == c);
+    bool same = true;
+    for (std::size_t i = 0; i < c && i < got.size(); ++i) same = same && got[i] == all[i].second;
+    agree += same;
+  }
+  CHECK(mode == gio::SearchMode::Exact ? agree == 50 : agree >= 45);
+}
+
 int main() {
+  nearest_k(gio::SearchMode::Exact);
+  nearest_k(gio::SearchMode::Hnsw);
   certified_cache(gio::SearchMode::Exact);
   certified_cache(gio::SearchMode::Hnsw);
   modes(gio::SearchMode::Exact);

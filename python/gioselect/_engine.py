@@ -15,7 +15,7 @@ def make_options(*, k, stop_criterion, min_difference, min_kl, max_data_size, ma
                  resets_allowed, max_resets, v_init, grad_desc_iter, lr, scale_factor, random_restart_prob,
                  discard_nearest_for_xy, reference_semantics, seed, n_threads, max_picks=-1, n_select=-1,
                  eps=1e-8, exact_search="auto", exact_below=200000, hnsw_m=16, ef_construction=100,
-                 ef_search=256, audit_projection=False) -> _core.Options:
+                 ef_search=256, audit_projection=False, n_candidates=1) -> _core.Options:
     o = _core.Options()
     o.k = int(k)
     o.eps = float(eps)
@@ -29,6 +29,7 @@ def make_options(*, k, stop_criterion, min_difference, min_kl, max_data_size, ma
     o.max_sequential_increases = int(max_sequential_increases)
     o.resets_allowed = bool(resets_allowed)
     o.max_resets = int(max_resets)
+    o.n_candidates = int(n_candidates)
     o.v_init = v_init
     o.grad_desc_iter = int(grad_desc_iter)
     o.lr = float(lr)

@@ -68,6 +68,9 @@ class GIOSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         uniformly in ``[uniform_low, uniform_high]`` per feature, which default to the target's
         bounding box (suits data at any scale); ``normalize`` scales them to unit norm; with
         ``random_init_pct > 0`` the start is that fraction of random pool rows instead.
+    n_candidates : int, default=1
+        Re-ranking: score the n_candidates nearest unpicked rows of each descent's end point by
+        the KL they would give and pick the best (1: the nearest row, as the reference does).
     exact_search : 'auto', True or False, default='auto'
         Nearest-row projection: brute force (True), HNSW (False), or brute force while at most
         ``exact_below`` rows remain and HNSW beyond.
@@ -116,6 +119,7 @@ class GIOSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         uniform_high=None,
         normalize=False,
         random_init_pct=0.0,
+        n_candidates=1,
         exact_search="auto",
         exact_below=200000,
         hnsw_m=16,
@@ -150,6 +154,7 @@ class GIOSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self.uniform_high = uniform_high
         self.normalize = normalize
         self.random_init_pct = random_init_pct
+        self.n_candidates = n_candidates
         self.exact_search = exact_search
         self.exact_below = exact_below
         self.hnsw_m = hnsw_m
@@ -186,6 +191,7 @@ class GIOSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         if self.exact_search not in ("auto", True, False):
             raise ValueError(f"exact_search must be 'auto', True or False, got {self.exact_search!r}")
         check_number(self.exact_below, "exact_below", low=0, integer=True)
+        check_number(self.n_candidates, "n_candidates", low=1, integer=True)
         check_number(self.hnsw_m, "hnsw_m", low=2, integer=True)
         check_number(self.ef_construction, "ef_construction", low=1, integer=True)
         check_number(self.ef_search, "ef_search", low=1, integer=True)
@@ -227,7 +233,7 @@ class GIOSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             n_threads=resolve_n_jobs(self.n_jobs), max_picks=self.max_iter,
             n_select=-1 if self.n_select is None else self.n_select, exact_search=self.exact_search,
             exact_below=self.exact_below, hnsw_m=self.hnsw_m, ef_construction=self.ef_construction,
-            ef_search=self.ef_search)
+            ef_search=self.ef_search, n_candidates=self.n_candidates)
         meta = dict(params=_json_params(self.get_params()), run_seed=run_seed,
                     pool=_data_fingerprint(pool), target=_data_fingerprint(tgt),
                     init_indices=None if start_rows is None else np.asarray(start_rows).tolist())

@@ -87,6 +87,7 @@ void init_selector(pyb::module_& m) {
       .def_readwrite("max_sequential_increases", &Options::max_sequential_increases)
       .def_readwrite("resets_allowed", &Options::resets_allowed)
       .def_readwrite("max_resets", &Options::max_resets)
+      .def_readwrite("n_candidates", &Options::n_candidates)
       .def_property(
           "v_init",
           [](const Options& o) {

@@ -34,6 +34,9 @@ struct Options {
   int max_sequential_increases = 3;
   bool resets_allowed = false;
   int max_resets = 2;
+  // Projection with re-ranking: the c nearest unpicked rows of v are scored by the estimate they
+  // would give, and the best is picked (ties: the nearer). 1: the nearest row, as the reference.
+  int n_candidates = 1;
 
   VInit v_init = VInit::Mean;
   int grad_desc_iter = 50;

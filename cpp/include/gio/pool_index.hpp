@@ -37,6 +37,9 @@ class PoolIndex {
 
   // Nearest available row to v (d doubles), or -1 when none is left.
   std::int64_t nearest(const double* v);
+  // The c nearest available rows to v, nearest first (ties: lowest row); fewer if fewer remain.
+  // Exact search scans every row; HNSW mode re-scores the graph's candidates exactly.
+  std::vector<std::int64_t> nearest_k(const double* v, std::size_t c);
   void take(std::int64_t row);
   void refill();  // every row becomes available again (a GIO reset)
   std::size_t available() const { return available_; }
