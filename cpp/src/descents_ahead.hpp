@@ -45,9 +45,15 @@ class DescentsAhead {
       : est_(est), starts_(starts), d_(d), steps_(steps), step_(step), n_threads_(n_threads),
         out_(static_cast<std::size_t>(n_threads * kernels::kBatch) * d) {}
 
-  void get(std::size_t iteration, std::size_t m_rows, double* v) {
+  // needed: how many more descents the run can use at most (its remaining budget of picks), so
+  // that the last batches of a budgeted run are not computed in vain.
+  void get(std::size_t iteration, std::size_t m_rows, double* v, std::size_t needed) {
     const bool ready = iteration >= it0_ && iteration < it0_ + filled_ && m_rows == m0_ + (iteration - it0_);
-    if (!ready) fill(iteration, m_rows, n_threads_, nullptr, 0);
+    if (!ready) {
+      const std::size_t batches = (std::max<std::size_t>(needed, 1) + kernels::kBatch - 1) / kernels::kBatch;
+      fill(iteration, m_rows, static_cast<int>(std::min<std::size_t>(batches, static_cast<std::size_t>(n_threads_))),
+           nullptr, 0);
+    }
     const double* r = out_.data() + (iteration - it0_) * d_;
     std::copy(r, r + d_, v);
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -157,6 +158,13 @@ Result select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, cons
     }
     return best;
   };
+  // The most picks the run can still accept (what is worth computing ahead).
+  auto picks_left = [&]() -> std::size_t {
+    std::int64_t left = std::numeric_limits<std::int64_t>::max();
+    if (ref && o.max_picks >= 0) left = o.max_picks - st.total;
+    if (!ref && cap >= 0) left = cap - static_cast<std::int64_t>(res.selected.size());
+    return static_cast<std::size_t>(std::max<std::int64_t>(left, 1));
+  };
   auto refill = [&] {
     index.refill();
     st.reset_marks.push_back(static_cast<std::int64_t>(res.selected.size()));
@@ -195,7 +203,7 @@ Result select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, cons
     bool long_descent = ref ? (st.i == 0 || res.just_reset) : (res.n_iter == 0 || res.just_reset);
     if (!long_descent && o.random_restart_prob > 0) long_descent = rng.uniform() < o.random_restart_prob;
     if (ahead && !long_descent) {
-      ahead->get(static_cast<std::size_t>(res.n_iter), est.m(), v.data());
+      ahead->get(static_cast<std::size_t>(res.n_iter), est.m(), v.data(), picks_left());
     } else if (ahead && res.n_iter == 0) {
       ahead->long_descent_and_fill(0, est.m(), v.data(), 3 * o.grad_desc_iter);
     } else {
