@@ -18,20 +18,20 @@ namespace gio::detail {
 // change the sequence. (They are the run's only random draws when random_restart_prob is 0.)
 class DescentStarts {
  public:
-  DescentStarts(const TargetStats& ts, VInit how, Rng& rng, std::vector<std::uint64_t> drawn = {})
-      : ts_(ts), jump_(how == VInit::Jump), rng_(rng), rows_(std::move(drawn)) {}
+  // rows: the jump rows drawn so far (the run's LoopState keeps them, for checkpoints).
+  DescentStarts(const TargetStats& ts, VInit how, Rng& rng, std::vector<std::uint64_t>& rows)
+      : ts_(ts), jump_(how == VInit::Jump), rng_(rng), rows_(rows) {}
   const double* operator()(std::size_t iteration) {
     if (!jump_) return ts_.mean().data();
     while (rows_.size() <= iteration) rows_.push_back(rng_.below(ts_.n()));
     return ts_.row(static_cast<std::size_t>(rows_[iteration]));
   }
-  const std::vector<std::uint64_t>& drawn() const { return rows_; }
 
  private:
   const TargetStats& ts_;
   bool jump_;
   Rng& rng_;
-  std::vector<std::uint64_t> rows_;
+  std::vector<std::uint64_t>& rows_;
 };
 
 // Without discard_nearest_for_xy and without random restarts, an ordinary descent is a pure

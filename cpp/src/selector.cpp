@@ -173,8 +173,7 @@ Result select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, cons
   std::size_t boundary_rows = 0;
   auto mark_boundary = [&] {
     st.rng_draws = rng.draws();
-    st.jump_rows = starts.drawn();
-    boundary_rows = st.jump_rows.size();
+    boundary_rows = st.jump_rows.size();  // drawn into st.jump_rows by `starts`, never copied per pick
     st.v = v;
   };
   auto check_interrupt = [&] {
