@@ -18,14 +18,6 @@ GIO_INLINE double dot_body(const double* a, const double* b, std::size_t d) {
   return s;
 }
 
-GIO_INLINE double clip_sq(double s) { return s < kClipLow ? kClipLow : (s > kClipHigh ? kClipHigh : s); }
-
-GIO_INLINE void clipped_sq_dists_body(const double* x, const double* sq_norms, std::size_t rows,
-                                      std::size_t d, const double* w, double w_sq, double* out) {
-  for (std::size_t i = 0; i < rows; ++i)
-    out[i] = clip_sq(sq_norms[i] + w_sq - 2.0 * dot_body(x + i * d, w, d));
-}
-
 GIO_INLINE void gradient_block_body(const double* x, const double* sq_norms, std::size_t r0,
                                     std::size_t r1, std::size_t d, const double* v, double v_sq,
                                     const double* min_sq, double eps, double* u, double* phi) {
@@ -122,10 +114,6 @@ GIO_INLINE void gradient_block_f32_body(const float* x, const float* xt, std::si
 
 // Portable builds.
 double dot_generic(const double* a, const double* b, std::size_t d) { return dot_body(a, b, d); }
-void clipped_sq_dists_generic(const double* x, const double* n, std::size_t r, std::size_t d,
-                              const double* w, double ws, double* o) {
-  clipped_sq_dists_body(x, n, r, d, w, ws, o);
-}
 void gradient_block_generic(const double* x, const double* n, std::size_t r0, std::size_t r1,
                             std::size_t d, const double* v, double vs, const double* m, double e,
                             double* u, double* p) {
@@ -140,10 +128,6 @@ void gradient_block_f32_generic(const float* x, const float* xt, std::size_t n, 
 
 #if GIO_HAVE_AVX2_CLONE
 GIO_AVX2 double dot_avx2(const double* a, const double* b, std::size_t d) { return dot_body(a, b, d); }
-GIO_AVX2 void clipped_sq_dists_avx2(const double* x, const double* n, std::size_t r, std::size_t d,
-                                    const double* w, double ws, double* o) {
-  clipped_sq_dists_body(x, n, r, d, w, ws, o);
-}
 GIO_AVX2 void gradient_block_avx2(const double* x, const double* n, std::size_t r0, std::size_t r1,
                                   std::size_t d, const double* v, double vs, const double* m,
                                   double e, double* u, double* p) {
@@ -161,10 +145,6 @@ GIO_AVX2 void gradient_block_f32_avx2(const float* x, const float* xt, std::size
 }  // namespace
 
 double dot(const double* a, const double* b, std::size_t d) { GIO_DISPATCH(dot, a, b, d); }
-void clipped_sq_dists(const double* x, const double* sq_norms, std::size_t rows, std::size_t d,
-                      const double* w, double w_sq, double* out) {
-  GIO_DISPATCH(clipped_sq_dists, x, sq_norms, rows, d, w, w_sq, out);
-}
 void gradient_block(const double* x, const double* sq_norms, std::size_t r0, std::size_t r1,
                     std::size_t d, const double* v, double v_sq, const double* min_sq, double eps,
                     double* u, double* phi) {

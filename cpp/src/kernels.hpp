@@ -8,10 +8,6 @@ namespace gio::kernels {
 
 double dot(const double* a, const double* b, std::size_t d);
 
-// Clipped squared distances from w to target rows [0, rows): out[i] = clip(|x_i|^2+|w|^2-2x_i.w).
-void clipped_sq_dists(const double* x, const double* sq_norms, std::size_t rows, std::size_t d,
-                      const double* w, double w_sq, double* out);
-
 // Gradient pieces over rows [r0, r1): phi += sum_i phi_i and u += sum_i phi_i x_i, where
 // phi_i = 1/(delta_i (delta_i + eps)) for rows whose squared distance to v is inside the clip
 // and, when min_sq is given, not below min_sq[i] (discard_nearest: v's term is dropped where v

@@ -19,10 +19,8 @@ KnnKL::KnnKL(const TargetStats& target)
 }
 
 void KnnKL::distances(const double* w) {
-  const std::size_t n = t_.n(), d = t_.d();
-  kernels::dots_colmajor(t_.data_colmajor(), n, d, w, cand_.data());
-  const double w_sq = kernels::dot(w, w, d);
-  for (std::size_t i = 0; i < n; ++i) cand_[i] = std::sqrt(clipped_sq_dist(t_.sq_norms()[i], w_sq, cand_[i]));
+  t_.clipped_sq_dists_to(w, cand_.data());
+  for (double& x : cand_) x = std::sqrt(x);
 }
 
 double KnnKL::kl() const {

@@ -64,10 +64,8 @@ double RelaxedKL::kl() const {
 }
 
 double RelaxedKL::evaluate(const double* w) {
-  const std::size_t n = t_.n(), d = t_.d();
-  kernels::dots_colmajor(t_.data_colmajor(), n, d, w, cand_sq_.data());
-  const double w_sq = kernels::dot(w, w, d);
-  for (std::size_t i = 0; i < n; ++i) cand_sq_[i] = clipped_sq_dist(t_.sq_norms()[i], w_sq, cand_sq_[i]);
+  const std::size_t n = t_.n();
+  t_.clipped_sq_dists_to(w, cand_sq_.data());
   const double sum_new = sum_log_dist(cand_sq_.data(), n, eps_);
   double sum_log_min = 0;
   if (discard_) {
@@ -201,9 +199,8 @@ void RelaxedKL::descend_batch(double* vs, int steps, double step, const std::siz
 }
 
 double RelaxedKL::gradient_bound(const double* v) const {
-  const std::size_t n = t_.n(), d = t_.d();
-  std::vector<double> s(n);
-  kernels::clipped_sq_dists(t_.data(), t_.sq_norms(), n, d, v, kernels::dot(v, v, d), s.data());
+  std::vector<double> s(t_.n());
+  t_.clipped_sq_dists_to(v, s.data());
   double b = 0;
   for (double si : s) b += 1.0 / (std::sqrt(si) + eps_);
   return coef_for_added_point(m_) * b;

@@ -89,6 +89,12 @@ TargetStats::TargetStats(MatrixView<T> x, int k, int n_threads)
   err.rethrow();
 }
 
+void TargetStats::clipped_sq_dists_to(const double* w, double* out) const {
+  kernels::dots_colmajor(xt_.data(), n_, d_, w, out);  // across rows: no horizontal sums
+  const double w_sq = kernels::dot(w, w, d_);
+  for (std::size_t i = 0; i < n_; ++i) out[i] = clipped_sq_dist(sq_norms_[i], w_sq, out[i]);
+}
+
 template TargetStats::TargetStats(MatrixView<float>, int, int);
 template TargetStats::TargetStats(MatrixView<double>, int, int);
 

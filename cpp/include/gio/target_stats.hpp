@@ -19,7 +19,6 @@ class TargetStats {
   int k() const { return k_; }
   const double* row(std::size_t i) const { return x_.data() + i * d_; }
   const double* data() const { return x_.data(); }
-  const double* data_colmajor() const { return xt_.data(); }  // d x n
   const double* sq_norms() const { return sq_norms_.data(); }
   // float32 copies for the descent (see kernels::gradient_block_f32).
   const float* data_f32() const { return x32_.data(); }
@@ -27,6 +26,8 @@ class TargetStats {
   const float* sq_norms_f32() const { return sq_norms32_.data(); }
   const std::vector<double>& rho() const { return rho_; }
   const std::vector<double>& mean() const { return mean_; }
+  // out[i] = clipped squared distance from w (d values) to every target row.
+  void clipped_sq_dists_to(const double* w, double* out) const;
   // RMS distance of the rows from their mean: the target's length scale.
   double spread() const { return spread_; }
 
