@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <vector>
 
 #include "check.hpp"
@@ -33,18 +34,34 @@ std::vector<double> row_of(const std::vector<float>& pool, std::size_t i, std::s
                              pool.begin() + static_cast<std::ptrdiff_t>((i + 1) * d));
 }
 
+// A float32 pool of Gaussian rows in which rows [dup_at, dup_at + dups) repeat rows [0, dups) of
+// `from`, and an index over it with brute-force auditing on.
+struct Fixture {
+  Fixture(std::size_t rows, std::size_t d, std::uint64_t seed, std::size_t dup_at, std::size_t from,
+          std::size_t dups, gio::SearchMode mode)
+      : rows(rows), d(d), rng(seed) {
+    std::vector<double> p = testdata::gaussian(rows, d, rng);
+    for (std::size_t i = 0; i < dups; ++i) testdata::copy_row(p, dup_at + i, p, from + i, d);
+    pool = testdata::cast<float>(p);
+    gio::IndexOptions io;
+    io.mode = mode;
+    io.n_threads = 2;
+    io.audit = true;
+    index = std::make_unique<gio::PoolIndex<float>>(gio::MatrixView<float>(pool.data(), rows, d), io);
+  }
+  std::size_t rows, d;
+  gio::Rng rng;
+  std::vector<float> pool;
+  std::unique_ptr<gio::PoolIndex<float>> index;
+};
+
 void modes(gio::SearchMode mode) {
   const bool hnsw = mode == gio::SearchMode::Hnsw;
-  const std::size_t rows = 3000, d = 16;
-  gio::Rng rng(hnsw ? 2 : 1);
-  std::vector<double> p = testdata::gaussian(rows, d, rng);
-  for (std::size_t i = 0; i < 10; ++i) testdata::copy_row(p, 2000 + i, p, 10 + i, d);  // duplicates: ties
-  const std::vector<float> pool = testdata::cast<float>(p);
-  gio::IndexOptions io;
-  io.mode = mode;
-  io.n_threads = 2;
-  io.audit = true;
-  gio::PoolIndex<float> index(gio::MatrixView<float>(pool.data(), rows, d), io);
+  Fixture f(3000, 16, hnsw ? 2 : 1, 2000, 10, 10, mode);  // duplicates: ties
+  const std::size_t rows = f.rows, d = f.d;
+  gio::Rng& rng = f.rng;
+  const std::vector<float>& pool = f.pool;
+  gio::PoolIndex<float>& index = *f.index;
   std::vector<std::uint8_t> taken(rows, 0);
   CHECK(index.available() == rows);
 
@@ -173,16 +190,11 @@ void parallel_exact() {
 // Slowly drifting queries (as successive GIO descents are) are mostly answered by the certified
 // cache; every answer must still equal brute force, through takes and a refill.
 void certified_cache(gio::SearchMode mode) {
-  const std::size_t rows = 5000, d = 8;
-  gio::Rng rng(7);
-  std::vector<double> p = testdata::gaussian(rows, d, rng);
-  for (std::size_t i = 0; i < 20; ++i) testdata::copy_row(p, 4000 + i, p, 100 + i, d);  // exact ties
-  const std::vector<float> pool = testdata::cast<float>(p);
-  gio::IndexOptions io;
-  io.mode = mode;
-  io.n_threads = 2;
-  io.audit = true;
-  gio::PoolIndex<float> index(gio::MatrixView<float>(pool.data(), rows, d), io);
+  Fixture f(5000, 8, 7, 4000, 100, 20, mode);  // exact ties
+  const std::size_t rows = f.rows, d = f.d;
+  gio::Rng& rng = f.rng;
+  const std::vector<float>& pool = f.pool;
+  gio::PoolIndex<float>& index = *f.index;
   std::vector<std::uint8_t> taken(rows, 0);
   std::vector<double> q(d, 0.0);
   for (int t = 0; t < 400; ++t) {
