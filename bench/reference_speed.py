@@ -31,6 +31,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from data import make_problem  # noqa: E402
+from results import write_json  # noqa: E402
 
 FIT = dict(k=5, stop_criterion="data_size", v_init="mean", grad_desc_iter=50, lr=0.01)
 
@@ -140,10 +141,7 @@ def main():
               f"{out['reference_over_gioselect']:.0f}x; overlap {out['overlap_reference_gioselect']}/{ref['n_kept']}")
     except (OSError, subprocess.CalledProcessError, ValueError) as e:
         print(f"gioselect not timed ({e})")
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    with open(args.out, "w") as f:
-        json.dump(out, f, indent=1)
-    print(f"wrote {args.out}")
+    write_json(out, args.out)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ how many queries reached the graph, the index build time, and the overlap with t
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -30,6 +29,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from data import make_problem  # noqa: E402
+from results import write_json  # noqa: E402
 
 from gioselect import _core, _engine  # noqa: E402
 
@@ -92,10 +92,7 @@ def main():
               f"{(s - res.index_build_seconds) / args.picks * 1e3:.2f} ms/pick without the build")
         out[v_init] = run
 
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    with open(args.out, "w") as f:
-        json.dump(out, f, indent=1)
-    print(f"wrote {args.out}")
+    write_json(out, args.out)
 
 
 if __name__ == "__main__":
