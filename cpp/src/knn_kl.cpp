@@ -33,18 +33,59 @@ double KnnKL::kl() const {
          std::log(static_cast<double>(m_) / (nd - 1.0));
 }
 
-double KnnKL::delta(const double* w) {
+double KnnKL::gain_sum(const double* w) {
   distances(w);
-  if (m_ < k_) return std::numeric_limits<double>::quiet_NaN();
   // Only targets whose k-th distance w undercuts change: nu_k <- max(nu_{k-1}, delta).
   double change = 0;
-  for (std::size_t i = 0; i < t_.n(); ++i) {
-    const double* nb = nearest_.data() + i * k_;
-    const double nu_k = nb[k_ - 1];
-    if (cand_[i] < nu_k) change += std::log(std::max(k_ > 1 ? nb[k_ - 2] : 0.0, cand_[i]) / nu_k);
-  }
+  for (std::size_t i = 0; i < t_.n(); ++i) change += term(i, cand_[i]);
+  return change;
+}
+
+double KnnKL::delta_from(double gain) const {
+  if (m_ < k_) return std::numeric_limits<double>::quiet_NaN();
   const double m = static_cast<double>(m_);
-  return static_cast<double>(t_.d()) / static_cast<double>(t_.n()) * change + std::log((m + 1.0) / m);
+  return static_cast<double>(t_.d()) / static_cast<double>(t_.n()) * gain + std::log((m + 1.0) / m);
+}
+
+double KnnKL::delta(const double* w) { return delta_from(gain_sum(w)); }
+
+void KnnKL::gradient(const double* v, double* grad, double* scratch) const {
+  const std::size_t n = t_.n(), d = t_.d();
+  t_.clipped_sq_dists_to(v, scratch);
+  std::fill(grad, grad + d, 0.0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double dist = std::sqrt(scratch[i]);
+    if (!(dist < nu_k(i) && dist >= nu_k_minus_1(i))) continue;  // flat in dist there
+    const double w = 1.0 / scratch[i];
+    const double* x = t_.row(i);
+    for (std::size_t j = 0; j < d; ++j) grad[j] += (v[j] - x[j]) * w;
+  }
+  const double c = static_cast<double>(d) / static_cast<double>(n);
+  for (std::size_t j = 0; j < d; ++j) grad[j] *= c;
+}
+
+void KnnKL::descend(double* v, int steps, double step) const {
+  const std::size_t d = t_.d();
+  std::vector<double> g(d), scratch(t_.n());
+  for (int s = 0; s < steps; ++s) {
+    gradient(v, g.data(), scratch.data());
+    const double gn = std::sqrt(kernels::dot(g.data(), g.data(), d));
+    if (!(gn > 0)) return;
+    for (std::size_t j = 0; j < d; ++j) v[j] -= step * g[j] / gn;
+  }
+}
+
+std::vector<std::size_t> KnnKL::worst_targets(std::size_t count) const {
+  const std::size_t n = t_.n();
+  std::vector<double> badness(n);
+  for (std::size_t i = 0; i < n; ++i) badness[i] = std::log(nu_k(i)) - std::log(t_.rho()[i]);
+  std::vector<std::size_t> order(n);
+  for (std::size_t i = 0; i < n; ++i) order[i] = i;
+  count = std::min(count, n);
+  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(count), order.end(),
+                    [&](std::size_t a, std::size_t b) { return badness[a] > badness[b] || (badness[a] == badness[b] && a < b); });
+  order.resize(count);
+  return order;
 }
 
 void KnnKL::commit() {

@@ -34,7 +34,34 @@ VInit parse_v_init(const std::string& name) {
   if (name == "mean") return VInit::Mean;
   if (name == "prev_opt") return VInit::PrevOpt;
   if (name == "jump") return VInit::Jump;
-  throw std::invalid_argument("unknown v_init '" + name + "'; expected one of 'mean', 'prev_opt', 'jump'");
+  if (name == "worst") return VInit::Worst;
+  throw std::invalid_argument("unknown v_init '" + name + "'; expected one of 'mean', 'prev_opt', 'jump', 'worst'");
 }
+
+std::string to_string(VInit v) {
+  switch (v) {
+    case VInit::Mean: return "mean";
+    case VInit::PrevOpt: return "prev_opt";
+    case VInit::Jump: return "jump";
+    case VInit::Worst: return "worst";
+  }
+  return "?";
+}
+
+Estimator parse_estimator(const std::string& name) {
+  if (name == "relaxed") return Estimator::Relaxed;
+  if (name == "knn") return Estimator::Knn;
+  throw std::invalid_argument("unknown estimator '" + name + "'; expected 'relaxed' or 'knn'");
+}
+
+std::string to_string(Estimator e) { return e == Estimator::Knn ? "knn" : "relaxed"; }
+
+Search parse_search(const std::string& name) {
+  if (name == "descent") return Search::Descent;
+  if (name == "greedy") return Search::Greedy;
+  throw std::invalid_argument("unknown search '" + name + "'; expected 'descent' or 'greedy'");
+}
+
+std::string to_string(Search s) { return s == Search::Greedy ? "greedy" : "descent"; }
 
 }  // namespace gio

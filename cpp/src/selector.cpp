@@ -2,69 +2,52 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <limits>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
+#include "gio/knn_kl.hpp"
 #include "gio/pool_index.hpp"
 #include "gio/relaxed_kl.hpp"
 #include "gio/rng.hpp"
 #include "gio/target_stats.hpp"
 #include "descents_ahead.hpp"
+#include "greedy.hpp"
 #include "kernels.hpp"
 #include "parallel.hpp"
+#include "run_checks.hpp"
 
 namespace gio {
 namespace {
 
 constexpr int kStepsPerInterruptCheck = 32;
 
-template <class T>
-void validate(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, const Options& o) {
-  if (pool.rows == 0) throw std::invalid_argument("pool is empty (0 rows)");
-  if (target.rows == 0) throw std::invalid_argument("target is empty (0 rows)");
-  if (pool.cols != target.cols)
-    throw std::invalid_argument("pool has " + std::to_string(pool.cols) + " columns, target has " +
-                                std::to_string(target.cols));
-  if (init.cols != target.cols)
-    throw std::invalid_argument("init has " + std::to_string(init.cols) + " columns, target has " +
-                                std::to_string(target.cols));
-  const std::size_t min_init = o.discard_nearest_for_xy ? 2 : 1;
-  if (init.rows < min_init)
-    throw std::invalid_argument("init has " + std::to_string(init.rows) + " rows; the estimator needs at least " +
-                                std::to_string(min_init) + " start rows");
-  if (o.grad_desc_iter < 0) throw std::invalid_argument("grad_desc_iter must be >= 0");
-  if (!(o.lr >= 0) || !std::isfinite(o.lr)) throw std::invalid_argument("lr must be a finite number >= 0, got " + std::to_string(o.lr));
-  if (!o.scale_auto && !std::isfinite(o.scale_factor)) throw std::invalid_argument("scale_factor must be finite");
-  if (!(o.random_restart_prob >= 0 && o.random_restart_prob <= 1))
-    throw std::invalid_argument("random_restart_prob must be in [0, 1], got " + std::to_string(o.random_restart_prob));
-  if (o.max_resets < 0) throw std::invalid_argument("max_resets must be >= 0");
-  if (o.n_candidates < 1) throw std::invalid_argument("n_candidates must be >= 1, got " + std::to_string(o.n_candidates));
-  if (o.max_sequential_increases < 1 && !o.reference_semantics)
-    throw std::invalid_argument("max_sequential_increases must be >= 1");
-  if (!o.reference_semantics && o.n_select > static_cast<std::int64_t>(pool.rows) && !o.resets_allowed)
-    throw std::invalid_argument("n_select=" + std::to_string(o.n_select) + " exceeds the pool's " +
-                                std::to_string(pool.rows) + " rows; lower it or set resets_allowed");
-  require_finite(pool, "pool");
-  require_finite(target, "target");
-  require_finite(init, "init");
-}
-
 double norm(const std::vector<double>& v) { return std::sqrt(kernels::dot(v.data(), v.data(), v.size())); }
+
+template <class Est>
+Est make_estimator(const TargetStats& ts, const Options& o) {
+  if constexpr (std::is_same_v<Est, KnnKL>) return KnnKL(ts);
+  else return RelaxedKL(ts, o.discard_nearest_for_xy, o.eps);
+}
 
 }  // namespace
 
-template <class T>
-Result select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, const Options& o, const Hooks& hooks,
-              const Result* resume) {
-  validate(pool, target, init, o);
+namespace detail {
+
+// The descent search (DESIGN.md §3) with either estimator.
+template <class T, class Est>
+Result descent_select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, const Options& o,
+                      const Hooks& hooks, const Result* resume) {
+  constexpr bool knn = std::is_same_v<Est, KnnKL>;
   const std::size_t d = target.cols;
   const bool ref = o.reference_semantics;
   const int nt = detail::resolve_threads(o.n_threads);
 
   TargetStats ts(target, o.k, nt);
-  RelaxedKL est(ts, o.discard_nearest_for_xy, o.eps);
+  Est est = make_estimator<Est>(ts, o);
   std::vector<double> g(d);
   auto add_rows = [&](auto view, const std::int64_t* rows, std::size_t count) {
     for (std::size_t r = 0; r < count; ++r) {
@@ -95,8 +78,10 @@ Result select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, cons
   LoopState& st = res.loop;
   detail::DescentStarts starts(ts, o.v_init, rng, st.jump_rows);
   std::vector<double> v(d);
-  // v for iteration `it` (mean or jump); prev_opt keeps v, and restarts from the mean.
+  // v for iteration `it` (mean or jump); prev_opt keeps v, and restarts from the mean. 'worst'
+  // depends on W, so knn rounds choose their starts when they begin (fill_round).
   auto restart_v = [&](std::size_t it) {
+    if (o.v_init == VInit::Worst) return;
     const double* x = starts(it);
     v.assign(x, x + d);
   };
@@ -111,7 +96,10 @@ Result select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, cons
     // Step scale. The reference's 'auto' is |v0| / |grad(v0)|; natively we use the target's
     // spread instead of |v0| (invariant to where the origin is) and floor |grad(v0)| at 1e-3 of
     // its largest possible value, so a vanishing gradient at mean(X) cannot throw v out of the data.
-    if (o.scale_auto) {
+    if constexpr (knn) {
+      // knn steps are normalized (KnnKL::descend): 'auto' makes a step lr times the target's spread.
+      if (o.scale_auto) scale = ts.spread() > 0 ? ts.spread() : 1.0;
+    } else if (o.scale_auto) {
       est.gradient(v.data(), g.data());
       const double gn = norm(g);
       if (ref) {
@@ -128,21 +116,14 @@ Result select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, cons
   }
 
   std::unique_ptr<detail::DescentsAhead> ahead;
-  if (o.v_init != VInit::PrevOpt && !est.depends_on_w() && o.random_restart_prob == 0 &&
-      ts.n() * d < RelaxedKL::kParallelStepWork)
-    ahead = std::make_unique<detail::DescentsAhead>(est, starts, d, o.grad_desc_iter, o.lr * scale, nt);
+  if constexpr (!knn) {
+    if (o.v_init != VInit::PrevOpt && !est.depends_on_w() && o.random_restart_prob == 0 &&
+        ts.n() * d < RelaxedKL::kParallelStepWork)
+      ahead = std::make_unique<detail::DescentsAhead>(est, starts, d, o.grad_desc_iter, o.lr * scale, nt);
+  }
 
   // Budget of picks for the native loop.
-  std::int64_t cap = -1;
-  auto tighten = [&cap](std::int64_t c) { if (c >= 0 && (cap < 0 || c < cap)) cap = c; };
-  if (!ref) {
-    if (o.n_select >= 0) tighten(o.n_select);
-    else {
-      tighten(o.max_picks);
-      if (o.stop_criterion == StopCriterion::DataSize)
-        tighten(static_cast<std::int64_t>(o.max_data_size * static_cast<double>(pool.rows)));
-    }
-  }
+  const std::int64_t cap = ref ? -1 : native_pick_cap(o, pool.rows);
   auto score = [&](std::int64_t row) {
     std::copy(pool.row(static_cast<std::size_t>(row)), pool.row(static_cast<std::size_t>(row)) + d, g.begin());
     return est.evaluate(g.data());
@@ -184,24 +165,58 @@ Result select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, cons
     }
   };
 
-  for (;;) {
-    mark_boundary();
-    if (res.n_iter > 0 && hooks.on_step && hooks.on_step(res)) {
-      res.stop_reason = "callback";
-      break;
+  // knn: a round's descent ends not yet projected. A round's batch_size descents start from the
+  // batch_size worst-served targets (or the next jump rows) of the W the round begins with, and
+  // run side by side; its picks are then scored one after the other against the W before them.
+  std::deque<std::vector<double>> pending;
+  auto fill_round = [&](bool long_descent) {
+    const std::size_t b = std::min(static_cast<std::size_t>(o.batch_size), picks_left());
+    std::vector<std::vector<double>> vs(b);
+    std::vector<std::size_t> worst;
+    if constexpr (knn) {
+      if (o.v_init == VInit::Worst) worst = est.worst_targets(b);
     }
-    check_interrupt();
+    for (std::size_t j = 0; j < b; ++j) {
+      const double* x = o.v_init == VInit::Worst ? ts.row(worst[j % worst.size()])
+                        : o.v_init == VInit::PrevOpt ? v.data()
+                                                     : starts(static_cast<std::size_t>(res.n_iter) + j);
+      vs[j].assign(x, x + d);
+    }
+    const int steps = o.grad_desc_iter * (long_descent ? 3 : 1);
+    detail::FirstError err;
+#pragma omp parallel for num_threads(std::max(1, std::min(nt, static_cast<int>(b)))) schedule(dynamic, 1)
+    for (std::ptrdiff_t j = 0; j < static_cast<std::ptrdiff_t>(b); ++j)
+      err.run([&] {
+        if constexpr (knn) est.descend(vs[static_cast<std::size_t>(j)].data(), steps, o.lr * scale);
+      });
+    err.rethrow();
+    for (auto& x : vs) pending.push_back(std::move(x));
+  };
+
+  for (;;) {
+    const bool round_start = pending.empty();  // always, except inside a knn batch
+    if (round_start) {
+      mark_boundary();
+      if (res.n_iter > 0 && hooks.on_step && hooks.on_step(res)) {
+        res.stop_reason = "callback";
+        break;
+      }
+      check_interrupt();
+    }
     if (!ref && cap >= 0 && static_cast<std::int64_t>(res.selected.size()) >= cap) {
-      res.stop_reason = o.n_select >= 0 ? "n_select"
-                        : (o.stop_criterion == StopCriterion::DataSize &&
-                           cap != o.max_picks) ? "data_size" : "max_iter";
+      res.stop_reason = cap_reason(o, cap);
       break;
     }
     // Long descent on the first iteration and after a reset; otherwise a random restart with
     // probability random_restart_prob (drawn only then, as the reference does).
     bool long_descent = ref ? (st.i == 0 || res.just_reset) : (res.n_iter == 0 || res.just_reset);
-    if (!long_descent && o.random_restart_prob > 0) long_descent = rng.uniform() < o.random_restart_prob;
-    if (ahead && !long_descent) {
+    if (round_start && !long_descent && o.random_restart_prob > 0)
+      long_descent = rng.uniform() < o.random_restart_prob;
+    if constexpr (knn) {
+      if (round_start) fill_round(long_descent);
+      v = std::move(pending.front());
+      pending.pop_front();
+    } else if (ahead && !long_descent) {
       ahead->get(static_cast<std::size_t>(res.n_iter), est.m(), v.data(), picks_left());
     } else if (ahead && res.n_iter == 0) {
       ahead->long_descent_and_fill(0, est.m(), v.data(), 3 * o.grad_desc_iter);
@@ -280,18 +295,7 @@ Result select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, cons
     // Native semantics (selector.hpp).
     if (o.v_init != VInit::PrevOpt) restart_v(static_cast<std::size_t>(res.n_iter));
     const bool increase = kl > st.kl_prev;
-    bool triggered = false;
-    if (o.n_select < 0) {
-      switch (o.stop_criterion) {
-        case StopCriterion::Increase:
-        case StopCriterion::MaxResets: triggered = increase; break;
-        case StopCriterion::MinDifference: triggered = st.kl_prev - kl < o.min_difference; break;
-        case StopCriterion::SequentialIncreaseTolerance:
-          triggered = increase && st.run_of_increases + 1 >= o.max_sequential_increases; break;
-        default: break;
-      }
-    }
-    if (triggered) {
+    if (native_stop_triggered(o, kl, st.kl_prev, st.run_of_increases)) {
       const bool may_reset = (o.resets_allowed || o.stop_criterion == StopCriterion::MaxResets) &&
                              res.n_resets < o.max_resets;
       if (may_reset) {
@@ -300,6 +304,7 @@ Result select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, cons
         if (o.v_init == VInit::PrevOpt) v = ts.mean();
         res.just_reset = true;
         st.run_of_increases = 0;
+        pending.clear();  // descended against the W before the reset
         continue;
       }
       if (o.stop_criterion == StopCriterion::SequentialIncreaseTolerance) {
@@ -331,6 +336,17 @@ Result select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, cons
   res.audit_agreements = index.audit_agreements();
   res.cache_hits = index.cache_hits();
   return res;
+}
+
+}  // namespace detail
+
+template <class T>
+Result select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, const Options& o, const Hooks& hooks,
+              const Result* resume) {
+  detail::validate(pool, target, init, o);
+  if (o.search == Search::Greedy) return detail::greedy_select(pool, target, init, o, hooks, resume);
+  if (o.estimator == Estimator::Knn) return detail::descent_select<T, KnnKL>(pool, target, init, o, hooks, resume);
+  return detail::descent_select<T, RelaxedKL>(pool, target, init, o, hooks, resume);
 }
 
 template Result select(MatrixView<float>, MatrixView<float>, MatrixView<float>, const Options&, const Hooks&,

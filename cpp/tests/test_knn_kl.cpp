@@ -51,9 +51,65 @@ void after_every_pick(int k, bool duplicates) {
              naive_knn_kl(x, n, w, m, d, k), 1e-10);
 }
 
+// The gradient of delta against central differences, at points where every target is away from
+// the band's edges (delta is piecewise smooth in v; the band can change within h elsewhere).
+void gradient_matches_differences(int k) {
+  const std::size_t n = 50, m = 30, d = 4;
+  gio::Rng rng(40 + static_cast<std::uint64_t>(k));
+  std::vector<double> x = testdata::gaussian(n, d, rng), w = testdata::gaussian(m, d, rng, 0.0, 2.0);
+  gio::TargetStats ts(gio::MatrixView<double>(x.data(), n, d), k, 1);
+  gio::KnnKL est(ts);
+  for (std::size_t j = 0; j < m; ++j) est.add(&w[j * d]);
+  std::vector<double> g(d), scratch(n), vp(d);
+  int checked = 0;
+  for (int trial = 0; trial < 40; ++trial) {
+    std::vector<double> v = testdata::gaussian(1, d, rng);
+    const double h = 1e-6;
+    bool smooth = true;  // no target's distance within 10 h of nu_k or nu_{k-1}
+    est.gain_sum(v.data());
+    for (std::size_t i = 0; i < n; ++i) {
+      const double dist = est.candidate_distances()[i];
+      smooth = smooth && std::fabs(dist - est.nu_k(i)) > 10 * h && std::fabs(dist - est.nu_k_minus_1(i)) > 10 * h;
+    }
+    if (!smooth) continue;
+    est.gradient(v.data(), g.data(), scratch.data());
+    for (std::size_t j = 0; j < d; ++j) {
+      vp = v;
+      vp[j] += h;
+      const double up = est.delta(vp.data());
+      vp[j] -= 2 * h;
+      const double down = est.delta(vp.data());
+      CHECK_NEAR(g[j], (up - down) / (2 * h), 1e-5 * (1 + std::fabs(g[j])));
+    }
+    ++checked;
+  }
+  CHECK(checked >= 20);
+}
+
+// worst_targets: the largest log(nu_k / rho_k) first; a descent from the worst never raises delta.
+void worst_targets_and_descent() {
+  const std::size_t n = 40, d = 3;
+  gio::Rng rng(7);
+  std::vector<double> x = testdata::gaussian(n, d, rng), w = testdata::gaussian(6, d, rng, 0.0, 0.2);
+  gio::TargetStats ts(gio::MatrixView<double>(x.data(), n, d), 3, 1);
+  gio::KnnKL est(ts);
+  for (std::size_t j = 0; j < 6; ++j) est.add(&w[j * d]);
+  const std::vector<std::size_t> worst = est.worst_targets(5);
+  CHECK(worst.size() == 5);
+  auto badness = [&](std::size_t i) { return std::log(est.nu_k(i) / ts.rho()[i]); };
+  for (std::size_t j = 0; j + 1 < worst.size(); ++j) CHECK(badness(worst[j]) >= badness(worst[j + 1]));
+  for (std::size_t i = 0; i < n; ++i) CHECK(badness(i) <= badness(worst[0]));
+  std::vector<double> v(ts.row(worst[0]), ts.row(worst[0]) + d);
+  const double before = est.delta(v.data());
+  est.descend(v.data(), 50, 0.02);
+  CHECK(est.delta(v.data()) <= before + 1e-12);
+}
+
 }  // namespace
 
 int main() {
+  for (int k : {1, 3, 5}) gradient_matches_differences(k);
+  worst_targets_and_descent();
   for (int k : {1, 3, 5})
     for (bool dup : {false, true}) after_every_pick(k, dup);
   CHECK_THROWS(gio::knn_kl(gio::MatrixView<double>(std::vector<double>(20).data(), 10, 2),

@@ -7,16 +7,23 @@ import numpy as np
 from gioselect import _core
 
 STOP_CRITERIA = ("increase", "max_resets", "min_difference", "sequential_increase_tolerance", "min_kl", "data_size")
-V_INITS = ("mean", "prev_opt", "jump")
+V_INITS = ("mean", "prev_opt", "jump", "worst")
+ESTIMATORS = ("relaxed", "knn")
+SEARCHES = ("descent", "greedy")
 SEARCH_MODES = {"auto": "auto", True: "exact", False: "hnsw", "exact": "exact", "hnsw": "hnsw"}
 
 
-def make_options(*, k, stop_criterion, min_difference, min_kl, max_data_size, max_sequential_increases,
-                 resets_allowed, max_resets, v_init, grad_desc_iter, lr, scale_factor, random_restart_prob,
-                 discard_nearest_for_xy, reference_semantics, seed, n_threads, max_picks=-1, n_select=-1,
+def make_options(*, k=5, stop_criterion="sequential_increase_tolerance", min_difference=0.0, min_kl=0.0,
+                 max_data_size=1.0, max_sequential_increases=3, resets_allowed=False, max_resets=2, v_init="jump",
+                 grad_desc_iter=50, lr=0.01, scale_factor="auto", random_restart_prob=0.0,
+                 discard_nearest_for_xy=False, reference_semantics=False, seed=0, n_threads=0, max_picks=-1, n_select=-1,
                  eps=1e-8, exact_search="auto", exact_below=200000, hnsw_m=16, ef_construction=100,
-                 ef_search=256, audit_projection=False, n_candidates=1) -> _core.Options:
+                 ef_search=256, audit_projection=False, n_candidates=1, estimator="relaxed", search="descent",
+                 batch_size=1) -> _core.Options:
     o = _core.Options()
+    o.estimator = estimator
+    o.search = search
+    o.batch_size = int(batch_size)
     o.k = int(k)
     o.eps = float(eps)
     o.discard_nearest_for_xy = bool(discard_nearest_for_xy)

@@ -73,6 +73,13 @@ void init_selector(pyb::module_& m) {
 
   pyb::class_<Options>(m, "Options")
       .def(pyb::init<>())
+      .def_property(
+          "estimator", [](const Options& o) { return to_string(o.estimator); },
+          [](Options& o, const std::string& s) { o.estimator = parse_estimator(s); })
+      .def_property(
+          "search", [](const Options& o) { return to_string(o.search); },
+          [](Options& o, const std::string& s) { o.search = parse_search(s); })
+      .def_readwrite("batch_size", &Options::batch_size)
       .def_readwrite("k", &Options::k)
       .def_readwrite("eps", &Options::eps)
       .def_readwrite("discard_nearest_for_xy", &Options::discard_nearest_for_xy)
@@ -90,9 +97,7 @@ void init_selector(pyb::module_& m) {
       .def_readwrite("n_candidates", &Options::n_candidates)
       .def_property(
           "v_init",
-          [](const Options& o) {
-            return o.v_init == VInit::Mean ? "mean" : (o.v_init == VInit::Jump ? "jump" : "prev_opt");
-          },
+          [](const Options& o) { return to_string(o.v_init); },
           [](Options& o, const std::string& s) { o.v_init = parse_v_init(s); })
       .def_readwrite("grad_desc_iter", &Options::grad_desc_iter)
       .def_readwrite("lr", &Options::lr)
@@ -137,7 +142,10 @@ void init_selector(pyb::module_& m) {
       .def_readonly("hnsw_queries", &Result::hnsw_queries)
       .def_readonly("hnsw_searches", &Result::hnsw_searches)
       .def_readonly("audit_agreements", &Result::audit_agreements)
-      .def_readonly("cache_hits", &Result::cache_hits);
+      .def_readonly("cache_hits", &Result::cache_hits)
+      .def_readonly("greedy_list_updates", &Result::greedy_list_updates)
+      .def_readonly("greedy_pool_pass_updates", &Result::greedy_pool_pass_updates)
+      .def_readonly("greedy_changed_targets", &Result::greedy_changed_targets);
 
   m.def("select", &run<float>, pyb::arg("pool"), pyb::arg("target"), pyb::arg("init"), pyb::arg("options"),
         pyb::arg("on_step") = pyb::none(), pyb::arg("on_checkpoint") = pyb::none(),

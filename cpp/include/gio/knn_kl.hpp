@@ -7,6 +7,8 @@
 // and X share points). Every target keeps its k smallest distances to W, sorted, so adding a
 // point costs O(n (d + k)) and the exact change of the estimate for a candidate O(n d).
 #pragma once
+#include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include "gio/matrix.hpp"
@@ -24,11 +26,38 @@ class KnnKL {
   // The exact change of KL^ when w (d values) is added; NaN unless W has at least k rows.
   // Remembers w's distances so that commit() adds it without recomputing them.
   double delta(const double* w);
+  // KL^(X || W + {w}) (the selector's name for kl() + delta(w)).
+  double evaluate(const double* w) { return kl() + delta(w); }
+  // The sum behind delta: sum over targets of log(max(nu_{k-1}, dist) / nu_k) where dist < nu_k,
+  // i.e. delta(w) = (d/n) gain_sum(w) + log((m+1)/m). Also remembers w for commit().
+  double gain_sum(const double* w);
+  // delta from a gain_sum, and the one target's term of gain_sum for a distance dist.
+  double delta_from(double gain) const;
+  double term(std::size_t i, double dist) const {
+    const double* nb = nearest_.data() + i * k_;
+    return dist < nb[k_ - 1] ? std::log(std::max(k_ > 1 ? nb[k_ - 2] : 0.0, dist) / nb[k_ - 1]) : 0.0;
+  }
   void commit();
   void add(const double* w) {
     distances(w);
     commit();
   }
+
+  // Gradient of delta at v (DESIGN §2b): (d/n) sum over targets with nu_{k-1} <= dist < nu_k of
+  // (v - x_i) / dist^2. Zero where v improves no target, or only targets it already serves fully.
+  // scratch: n values. Thread-safe (const), so descents can run side by side.
+  void gradient(const double* v, double* grad, double* scratch) const;
+  // `steps` normalized steps v <- v - step * grad / |grad| (stops where the gradient vanishes).
+  // The knn gradient's scale varies with 1/dist, so a step of fixed length is what stays stable.
+  void descend(double* v, int steps, double step) const;
+  // The `count` targets with the largest log(nu_k / rho_k) (worst served first, ties: lower row).
+  std::vector<std::size_t> worst_targets(std::size_t count) const;
+
+  // Per-target state for incremental search: nu_k(i), nu_{k-1}(i) (0 when k = 1), and the
+  // distances of the last candidate given to delta/gain_sum.
+  double nu_k(std::size_t i) const { return nearest_[i * k_ + k_ - 1]; }
+  double nu_k_minus_1(std::size_t i) const { return k_ > 1 ? nearest_[i * k_ + k_ - 2] : 0.0; }
+  const std::vector<double>& candidate_distances() const { return cand_; }
 
  private:
   void distances(const double* w);

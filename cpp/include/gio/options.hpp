@@ -10,15 +10,29 @@
 namespace gio {
 
 enum class StopCriterion { Increase, MaxResets, MinDifference, SequentialIncreaseTolerance, MinKL, DataSize, None };
-enum class VInit { Mean, PrevOpt, Jump };
+// Where each descent starts: the target mean, the previous optimum, a random target row, or
+// (knn only) the worst-served target row, the one with the largest log(nu_k / rho_k).
+enum class VInit { Mean, PrevOpt, Jump, Worst };
+// Which KL estimate the run minimises (DESIGN.md §2a, §2b).
+enum class Estimator { Relaxed, Knn };
+// How each pick is found: gradient descent + projection (the paper's relaxation), or the exact
+// greedy step (every available row scored by its exact change of the estimate).
+enum class Search { Descent, Greedy };
 
 // Parses the reference's names ('increase', 'max_resets', ...); throws std::invalid_argument
 // listing the accepted names.
 StopCriterion parse_stop_criterion(const std::string& name);
 VInit parse_v_init(const std::string& name);
+Estimator parse_estimator(const std::string& name);
+Search parse_search(const std::string& name);
 std::string to_string(StopCriterion c);
+std::string to_string(VInit v);
+std::string to_string(Estimator e);
+std::string to_string(Search s);
 
 struct Options {
+  Estimator estimator = Estimator::Relaxed;
+  Search search = Search::Descent;
   int k = 5;
   double eps = kDefaultEps;
   bool discard_nearest_for_xy = false;
@@ -37,6 +51,11 @@ struct Options {
   // Projection with re-ranking: the c nearest unpicked rows of v are scored by the estimate they
   // would give, and the best is picked (ties: the nearer). 1: the nearest row, as the reference.
   int n_candidates = 1;
+  // Picks per round (knn descent): batch_size descents from different starts run in parallel,
+  // then their picks are applied in order, each re-scored against the picks before it. The
+  // relaxed descent does not depend on W, so there it changes nothing (its descents already run
+  // ahead in parallel).
+  int batch_size = 1;
 
   VInit v_init = VInit::Mean;
   int grad_desc_iter = 50;
@@ -84,6 +103,9 @@ struct Result {
   std::size_t hnsw_searches = 0;       // ... of which went to the graph (the rest: certified cache, brute force)
   std::size_t audit_agreements = 0;
   std::size_t cache_hits = 0;          // exact projections answered by the certified cache
+  std::size_t greedy_list_updates = 0;      // knn greedy: score updates read from per-target lists
+  std::size_t greedy_pool_pass_updates = 0; // ... and computed in passes over the pool (rows x targets)
+  std::size_t greedy_changed_targets = 0;   // knn greedy: targets whose nu_k a pick lowered, summed
   LoopState loop;                      // for checkpoints (valid between iterations)
 };
 

@@ -1,0 +1,178 @@
+#include "knn_gain_scores.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "kernels.hpp"
+#include "parallel.hpp"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+namespace gio::detail {
+namespace {
+
+constexpr std::size_t kTileRows = 4;  // kernels::dots_rows_colmajor's register tile
+
+// KnnKL::term with a target's nu_{k-1} and nu_k as they were before a pick.
+double old_term(double nu_k1, double nu_k, double dist) {
+  return dist < nu_k ? std::log(std::max(nu_k1, dist) / nu_k) : 0.0;
+}
+
+int thread_id() {
+#ifdef _OPENMP
+  return omp_get_thread_num();
+#else
+  return 0;
+#endif
+}
+
+}  // namespace
+
+template <class T>
+KnnGainScores<T>::KnnGainScores(MatrixView<T> pool, const TargetStats& ts, const KnnKL& est, int n_threads)
+    : pool_(pool), ts_(ts), nt_(n_threads), pool_sq_(pool.rows), score_(pool.rows, 0.0),
+      list_rows_(ts.n()), list_dists_(ts.n()), has_list_(ts.n(), 0) {
+  const std::size_t d = pool.cols;
+#pragma omp parallel num_threads(nt_)
+  {
+    std::vector<double> row(d);
+#pragma omp for schedule(static)
+    for (std::ptrdiff_t r = 0; r < static_cast<std::ptrdiff_t>(pool.rows); ++r) {
+      const T* g = pool.row(static_cast<std::size_t>(r));
+      std::copy(g, g + d, row.begin());
+      pool_sq_[static_cast<std::size_t>(r)] = kernels::dot(row.data(), row.data(), d);
+    }
+  }
+  std::vector<std::size_t> all(ts.n());
+  std::iota(all.begin(), all.end(), std::size_t{0});
+  std::vector<std::vector<std::uint32_t>> counts(static_cast<std::size_t>(nt_), std::vector<std::uint32_t>(all.size()));
+  pass(all, [&](int t, std::size_t r, std::size_t i, double dist) {
+    score_[r] += est.term(i, dist);  // in target order: the sum KnnKL::gain_sum forms
+    if (dist < est.nu_k(i)) ++counts[static_cast<std::size_t>(t)][i];
+  });
+  pass_updates_ += pool.rows * all.size();
+  build_lists(est, all, counts);
+}
+
+template <class T>
+template <class F>
+void KnnGainScores<T>::pass(const std::vector<std::size_t>& targets, F&& f) const {
+  const std::size_t s = targets.size(), d = pool_.cols, m = pool_.rows;
+  if (s == 0) return;
+  std::vector<double> xt(d * s), tsq(s);  // the targets, column-major
+  for (std::size_t j = 0; j < s; ++j) {
+    const double* x = ts_.row(targets[j]);
+    for (std::size_t c = 0; c < d; ++c) xt[c * s + j] = x[c];
+    tsq[j] = ts_.sq_norms()[targets[j]];
+  }
+  const std::size_t tiles = (m + kTileRows - 1) / kTileRows;
+  FirstError err;
+#pragma omp parallel num_threads(nt_)
+  {
+    std::vector<double> rows, dots;
+    err.run([&] {
+      rows.resize(kTileRows * d);
+      dots.resize(kTileRows * s);
+    });
+    const int t = thread_id();
+#pragma omp for schedule(static)
+    for (std::ptrdiff_t tile = 0; tile < static_cast<std::ptrdiff_t>(tiles); ++tile) {
+      if (dots.size() != kTileRows * s) continue;
+      const std::size_t r0 = static_cast<std::size_t>(tile) * kTileRows, nr = std::min(kTileRows, m - r0);
+      for (std::size_t r = 0; r < nr; ++r) std::copy(pool_.row(r0 + r), pool_.row(r0 + r) + d, rows.data() + r * d);
+      kernels::dots_rows_colmajor(rows.data(), xt.data(), s, d, 0, nr, dots.data());
+      err.run([&] {
+        for (std::size_t r = 0; r < nr; ++r)
+          for (std::size_t j = 0; j < s; ++j)
+            f(t, r0 + r, targets[j], std::sqrt(clipped_sq_dist(tsq[j], pool_sq_[r0 + r], dots[r * s + j])));
+      });
+    }
+  }
+  err.rethrow();
+}
+
+template <class T>
+void KnnGainScores<T>::build_lists(const KnnKL& est, const std::vector<std::size_t>& candidates,
+                                   const std::vector<std::vector<std::uint32_t>>& counts) {
+  std::vector<std::size_t> targets;  // those with at most kMaxList rows within nu_k
+  for (std::size_t i : candidates) {
+    std::size_t c = 0;
+    for (const auto& per_thread : counts) c += per_thread[i];
+    if (c <= kMaxList) targets.push_back(i);
+  }
+  if (targets.empty()) return;
+  std::vector<std::size_t> slot(ts_.n());
+  for (std::size_t j = 0; j < targets.size(); ++j) slot[targets[j]] = j;
+  using Entries = std::vector<std::pair<double, std::uint32_t>>;
+  std::vector<std::vector<Entries>> found(static_cast<std::size_t>(nt_), std::vector<Entries>(targets.size()));
+  pass(targets, [&](int t, std::size_t r, std::size_t i, double dist) {
+    if (dist < est.nu_k(i)) found[static_cast<std::size_t>(t)][slot[i]].emplace_back(dist, static_cast<std::uint32_t>(r));
+  });
+  for (std::size_t j = 0; j < targets.size(); ++j) {
+    Entries all;
+    for (auto& per_thread : found) all.insert(all.end(), per_thread[j].begin(), per_thread[j].end());
+    std::sort(all.begin(), all.end());
+    const std::size_t i = targets[j];
+    list_rows_[i].resize(all.size());
+    list_dists_[i].resize(all.size());
+    for (std::size_t e = 0; e < all.size(); ++e) {
+      list_dists_[i][e] = all[e].first;
+      list_rows_[i][e] = all[e].second;
+    }
+    has_list_[i] = 1;
+  }
+}
+
+template <class T>
+std::int64_t KnnGainScores<T>::best(const std::vector<std::uint8_t>& available) const {
+  double lo = 0;
+  bool any = false;
+  for (std::size_t r = 0; r < score_.size(); ++r)
+    if (available[r] && (!any || score_[r] < lo)) {
+      lo = score_[r];
+      any = true;
+    }
+  if (!any) return -1;
+  const double limit = lo + kTieTolerance * (1.0 + std::fabs(lo));
+  for (std::size_t r = 0; r < score_.size(); ++r)
+    if (available[r] && score_[r] <= limit) return static_cast<std::int64_t>(r);
+  return -1;  // not reached
+}
+
+template <class T>
+void KnnGainScores<T>::update(const KnnKL& est, const std::vector<std::size_t>& changed,
+                              const std::vector<double>& old_nu_k, const std::vector<double>& old_nu_k1) {
+  std::vector<std::size_t> unlisted;
+  std::vector<double> slot_nu_k(ts_.n()), slot_nu_k1(ts_.n());
+  for (std::size_t c = 0; c < changed.size(); ++c) {
+    const std::size_t i = changed[c];
+    const double b = old_nu_k[c], a = old_nu_k1[c];
+    if (!has_list_[i]) {
+      unlisted.push_back(i);
+      slot_nu_k[i] = b;
+      slot_nu_k1[i] = a;
+      continue;
+    }
+    const auto& dists = list_dists_[i];
+    const auto& rows = list_rows_[i];
+    std::size_t e = 0;
+    for (; e < dists.size() && dists[e] < b; ++e) score_[rows[e]] += est.term(i, dists[e]) - old_term(a, b, dists[e]);
+    list_updates_ += e;
+  }
+  if (unlisted.empty()) return;
+  std::vector<std::vector<std::uint32_t>> counts(static_cast<std::size_t>(nt_), std::vector<std::uint32_t>(ts_.n()));
+  pass(unlisted, [&](int t, std::size_t r, std::size_t i, double dist) {
+    if (dist < slot_nu_k[i]) score_[r] += est.term(i, dist) - old_term(slot_nu_k1[i], slot_nu_k[i], dist);
+    if (dist < est.nu_k(i)) ++counts[static_cast<std::size_t>(t)][i];
+  });
+  pass_updates_ += pool_.rows * unlisted.size();
+  build_lists(est, unlisted, counts);
+}
+
+template class KnnGainScores<float>;
+template class KnnGainScores<double>;
+
+}  // namespace gio::detail

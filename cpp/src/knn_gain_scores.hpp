@@ -1,0 +1,63 @@
+// The exact greedy step on the k-NN estimate, kept cheap (internal to the core; DESIGN.md §2b).
+//
+// score[r] = sum over targets i of KnnKL::term(i, dist(x_i, g_r)), the gain_sum of pool row r:
+// the pick with the lowest score lowers KL^ the most. Only targets that the pick brings closer
+// (dist < nu_k) change their terms, so after a pick only those targets' terms are updated, and
+// only for rows within their old nu_k: O(M |S| d) at worst, O(|S| * rows within nu_k) once a
+// target's nu_k is small enough that those rows are kept in a per-target list. nu_k never grows,
+// so a list, once built, holds every row that can matter to that target for the rest of the run.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "gio/knn_kl.hpp"
+#include "gio/matrix.hpp"
+#include "gio/target_stats.hpp"
+
+namespace gio::detail {
+
+template <class T>
+class KnnGainScores {
+ public:
+  // The scores of every pool row against est's current W (one blocked pass over pool x target).
+  KnnGainScores(MatrixView<T> pool, const TargetStats& ts, const KnnKL& est, int n_threads);
+
+  // The lowest-scoring available row: scores within kTieTolerance * (1 + |best|) of the best
+  // count as tied and the lowest row wins (updates round differently from a fresh sum, and this
+  // keeps the picks those of the from-scratch loop). -1 when no row is available.
+  static constexpr double kTieTolerance = 1e-9;
+  std::int64_t best(const std::vector<std::uint8_t>& available) const;
+  double score(std::int64_t row) const { return score_[static_cast<std::size_t>(row)]; }
+
+  // Call after est.commit() of a pick: changed are the targets the pick came closer to than their
+  // nu_k, old_nu_k / old_nu_k1 their nu_k and nu_{k-1} before the commit.
+  void update(const KnnKL& est, const std::vector<std::size_t>& changed, const std::vector<double>& old_nu_k,
+              const std::vector<double>& old_nu_k1);
+
+  // Rows scored from a list, and by a pass over the whole pool (for the speed report).
+  std::size_t list_updates() const { return list_updates_; }
+  std::size_t pool_pass_updates() const { return pass_updates_; }
+
+ private:
+  // Calls f(thread, row, slot, dist) for every pool row and every target targets[slot], rows
+  // split across threads, each row's targets in order.
+  template <class F>
+  void pass(const std::vector<std::size_t>& targets, F&& f) const;
+  // Lists for those of `candidates` with at most kMaxList rows within nu_k (counts: per thread,
+  // per target, rows found within nu_k by the pass just made).
+  void build_lists(const KnnKL& est, const std::vector<std::size_t>& candidates,
+                   const std::vector<std::vector<std::uint32_t>>& counts);
+
+  static constexpr std::size_t kMaxList = 512;
+  MatrixView<T> pool_;
+  const TargetStats& ts_;
+  int nt_;
+  std::vector<double> pool_sq_;                   // squared row norms, as KnnKL forms them
+  std::vector<double> score_;
+  std::vector<std::vector<std::uint32_t>> list_rows_;  // per target: rows within its nu_k, by distance
+  std::vector<std::vector<double>> list_dists_;
+  std::vector<std::uint8_t> has_list_;
+  std::size_t list_updates_ = 0, pass_updates_ = 0;
+};
+
+}  // namespace gio::detail
