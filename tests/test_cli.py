@@ -160,9 +160,21 @@ def test_estimator_options_are_parsed_and_recorded(tmp_path, data):
     assert len(np.load(out / "selected_indices.npy")) == 7
 
 
+def test_search_mode_options_select_what_the_estimator_selects(tmp_path, data):
+    pool, target, _ = data
+    np.save(tmp_path / "pool.npy", pool)
+    np.save(tmp_path / "target.npy", target)
+    out = select(tmp_path, tmp_path / "pool.npy", tmp_path / "target.npy", "--estimator", "knn", "--search",
+                 "greedy", "--n-select", "9")
+    params = json.loads((out / "report.json").read_text())["parameters"]
+    assert params["estimator"] == "knn" and params["search"] == "greedy"
+    expected = GIOSelector(**dict(PARAMS, estimator="knn", search="greedy", n_select=9)).fit(pool, target=target)
+    np.testing.assert_array_equal(np.load(out / "selected_indices.npy"), expected.selected_indices_)
+
+
 def test_every_estimator_parameter_has_an_option():
     help_text = " ".join(cli._parser()._subparsers._group_actions[0].choices["select"].format_help().split())
-    for name in ("k", "max_iter", "n_select", "stop_criterion", "min_difference", "min_kl", "max_data_size",
+    for name in ("estimator", "search", "batch_size", "k", "max_iter", "n_select", "stop_criterion", "min_difference", "min_kl", "max_data_size",
                  "max_sequential_increases", "resets_allowed", "max_resets", "v_init", "grad_desc_iter", "lr",
                  "scale_factor", "random_restart_prob", "discard_nearest_for_xy", "uniform_start_size",
                  "uniform_low", "uniform_high", "normalize", "random_init_pct", "exact_search", "exact_below",

@@ -24,8 +24,14 @@ def problem():
     return pool, target
 
 
+MODES = {"relaxed": {}, "knn batches": dict(estimator="knn", batch_size=4),
+         "knn greedy": dict(estimator="knn", search="greedy")}
+
+
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX signals")
-def test_sigkill_then_resume_gives_the_uninterrupted_selection(tmp_path):
+@pytest.mark.parametrize("mode", MODES)
+def test_sigkill_then_resume_gives_the_uninterrupted_selection(tmp_path, mode):
+    params = dict(PARAMS, **MODES[mode])
     pool, target = problem()
     np.save(tmp_path / "pool.npy", pool)
     np.save(tmp_path / "target.npy", target)
@@ -33,8 +39,10 @@ def test_sigkill_then_resume_gives_the_uninterrupted_selection(tmp_path):
     script = textwrap.dedent(f"""
         import numpy as np
         from gioselect import GIOSelector
+        import time
         pool, target = np.load({str(tmp_path / 'pool.npy')!r}), np.load({str(tmp_path / 'target.npy')!r})
-        GIOSelector(checkpoint={str(ckpt)!r}, checkpoint_every=10, **{PARAMS!r}).fit(pool, target=target)
+        slow = lambda info: time.sleep(0.005)  # so that every mode is still running when it is killed
+        GIOSelector(checkpoint={str(ckpt)!r}, checkpoint_every=10, callback=slow, **{params!r}).fit(pool, target=target)
     """)
     child = subprocess.Popen([sys.executable, "-c", script])
     try:
@@ -50,10 +58,10 @@ def test_sigkill_then_resume_gives_the_uninterrupted_selection(tmp_path):
         if child.poll() is None:
             child.kill()
     saved = len(checkpoint.load(str(ckpt))[0].selected)
-    assert 30 <= saved < PARAMS["max_iter"]
+    assert 30 <= saved < params["max_iter"]
 
     resumed = GIOSelector.resume(str(ckpt), pool, target=target)
-    full = GIOSelector(**PARAMS).fit(pool, target=target)
+    full = GIOSelector(**params).fit(pool, target=target)
     np.testing.assert_array_equal(resumed.selected_indices_, full.selected_indices_)
     np.testing.assert_array_equal(resumed.kl_trace_, full.kl_trace_)
     assert resumed.stop_reason_ == full.stop_reason_

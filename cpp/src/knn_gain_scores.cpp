@@ -14,7 +14,8 @@
 namespace gio::detail {
 namespace {
 
-constexpr std::size_t kTileRows = 4;  // kernels::dots_rows_colmajor's register tile
+constexpr std::size_t kTileRows = 4;    // kernels::dots_rows_colmajor's register tile: 4 rows x 8 columns
+constexpr std::size_t kMinColumns = 8;
 
 // KnnKL::term with a target's nu_{k-1} and nu_k as they were before a pick.
 double old_term(double nu_k1, double nu_k, double dist) {
@@ -34,7 +35,8 @@ int thread_id() {
 template <class T>
 KnnGainScores<T>::KnnGainScores(MatrixView<T> pool, const TargetStats& ts, const KnnKL& est, int n_threads)
     : pool_(pool), ts_(ts), nt_(n_threads), pool_sq_(pool.rows), score_(pool.rows, 0.0),
-      list_rows_(ts.n()), list_dists_(ts.n()), has_list_(ts.n(), 0) {
+      list_rows_(ts.n()), list_dists_(ts.n()), has_list_(ts.n(), 0),
+      max_list_(std::max<std::size_t>(512, kListBudget / ts.n())) {
   const std::size_t d = pool.cols;
 #pragma omp parallel num_threads(nt_)
   {
@@ -83,7 +85,12 @@ void KnnGainScores<T>::pass(const std::vector<std::size_t>& targets, F&& f) cons
       if (dots.size() != kTileRows * s) continue;
       const std::size_t r0 = static_cast<std::size_t>(tile) * kTileRows, nr = std::min(kTileRows, m - r0);
       for (std::size_t r = 0; r < nr; ++r) std::copy(pool_.row(r0 + r), pool_.row(r0 + r) + d, rows.data() + r * d);
-      kernels::dots_rows_colmajor(rows.data(), xt.data(), s, d, 0, nr, dots.data());
+      if (s >= kMinColumns) {
+        kernels::dots_rows_colmajor(rows.data(), xt.data(), s, d, 0, nr, dots.data());
+      } else {  // too few targets to vectorise across: one (vectorised) dot product per pair
+        for (std::size_t r = 0; r < nr; ++r)
+          for (std::size_t j = 0; j < s; ++j) dots[r * s + j] = kernels::dot(rows.data() + r * d, ts_.row(targets[j]), d);
+      }
       err.run([&] {
         for (std::size_t r = 0; r < nr; ++r)
           for (std::size_t j = 0; j < s; ++j)
@@ -97,11 +104,11 @@ void KnnGainScores<T>::pass(const std::vector<std::size_t>& targets, F&& f) cons
 template <class T>
 void KnnGainScores<T>::build_lists(const KnnKL& est, const std::vector<std::size_t>& candidates,
                                    const std::vector<std::vector<std::uint32_t>>& counts) {
-  std::vector<std::size_t> targets;  // those with at most kMaxList rows within nu_k
+  std::vector<std::size_t> targets;  // those with at most max_list_ rows within nu_k
   for (std::size_t i : candidates) {
     std::size_t c = 0;
     for (const auto& per_thread : counts) c += per_thread[i];
-    if (c <= kMaxList) targets.push_back(i);
+    if (c <= max_list_) targets.push_back(i);
   }
   if (targets.empty()) return;
   std::vector<std::size_t> slot(ts_.n());

@@ -43,12 +43,14 @@ class KnnGainScores {
   // split across threads, each row's targets in order.
   template <class F>
   void pass(const std::vector<std::size_t>& targets, F&& f) const;
-  // Lists for those of `candidates` with at most kMaxList rows within nu_k (counts: per thread,
+  // Lists for those of `candidates` with at most max_list_ rows within nu_k (counts: per thread,
   // per target, rows found within nu_k by the pass just made).
   void build_lists(const KnnKL& est, const std::vector<std::size_t>& candidates,
                    const std::vector<std::vector<std::uint32_t>>& counts);
 
-  static constexpr std::size_t kMaxList = 512;
+  // A target gets a list once at most max_list_ rows lie within its nu_k: kListBudget entries
+  // (about 100 MB) shared by all targets, at least 512 each.
+  static constexpr std::size_t kListBudget = std::size_t{1} << 23;
   MatrixView<T> pool_;
   const TargetStats& ts_;
   int nt_;
@@ -57,6 +59,7 @@ class KnnGainScores {
   std::vector<std::vector<std::uint32_t>> list_rows_;  // per target: rows within its nu_k, by distance
   std::vector<std::vector<double>> list_dists_;
   std::vector<std::uint8_t> has_list_;
+  std::size_t max_list_;
   std::size_t list_updates_ = 0, pass_updates_ = 0;
 };
 

@@ -76,7 +76,8 @@ CHECKPOINT = "checkpoint.npz"
 
 def _metavar(name: str, default):
     special = {"exact_search": "{auto,true,false}", "scale_factor": "auto|X", "uniform_low": "X[,X...]",
-               "uniform_high": "X[,X...]", "stop_criterion": None, "v_init": None}  # None: argparse shows choices
+               "uniform_high": "X[,X...]", "stop_criterion": None, "v_init": None, "estimator": None,
+               "search": None}  # None: argparse shows choices
     if name in special:
         return special[name]
     return "N" if isinstance(default, int) or _TYPES.get(name) is int else "X"
@@ -86,7 +87,8 @@ def _add_estimator_options(parser: argparse.ArgumentParser) -> None:
     """One option per GIOSelector parameter (--max-iter for max_iter); unset ones keep its default."""
     from gioselect import GIOSelector, _engine
 
-    choices = {"stop_criterion": _engine.STOP_CRITERIA, "v_init": _engine.V_INITS}
+    choices = {"stop_criterion": _engine.STOP_CRITERIA, "v_init": ("auto",) + _engine.V_INITS,
+               "estimator": _engine.ESTIMATORS, "search": _engine.SEARCHES}
     group = parser.add_argument_group("GIOSelector parameters (README, 'Options')")
     for name, default in sorted(GIOSelector().get_params().items()):
         if name in _NOT_OPTIONS:
