@@ -11,6 +11,8 @@ import os
 import numpy as np
 from scipy import sparse
 
+from gioselect._blocks import all_finite
+
 
 def as_matrix(a, name: str) -> np.ndarray:
     """Return `a` as a C-contiguous 2-D float32/float64 array, or raise ValueError (TypeError for
@@ -44,9 +46,7 @@ def as_matrix(a, name: str) -> np.ndarray:
         arr = arr.astype(np.float32)
     elif arr.dtype not in (np.float32, np.float64):
         arr = arr.astype(np.float64)
-    if not np.isfinite(arr).all():
-        r, c = np.argwhere(~np.isfinite(arr))[0]
-        raise ValueError(f"{name} contains NaN or inf (first at row {r}, column {c}, value {arr[r, c]})")
+    all_finite(arr, name)  # block by block: no temporary the size of the input
     return np.ascontiguousarray(arr)
 
 

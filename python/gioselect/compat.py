@@ -23,17 +23,43 @@ in float32 with the reference's distance formula, as the reference does (see REA
 
 from __future__ import annotations
 
+import csv
+import importlib
 import logging
 
 import numpy as np
 
 from gioselect import _core, _engine
-from gioselect._validation import as_matrix, check_choice, common_dtype, resolve_n_jobs, same_width, seeds_from
+from gioselect._validation import (as_matrix, check_choice, check_number, common_dtype, resolve_n_jobs,
+                                   same_width, seeds_from)
+from gioselect.io import MissingDependencyError, parse_vector, read_parquet
+from gioselect.quantize import kmeans
 
 log = logging.getLogger("gioselect")
 
 
 class GIOKL:
+    """grad-info-opt's GIOKL without JAX or Spark (``fit``: see the module docstring).
+
+    Quantization–explosion (``read_data_from_csv``/``read_data_from_parquet``, ``quantize``,
+    ``explode``) keeps the reference's signatures and return values, with pandas DataFrames in place of
+    Spark's (pip install pandas; pyarrow for parquet):
+
+    * the readers name headerless csv columns ``_c0, _c1, ...`` (text) and keep every parquet column as a
+      column (a stored pandas index too), as Spark does; ``features`` holds one float64 vector per row;
+      a malformed, missing or ragged vector raises ValueError (Spark makes it null or fails later);
+    * ``quantize`` runs :func:`gioselect.quantize.kmeans` (scikit-learn MiniBatchKMeans on a sample,
+      then an exact assignment of every row), not Spark's KMeans, so the clusters differ for the same
+      seed; ``rseed='auto'`` draws both seeds from NumPy's global state (the reference uses Python's
+      ``random``), and they are kept in ``quantize_seeds_``; any other rseed than 'auto' or 'manual'
+      raises ValueError (the reference takes it as 'manual'); ``k`` must not exceed the row count (Spark
+      would return fewer centres); each model offers Spark's ``clusterCenters()`` and scikit-learn's
+      ``cluster_centers_``, ``labels_`` and ``inertia_``;
+    * ``explode`` also takes the centres as a 2-D array or as the model from ``quantize``; its rows are
+      ordered by ``i``, then by their order in the transformed DataFrame (Spark's join has no order),
+      under a new RangeIndex, and the "Found N centroids" count goes to the logger.
+    """
+
     def __init__(self, uniform_low=-1, uniform_high=1, uniform_start_size=20, dim=768):
         self.uniform_low = uniform_low
         self.uniform_high = uniform_high
@@ -95,3 +121,194 @@ class GIOKL:
         adder = pool[np.asarray(res.remaining, dtype=np.int64)]
         state = (np.asarray(res.v), res.scale_factor, res.just_reset, res.n_resets, res.increases, adder, kl_divs)
         return W, kl_divs, state
+
+    def read_data_from_csv(self, path, path_X, delim="\t"):
+        """Train and target DataFrames from headerless csv files whose third field is a "[v1, v2, ...]"
+        vector: columns _c0, _c1, ... (text, as Spark reads them) and features (float64 vectors)."""
+        return _read_csv(path, delim), _read_csv(path_X, delim)
+
+    def read_data_from_parquet(self, path, path_X):
+        """Train and target DataFrames from parquet files with a features column (a list of numbers per
+        row, no missing values, one length); features becomes one float64 vector per row."""
+        return _read_parquet(path), _read_parquet(path_X)
+
+    def quantize(self, df_train, df_x, k=1500, rseed="auto", rseed1=234, rseed2=456):
+        """K-means train and target into k clusters each. Returns (model_train, model_X,
+        transformed_train, transformed_X): each transformed DataFrame is its input (a DataFrame with a
+        features column, or a 2-D array, which becomes one) plus the int prediction column, its cluster."""
+        check_choice(rseed, "rseed", ("auto", "manual"))
+        if rseed == "auto":
+            rseed1, rseed2 = (int(s) for s in np.random.randint(0, 2**31, size=2))
+        check_number(rseed1, "rseed1", integer=True)
+        check_number(rseed2, "rseed2", integer=True)
+        self.quantize_seeds_ = (rseed1, rseed2)
+        model_train, transformed_train = _kmeans_frame(df_train, "df_train", k, rseed1)
+        model_X, transformed_X = _kmeans_frame(df_x, "df_x", k, rseed2)
+        return model_train, model_X, transformed_train, transformed_X
+
+    def explode(self, chosen_centroids, kmeans_transformed_df, kmeans_centroids_df):
+        """Every row of kmeans_transformed_df whose cluster is among chosen_centroids (the W of fit),
+        after the columns i and id: as the reference's join, i numbers the chosen rows that are
+        centroids (rows that are not, such as the start rows D, are skipped) and id is the cluster; a
+        centroid chosen twice (resets) brings its rows twice. kmeans_centroids_df: (id, centroid) rows,
+        a 2-D array of centres in id order, or a model from quantize. Centres match by exact equality at
+        the precision of chosen_centroids: a float32 W (jnp arrays are float32) matches the centres
+        rounded to float32, as in the reference, which compares them as jnp arrays."""
+        pd = _require("pandas", "GIOKL.explode")
+        if "prediction" not in kmeans_transformed_df.columns:
+            raise ValueError("kmeans_transformed_df has no 'prediction' column; pass a transformed DataFrame "
+                             "from quantize")
+        ids, centers = _centroid_table(kmeans_centroids_df)
+        chosen = np.asarray(chosen_centroids)
+        # an empty W (fit stopped before its first pick, W[20:] removed the start) explodes to no rows
+        chosen = as_matrix(chosen, "chosen_centroids") if len(chosen) else np.empty((0, centers.shape[1]))
+        same_width({"chosen_centroids": chosen, "kmeans_centroids_df": centers})
+        cluster_of = {}
+        for cid, key in zip(ids.tolist(), _row_keys(centers, chosen.dtype)):
+            cluster_of.setdefault(key, []).append(cid)
+        paired = [cid for key in _row_keys(chosen, chosen.dtype) for cid in cluster_of.get(key, ())]
+        paired = np.array(paired, dtype=np.int64)
+        log.info("Found %d centroids out of %d selected centroids", len(paired), len(chosen))
+        prediction = kmeans_transformed_df["prediction"].to_numpy(dtype=np.int64)
+        by_cluster = np.argsort(prediction, kind="stable")  # each cluster's rows in their original order
+        lo, hi = (np.searchsorted(prediction[by_cluster], paired, side=side) for side in ("left", "right"))
+        rows = np.concatenate([by_cluster[a:b] for a, b in zip(lo, hi)] + [np.empty(0, dtype=np.int64)])
+        counts = hi - lo
+        head = pd.DataFrame({"i": np.repeat(np.arange(len(paired), dtype=np.int64), counts),
+                             "id": np.repeat(paired, counts)})
+        return pd.concat([head, kmeans_transformed_df.iloc[rows].reset_index(drop=True)], axis=1)
+
+
+class KMeansModel:
+    """The clustering of one data set by GIOKL.quantize, with the accessors of Spark's KMeansModel
+    (clusterCenters()) and of scikit-learn (cluster_centers_, labels_, inertia_), so that code written
+    for either keeps working. quantization holds gioselect.quantize's full result (sq_dist, ...)."""
+
+    def __init__(self, quantization, seed):
+        self.quantization = quantization
+        self.seed = seed
+        self.cluster_centers_ = quantization.centers
+        self.labels_ = quantization.labels
+        self.inertia_ = quantization.inertia
+
+    def clusterCenters(self):  # noqa: N802 (Spark's name)
+        return [center.copy() for center in self.cluster_centers_]
+
+
+def _require(module, needed_by):
+    try:
+        return importlib.import_module(module)
+    except ImportError as e:
+        package = module.split(".")[0]
+        raise MissingDependencyError(f"{needed_by} needs {package}: pip install {package}") from e
+
+
+def _read_csv(path, delim):
+    pd = _require("pandas", "GIOKL.read_data_from_csv")
+    records, vectors, first = [], [], None
+    with open(path, encoding="utf-8", newline="") as f:
+        reader = csv.reader(f, delimiter=delim)
+        for fields in reader:
+            if not fields:  # a blank line: Spark skips it too
+                continue
+            where = f"{path}: line {reader.line_num}"
+            if len(fields) < 3:
+                raise ValueError(f'{where}: {len(fields)} field(s) split by {delim!r}; expected at least 3, '
+                                 f'the third a "[v1, v2, ...]" vector')
+            try:
+                vector = parse_vector(fields[2])
+            except ValueError as e:
+                raise ValueError(f"{where}: third field: {e}") from None
+            if first is None:
+                first = reader.line_num
+            elif len(fields) != len(records[0]):
+                raise ValueError(f"{where}: {len(fields)} fields, line {first} has {len(records[0])}")
+            elif len(vector) != len(vectors[0]):
+                raise ValueError(f"{where}: a {len(vector)}-value vector, line {first} has {len(vectors[0])}")
+            records.append(fields)
+            vectors.append(vector)
+    if not records:
+        raise ValueError(f"{path}: has no rows")
+    df = pd.DataFrame(records, columns=[f"_c{j}" for j in range(len(records[0]))])
+    df["features"] = pd.Series(list(np.vstack(vectors)), index=df.index, dtype=object)
+    return df
+
+
+def _read_parquet(path):
+    pd = _require("pandas", "GIOKL.read_data_from_parquet")
+    pq = _require("pyarrow.parquet", "GIOKL.read_data_from_parquet")
+    import pyarrow.types as pt
+    schema = pq.read_schema(path)
+    if "features" not in schema.names:
+        raise ValueError(f"{path}: has no 'features' column; columns: {', '.join(schema.names)}")
+    kind = schema.field("features").type
+    if not (pt.is_list(kind) or pt.is_large_list(kind) or pt.is_fixed_size_list(kind)):
+        raise ValueError(f"{path}: column 'features' holds {kind}; expected a list of numbers per row")
+    try:
+        matrix = read_parquet(path, column="features").astype(np.float64, copy=False)
+    except ValueError as e:
+        raise ValueError(f"{path}: {e}") from e
+    # every other column stays a column, as Spark reads it (a stored pandas index too)
+    others = [name for name in schema.names if name != "features"]
+    df = pq.read_table(path, columns=others).to_pandas(ignore_metadata=True)
+    df.insert(schema.names.index("features"), "features", pd.Series(list(matrix), dtype=object))
+    return df
+
+
+def _stack_vectors(column, what):
+    """One float64 matrix from a column of per-row vectors (arrays or lists)."""
+    rows = []
+    for r, value in enumerate(column):
+        if value is None:
+            raise ValueError(f"{what}: row {r} is missing; expected a vector of numbers")
+        try:
+            vector = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"{what}: row {r}: {e}") from None
+        if vector.ndim != 1:
+            raise ValueError(f"{what}: row {r} holds a {vector.ndim}-D value of shape {vector.shape}; "
+                             f"expected a vector of numbers")
+        if rows and len(vector) != len(rows[0]):
+            raise ValueError(f"{what}: row {r} has {len(vector)} values, row 0 has {len(rows[0])}")
+        rows.append(vector)
+    return np.vstack(rows) if rows else np.empty((0, 0))
+
+
+def _kmeans_frame(data, name, k, seed):
+    """(model, transformed DataFrame) of one data set, as the reference's _return_kmeans."""
+    pd = _require("pandas", "GIOKL.quantize")
+    if hasattr(data, "columns"):
+        if "features" not in data.columns:
+            raise ValueError(f"{name} has no 'features' column; columns: {', '.join(map(str, data.columns))}")
+        matrix = as_matrix(_stack_vectors(data["features"], f"{name}['features']"), f"{name}['features']")
+        transformed = data.copy()
+    else:
+        matrix = as_matrix(data, name).astype(np.float64, copy=False)
+        transformed = pd.DataFrame({"features": pd.Series(list(matrix), dtype=object)})
+    check_number(k, "k", integer=True)
+    if not 1 <= k <= len(matrix):
+        raise ValueError(f"k={k} clusters needs 1 <= k <= the {len(matrix)} rows of {name}")
+    quantization = kmeans(matrix, int(k), random_state=int(seed) % 2**32)  # Spark's seeds may be negative
+    transformed["prediction"] = quantization.labels
+    return KMeansModel(quantization, seed), transformed
+
+
+def _centroid_table(centroids):
+    """(cluster ids, centres) from a quantize model, (id, centroid) rows, or a 2-D array in id order."""
+    if isinstance(centroids, KMeansModel):
+        centers = centroids.cluster_centers_
+        return np.arange(len(centers)), centers
+    if hasattr(centroids, "columns"):
+        if centroids.shape[1] < 2:
+            raise ValueError(f"kmeans_centroids_df has {centroids.shape[1]} column(s); expected (id, centroid) rows")
+        vectors = _stack_vectors(centroids.iloc[:, 1], "kmeans_centroids_df centroids")
+        return centroids.iloc[:, 0].to_numpy(dtype=np.int64), as_matrix(vectors, "kmeans_centroids_df centroids")
+    centers = as_matrix(centroids, "kmeans_centroids_df")
+    return np.arange(len(centers)), centers
+
+
+def _row_keys(matrix, dtype):
+    """Hashable bytes of each row at the given precision (+0.0 makes -0.0 equal 0.0, as == does)."""
+    rows = np.ascontiguousarray(matrix, dtype=dtype)
+    rows = rows + rows.dtype.type(0)
+    return [row.tobytes() for row in rows]

@@ -81,6 +81,8 @@ def read_parquet(path, column=None) -> np.ndarray:
         bad = int(np.argmax(lengths != lengths[0]))
         raise ValueError(f"column {cols[0]!r}: row {bad} has {lengths[bad]} values, row 0 has {lengths[0]}")
     values = col.flatten()
+    if values.null_count:
+        raise ValueError(f"column {cols[0]!r} has {values.null_count} missing values inside its vectors")
     if not (pt.is_integer(values.type) or pt.is_floating(values.type)):
         raise ValueError(f"column {cols[0]!r} holds vectors of {values.type}, not numbers")
     width = int(lengths[0]) if len(lengths) else 0
@@ -110,14 +112,21 @@ def _read_reference(path) -> np.ndarray:
             fields = line.rstrip("\r\n").split("\t")
             if len(fields) < 3 or not _is_vector(fields[2]):
                 raise ValueError(f"line {n}: expected a \"[v1, v2, ...]\" vector in the third tab-separated field")
-            vec = fields[2].strip().strip('"')[1:-1].replace(",", " ").split()
             try:
-                rows.append(np.array(vec, dtype=np.float64))
+                rows.append(parse_vector(fields[2]))
             except ValueError as e:
                 raise ValueError(f"line {n}: {e}") from None
             if len(rows[-1]) != len(rows[0]):
                 raise ValueError(f"line {n} has a {len(rows[-1])}-value vector, the first line has {len(rows[0])}")
     return np.vstack(rows)
+
+
+def parse_vector(field: str) -> np.ndarray:
+    """One "[v1, v2, ...]" field of grad-info-opt's text format as a float64 vector (shared with
+    `gioselect.compat`, whose csv reader keeps the other fields too)."""
+    if not _is_vector(field):
+        raise ValueError(f'expected a "[v1, v2, ...]" vector, got {field[:40]!r}')
+    return np.array(field.strip().strip('"')[1:-1].replace(",", " ").split(), dtype=np.float64)
 
 
 def _is_vector(field: str) -> bool:

@@ -11,7 +11,8 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from gioselect import _core, _engine, checkpoint
+from gioselect import _core, _engine, checkpoint, quantize
+from gioselect._blocks import take_rows
 from gioselect._hooks import StepHooks
 from gioselect.estimators import knn_kl
 from gioselect._validation import (
@@ -107,6 +108,17 @@ class GIOSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Write the run's state there every ``checkpoint_every`` picks, on Ctrl-C and at the end
         (atomically: a killed run leaves the last complete one); ``GIOSelector.resume(path, X,
         target=...)`` continues it and selects what the uninterrupted run would have.
+    quantize : int or None, default=None
+        Quantization-explosion (the paper's route to millions of rows): K-means the pool into this
+        many clusters (gioselect.quantize), run GIO on the cluster centres, then return every pool
+        row of each picked cluster. ``n_select`` and ``max_iter`` then count clusters.
+        ``selected_indices_`` are pool rows (picked clusters in pick order, each cluster's rows
+        nearest its centre first); ``selected_clusters_``, ``cluster_labels_`` and
+        ``cluster_centers_`` describe the clustering. A memory-mapped pool is read block by block.
+    quantize_target : int or None, default=None
+        With quantize: also K-means the target into this many centres and use them as the target.
+    max_rows_per_cluster : int or None, default=None
+        With quantize: take at most this many rows (the nearest to the centre) of each picked cluster.
     sampler : bool, default=False
         True hides ``transform`` and ``fit_transform``, leaving ``fit_resample``: imbalanced-learn's
         Pipeline accepts a step that transforms or resamples, not both. Use it there.
@@ -154,6 +166,9 @@ class GIOSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         verbose=0,
         checkpoint=None,
         checkpoint_every=100,
+        quantize=None,
+        quantize_target=None,
+        max_rows_per_cluster=None,
         sampler=False,
     ):
         self.estimator = estimator
@@ -192,6 +207,9 @@ class GIOSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self.verbose = verbose
         self.checkpoint = checkpoint
         self.checkpoint_every = checkpoint_every
+        self.quantize = quantize
+        self.quantize_target = quantize_target
+        self.max_rows_per_cluster = max_rows_per_cluster
         self.sampler = sampler
 
     # -- parameters -----------------------------------------------------------------------
@@ -227,6 +245,11 @@ class GIOSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         check_number(self.hnsw_m, "hnsw_m", low=2, integer=True)
         check_number(self.ef_construction, "ef_construction", low=1, integer=True)
         check_number(self.ef_search, "ef_search", low=1, integer=True)
+        for name in ("quantize", "quantize_target", "max_rows_per_cluster"):
+            if getattr(self, name) is not None:
+                check_number(getattr(self, name), name, low=1, integer=True)
+        if self.quantize is None and (self.quantize_target is not None or self.max_rows_per_cluster is not None):
+            raise ValueError("quantize_target and max_rows_per_cluster are options of quantize=K; set quantize too")
 
     # -- fitting ---------------------------------------------------------------------------
     def fit(self, X, y=None, *, target=None, init=None):
@@ -241,20 +264,40 @@ class GIOSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             raise ValueError(f"target has {tgt.shape[0]} rows; k={self.k} needs more than k rows "
                              f"(n_samples={tgt.shape[0]}, at least {self.k + 1} needed): lower k or pass a "
                              f"larger target")
-        if self.n_select is not None and self.n_select > pool.shape[0] and not self.resets_allowed:
-            raise ValueError(f"n_select={self.n_select} exceeds the pool's {pool.shape[0]} rows; "
-                             f"lower n_select or set resets_allowed=True")
-        run_seed, start_seed = seeds_from(self.random_state, 2)
-        dtype = common_dtype(pool, tgt, *(a for a in (start,) if a is not None))
-        pool, tgt = pool.astype(dtype, copy=False), tgt.astype(dtype, copy=False)
+        for name, count, rows, what in (("quantize", self.quantize, pool.shape[0], "pool"),
+                                        ("quantize_target", self.quantize_target, tgt.shape[0], "target")):
+            if count is not None and count > rows:
+                raise ValueError(f"{name}={count} clusters exceeds the {what}'s {rows} rows; lower {name}")
+        if self.quantize_target is not None and self.quantize_target <= self.k:
+            raise ValueError(f"quantize_target={self.quantize_target} leaves the target {self.quantize_target} "
+                             f"rows; k={self.k} needs more than k")
+        choices = pool.shape[0] if self.quantize is None else self.quantize
+        if self.n_select is not None and self.n_select > choices and not self.resets_allowed:
+            what = f"pool's {choices} rows" if self.quantize is None else f"{choices} clusters"
+            raise ValueError(f"n_select={self.n_select} exceeds the {what}; lower n_select or set resets_allowed=True")
+        run_seed, start_seed, quant_seed = seeds_from(self.random_state, 3)
+        gio_pool, gio_tgt, quant = self._quantized(pool, tgt, quant_seed)
+        dtype = common_dtype(gio_pool, gio_tgt, *(a for a in (start,) if a is not None))
+        gio_pool, gio_tgt = gio_pool.astype(dtype, copy=False), gio_tgt.astype(dtype, copy=False)
 
         start_rows = None
         if start is None:
-            start, start_rows = self._default_start(pool, tgt, start_seed)
+            start, start_rows = self._default_start(gio_pool, gio_tgt, start_seed)
         start = np.ascontiguousarray(start, dtype=dtype)
-        return self._run(pool, tgt, start, start_rows, run_seed)
+        return self._run(gio_pool, gio_tgt, start, start_rows, run_seed,
+                         pool=pool, tgt=tgt, quant=quant, quant_seed=quant_seed)
 
-    def _run(self, pool, tgt, start, start_rows, run_seed, resume=None):
+    def _quantized(self, pool, tgt, seed):
+        """What GIO runs on: (pool, target, None), or with quantize the cluster centres of the pool
+        (and of the target with quantize_target) and the pool's Quantization."""
+        if self.quantize is None:
+            return pool, tgt, None
+        quant = quantize.kmeans(pool, int(self.quantize), random_state=seed)
+        if self.quantize_target is not None:
+            tgt = quantize.kmeans(tgt, int(self.quantize_target), random_state=seed ^ 1).centers
+        return quant.centers, tgt, quant
+
+    def _run(self, gio_pool, gio_tgt, start, start_rows, run_seed, resume=None, *, pool, tgt, quant, quant_seed):
         opts = _engine.make_options(
             k=self.k, stop_criterion=self.stop_criterion, min_difference=self.min_difference,
             min_kl=self.min_kl, max_data_size=self.max_data_size,
@@ -267,7 +310,7 @@ class GIOSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             exact_below=self.exact_below, hnsw_m=self.hnsw_m, ef_construction=self.ef_construction,
             ef_search=self.ef_search, n_candidates=self.n_candidates, estimator=self.estimator,
             search=self.search, batch_size=self.batch_size)
-        meta = dict(params=_json_params(self.get_params()), run_seed=run_seed,
+        meta = dict(params=_json_params(self.get_params()), run_seed=run_seed, quant_seed=quant_seed,
                     pool=_data_fingerprint(pool), target=_data_fingerprint(tgt),
                     init_indices=None if start_rows is None else np.asarray(start_rows).tolist())
         hooks = StepHooks(callback=self.callback, verbose=self.verbose, path=self.checkpoint,
@@ -276,14 +319,24 @@ class GIOSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         if resume is not None and resume.stop_reason:  # a finished run's checkpoint
             res = resume
         elif hooks.active:
-            res = _engine.run(pool, tgt, start, opts, on_step=hooks.on_step, on_checkpoint=hooks.on_checkpoint,
-                              resume=resume)
+            res = _engine.run(gio_pool, gio_tgt, start, opts, on_step=hooks.on_step,
+                              on_checkpoint=hooks.on_checkpoint, resume=resume)
             hooks.finish(res)
         else:
-            res = _engine.run(pool, tgt, start, opts, resume=resume)
+            res = _engine.run(gio_pool, gio_tgt, start, opts, resume=resume)
         self.fit_seconds_ = time.perf_counter() - t0
 
         self.selected_indices_ = np.asarray(res.selected, dtype=np.int64)
+        if quant is not None:
+            self.selected_clusters_ = self.selected_indices_
+            self.selected_indices_ = quantize.explode(quant.labels, quant.sq_dist, self.selected_clusters_,
+                                                      self.max_rows_per_cluster)
+            self.cluster_labels_, self.cluster_centers_ = quant.labels, quant.centers
+            self.quantize_seconds_ = quant.seconds
+            self.fit_seconds_ += quant.seconds
+        else:  # a refit without quantize leaves no clustering of an earlier fit behind
+            for name in ("selected_clusters_", "cluster_labels_", "cluster_centers_", "quantize_seconds_"):
+                self.__dict__.pop(name, None)
         self.kl_trace_ = np.asarray(res.kl_trace, dtype=np.float64)
         self.kl_start_ = float(res.kl_start)
         self.stop_reason_ = res.stop_reason
@@ -316,15 +369,17 @@ class GIOSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         pool = as_matrix(X, "X (the pool)")
         _check_features(sel, X, reset=True)
         tgt = pool if target is None else as_matrix(target, "target")
-        dtype = start.dtype.type
-        pool, tgt = pool.astype(dtype, copy=False), tgt.astype(dtype, copy=False)
         for name, data in (("pool", pool), ("target", tgt)):
             if _data_fingerprint(data) != header[name]:
                 raise ValueError(f"{'X' if name == 'pool' else 'target'} is not the {name} of the checkpointed run "
                                  f"{path} (its shape or rows differ); resume needs the same {name}")
+        quant_seed = header.get("quant_seed", 0)
+        gio_pool, gio_tgt, quant = sel._quantized(pool, tgt, quant_seed)  # the same seed: the same clusters
+        dtype = start.dtype.type
+        gio_pool, gio_tgt = gio_pool.astype(dtype, copy=False), gio_tgt.astype(dtype, copy=False)
         rows = header.get("init_indices")
-        return sel._run(pool, tgt, start, None if rows is None else np.asarray(rows, dtype=np.int64),
-                        header["run_seed"], resume=state)
+        return sel._run(gio_pool, gio_tgt, start, None if rows is None else np.asarray(rows, dtype=np.int64),
+                        header["run_seed"], resume=state, pool=pool, tgt=tgt, quant=quant, quant_seed=quant_seed)
 
     def _v_init(self) -> str:
         if self.v_init != "auto":
@@ -453,7 +508,7 @@ def _take_rows(a, idx):
 def _data_fingerprint(a: np.ndarray) -> str:
     """Identity of an input for checkpoints: shape and a strided sample of rows, dtype-blind."""
     h = hashlib.sha1(repr(a.shape).encode())
-    h.update(np.ascontiguousarray(a[:: max(1, a.shape[0] // 256)], dtype=np.float64).tobytes())
+    h.update(np.ascontiguousarray(take_rows(a, slice(None, None, max(1, a.shape[0] // 256))), dtype=np.float64).tobytes())
     return h.hexdigest()
 
 
@@ -472,6 +527,6 @@ def _fingerprint(pool: np.ndarray, selected: np.ndarray) -> str:
     """Cheap identity of a pool: its shape, a strided sample of rows and the selected rows."""
     h = hashlib.sha1(repr(pool.shape).encode())
     step = max(1, pool.shape[0] // 64)
-    h.update(np.ascontiguousarray(pool[::step], dtype=np.float64).tobytes())
-    h.update(np.ascontiguousarray(pool[selected], dtype=np.float64).tobytes())
+    h.update(np.ascontiguousarray(take_rows(pool, slice(None, None, step)), dtype=np.float64).tobytes())
+    h.update(np.ascontiguousarray(take_rows(pool, selected[:1024]), dtype=np.float64).tobytes())
     return h.hexdigest()

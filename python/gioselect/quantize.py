@@ -1,0 +1,122 @@
+"""K-means quantization of a pool, for GIO on cluster centres (the paper's route to millions of rows).
+
+GIO runs on the K centres; every pool row of a picked cluster is then returned ("explosion").
+The quantizer is scikit-learn's MiniBatchKMeans trained on a seeded sample of the pool, followed
+by one exact assignment pass over every row, block by block (see bench/kmeans_compare.py for the
+measurements behind this choice: it is the fastest of KMeans, MiniBatchKMeans on all rows and this,
+within a few percent of KMeans's inertia). Float32 input stays float32 and memory-mapped input is
+read one block at a time, so the pool is never copied. Clusters left empty by the assignment are
+repaired: each takes the row farthest from its centre (from a cluster with other rows), so every
+cluster has at least one row and every row a label.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from gioselect._blocks import row_blocks
+
+ROWS_PER_CLUSTER = 256  # training sample: this many rows per cluster (all rows if the pool is smaller)
+
+
+@dataclass
+class Quantization:
+    centers: np.ndarray   # (K, d), the pool's dtype
+    labels: np.ndarray    # (M,) int32: the cluster of every pool row
+    sq_dist: np.ndarray   # (M,) float32: squared distance of every row to its centre
+    inertia: float        # sum of sq_dist
+    n_repaired: int       # clusters that were empty after the assignment pass
+    seconds: float
+
+
+def kmeans(X: np.ndarray, n_clusters: int, *, random_state: int = 0,
+           sample_size: int | None = None) -> Quantization:
+    """Quantize the rows of X (2-D float32/float64, finite; a memmap is fine) into n_clusters."""
+    from sklearn.cluster import MiniBatchKMeans
+
+    t0 = time.perf_counter()
+    n = X.shape[0]
+    if not 1 <= n_clusters <= n:
+        raise ValueError(f"quantize={n_clusters} clusters needs 1 <= K <= the {n} rows to quantize")
+    size = min(n, sample_size or ROWS_PER_CLUSTER * n_clusters)
+    rng = np.random.default_rng(random_state)
+    rows = np.sort(rng.choice(n, size=size, replace=False)) if size < n else np.arange(n)
+    sample = _gather(X, rows)
+    model = MiniBatchKMeans(n_clusters=n_clusters, random_state=random_state % 2**32, n_init=1,
+                            batch_size=min(size, max(4096, 4 * n_clusters)), compute_labels=False)
+    centers = model.fit(sample).cluster_centers_.astype(X.dtype, copy=False)
+    labels, sq_dist = assign(X, centers)
+    n_repaired = _repair_empty(X, centers, labels, sq_dist)
+    return Quantization(centers=np.ascontiguousarray(centers), labels=labels, sq_dist=sq_dist,
+                        inertia=float(sq_dist.sum(dtype=np.float64)), n_repaired=n_repaired,
+                        seconds=time.perf_counter() - t0)
+
+
+def _gather(X: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """X[rows] (rows sorted), read block by block: random reads of a memory-mapped file would
+    bring much of it into memory at once."""
+    out = np.empty((len(rows), X.shape[1]), dtype=X.dtype)
+    at = 0
+    for lo, block in row_blocks(X):
+        hi = at + np.searchsorted(rows[at:], lo + len(block))
+        out[at:hi] = block[rows[at:hi] - lo]
+        at = hi
+    return out
+
+
+def assign(X: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest centre of every row (ties: the lower centre) and the squared distance to it."""
+    labels = np.empty(X.shape[0], dtype=np.int32)
+    sq_dist = np.empty(X.shape[0], dtype=np.float32)
+    c_sq = (centers.astype(np.float64) ** 2).sum(1).astype(centers.dtype)
+    # blocks of rows x K distances of about 16 MiB
+    for lo, block in row_blocks(X, block_values=max(1 << 16, (1 << 22) // max(1, len(centers)) * X.shape[1])):
+        d2 = block @ centers.T
+        d2 *= -2
+        d2 += c_sq
+        best = d2.argmin(axis=1)
+        labels[lo:lo + len(block)] = best
+        x_sq = np.einsum("ij,ij->i", block, block, dtype=np.float64)
+        sq_dist[lo:lo + len(block)] = np.maximum(d2[np.arange(len(block)), best] + x_sq, 0)
+    return labels, sq_dist
+
+
+def _repair_empty(X, centers, labels, sq_dist) -> int:
+    counts = np.bincount(labels, minlength=len(centers))
+    empty = np.flatnonzero(counts == 0)
+    if len(empty) == 0:
+        return 0
+    far = np.argsort(-sq_dist, kind="stable")  # rows farthest from their centre first
+    j = 0
+    for cluster in empty:
+        while counts[labels[far[j]]] <= 1:  # never empty another cluster
+            j += 1
+        row = far[j]
+        j += 1
+        counts[labels[row]] -= 1
+        centers[cluster] = X[row]
+        labels[row] = cluster
+        sq_dist[row] = 0
+        counts[cluster] = 1
+    return len(empty)
+
+
+def explode(labels: np.ndarray, sq_dist: np.ndarray, clusters, max_rows_per_cluster: int | None = None) -> np.ndarray:
+    """Pool rows of the picked clusters: in pick order, each cluster's rows nearest its centre
+    first (ties: lower row), at most max_rows_per_cluster of each. Repeated clusters count once."""
+    clusters = np.asarray(clusters, dtype=np.int64)
+    _, first = np.unique(clusters, return_index=True)
+    clusters = clusters[np.sort(first)]
+    order = np.lexsort((np.arange(len(labels)), sq_dist, labels))  # by cluster, distance, row
+    n_clusters = int(max(labels.max(), clusters.max(initial=-1))) + 1
+    starts = np.concatenate([[0], np.cumsum(np.bincount(labels, minlength=n_clusters))])
+    parts = []
+    for c in clusters:
+        lo, hi = starts[c], starts[c + 1]
+        if max_rows_per_cluster is not None:
+            hi = min(hi, lo + max_rows_per_cluster)
+        parts.append(order[lo:hi])
+    return np.concatenate(parts).astype(np.int64) if parts else np.empty(0, dtype=np.int64)
