@@ -15,6 +15,7 @@ from gioselect import _core, _engine, checkpoint, quantize
 from gioselect._blocks import take_rows
 from gioselect._hooks import StepHooks
 from gioselect.estimators import knn_kl
+from gioselect.memory import refuse_if_too_large
 from gioselect._validation import (
     as_matrix,
     check_choice,
@@ -275,6 +276,7 @@ class GIOSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         if self.n_select is not None and self.n_select > choices and not self.resets_allowed:
             what = f"pool's {choices} rows" if self.quantize is None else f"{choices} clusters"
             raise ValueError(f"n_select={self.n_select} exceeds the {what}; lower n_select or set resets_allowed=True")
+        refuse_if_too_large(pool.shape[0], tgt.shape[0], pool.shape[1], pool.dtype, self.get_params())
         run_seed, start_seed, quant_seed = seeds_from(self.random_state, 3)
         gio_pool, gio_tgt, quant = self._quantized(pool, tgt, quant_seed)
         dtype = common_dtype(gio_pool, gio_tgt, *(a for a in (start,) if a is not None))

@@ -1,0 +1,104 @@
+"""How much memory a fit needs, and the refusal of a fit that would not fit.
+
+The model counts what a fit allocates on top of its inputs (which are never copied when they are
+C-contiguous float32/float64; a memory-mapped pool is read block by block): the core's target
+statistics, the estimator, the projection index (exact search, or an HNSW graph), the greedy
+search's scores and lists, K-means quantization and explosion, and the result arrays. Checked
+against peak RSS in bench/million.py and tests/test_memory.py.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from gioselect._validation import check_number
+
+_F64, _F32, _I64, _I32 = 8, 4, 8, 4
+_MINIBATCH_SCRATCH = 1 << 24  # assignment blocks and MiniBatchKMeans batches: ~16 MiB of distances
+_GREEDY_LIST_ENTRIES = 1 << 23  # KnnGainScores::kListBudget
+_HNSW_PER_ROW = 8 + 4 + 56    # link-list pointer, level, and the label map's node
+
+
+def estimate_memory(n_pool: int, n_target: int, dim: int, *, dtype="float32", **params) -> int:
+    """Expected peak bytes a ``GIOSelector(**params).fit`` allocates for a pool of n_pool x dim
+    and a target of n_target rows (of the given dtype), on top of the inputs themselves.
+    params are GIOSelector parameters (the defaults apply to those not given)."""
+    from gioselect.selector import GIOSelector
+
+    for name, value in (("n_pool", n_pool), ("n_target", n_target), ("dim", dim)):
+        check_number(value, name, low=1, integer=True)
+    unknown = sorted(set(params) - set(GIOSelector().get_params()))
+    if unknown:
+        raise TypeError(f"unknown GIOSelector parameter(s) {unknown}")
+    p = GIOSelector(**params).get_params()
+    s = np.dtype(dtype).itemsize
+    threads = (os.cpu_count() or 1) if p["n_jobs"] in (None, -1) else max(1, int(p["n_jobs"]))
+    m, n, d = int(n_pool), int(n_target), int(dim)
+
+    total = m  # support_
+    if p["quantize"] is not None:
+        K = int(p["quantize"])
+        sample = min(m, 256 * K)
+        total += sample * d * s + sample * (_F64 + _I32)        # the training sample, its weights, labels
+        total += m * (_I32 + _F32)                               # labels, distance to the centre
+        total += _MINIBATCH_SCRATCH * s // _F32                  # distance blocks
+        total += 3 * m * _I64                                    # explode: the lexsort and its keys
+        m = K
+        if p["quantize_target"] is not None:
+            n = int(p["quantize_target"])
+    total += n * d * (2 * _F64 + 2 * _F32) + n * 5 * _F64        # TargetStats and the estimator
+    total += threads * 4 * n * _F64                              # rho: four rows of distances per thread
+    total += m + 2 * m * _I64                                    # taken rows, `remaining` in C++ and numpy
+    if p["search"] == "greedy":
+        if p["estimator"] == "knn":
+            total += m * (2 * _F64 + 1) + n * p["k"] * _F64
+            max_list = max(512, _GREEDY_LIST_ENTRIES // n)             # KnnGainScores::max_list_
+            total += int(0.4 * n * max_list * (_I32 + _F64))           # lists: ~40% of their budget (measured)
+        else:
+            total += m * (_F64 + _I64)                           # the ranking
+    else:
+        total += m * _F64                                        # exact search: distances to every row
+        hnsw = p["exact_search"] is False or (p["exact_search"] == "auto" and m > p["exact_below"])
+        if hnsw:
+            links = (2 * p["hnsw_m"] + 1) * _I32
+            total += m * (d * _F32 + links + _I64 + _HNSW_PER_ROW) + threads * m * 2
+    return int(total)
+
+
+def available_memory() -> int | None:
+    """Bytes the system can give this process now (MemAvailable), or None where it is unknown."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def refuse_if_too_large(n_pool: int, n_target: int, dim: int, dtype, params: dict) -> None:
+    """MemoryError naming the numbers, and what lowers them, for a fit that would not fit."""
+    need = estimate_memory(n_pool, n_target, dim, dtype=dtype, **params)
+    have = available_memory()
+    if have is None or need <= have:
+        return
+    gib = 2**30
+    hints = []
+    if params.get("quantize") is None:
+        hints.append(f"quantize=K (GIO on K cluster centres; e.g. quantize=1500 needs "
+                     f"{estimate_memory(n_pool, n_target, dim, dtype=dtype, **dict(params, quantize=min(1500, n_pool))) / gib:.2f} GiB)")
+    if np.dtype(dtype).itemsize == 8:
+        hints.append("float32 input (half the memory of float64)")
+    if params.get("exact_search") is not True:
+        hints.append("exact_search=True (no HNSW graph)")
+    if params.get("quantize_target") is None and n_target > 10_000:
+        hints.append("quantize_target=K_x (a smaller target)")
+    raise MemoryError(f"this fit needs about {need / gib:.2f} GiB beyond its inputs (pool {n_pool} x {dim}, "
+                      f"target {n_target} rows, {np.dtype(dtype).name}) but {have / gib:.2f} GiB are available; "
+                      f"options that need less: {'; '.join(hints) or 'a smaller pool or target'}")
