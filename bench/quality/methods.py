@@ -1,0 +1,77 @@
+"""The selection methods compared: random subsets, the whole pool, and GIO modes.
+
+GIO_MODES is the one place that defines the GIO modes: each is a dict of `gioselect.GIOSelector`
+keyword parameters; the harness adds n_select and random_state=seed.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from gioselect import GIOSelector
+
+GIO_MODES = {
+    "relaxed": dict(),  # defaults: estimator='relaxed', v_init='jump'
+    "relaxed+rerank": dict(n_candidates=8),
+    "knn": dict(estimator="knn", v_init="worst"),
+    "knn+rerank": dict(estimator="knn", v_init="worst", n_candidates=8),
+    "knn batch 8": dict(estimator="knn", v_init="worst", batch_size=8),
+    "greedy": dict(estimator="knn", search="greedy"),
+    "greedy k=1": dict(estimator="knn", search="greedy", k=1),
+}
+METHODS = ("random", *GIO_MODES, "full")
+
+
+def parse(text: str) -> list:
+    """Comma-separated method names, checked against METHODS, in METHODS order."""
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = sorted(set(names) - set(METHODS))
+    if unknown:
+        raise SystemExit(f"unknown mode(s) {unknown}; choose from {', '.join(METHODS)}")
+    return [m for m in METHODS if m in names]
+
+
+def gio(mode: str, pool: np.ndarray, target: np.ndarray, n: int, seed: int) -> np.ndarray:
+    """The n pool rows GIO mode `mode` picks, in selection order."""
+    params = dict(GIO_MODES[mode], n_select=n)
+    sel = GIOSelector(**params, random_state=seed).fit(pool, target=target)
+    idx = sel.selected_indices_
+    if len(idx) != n:
+        raise RuntimeError(f"mode {mode!r} returned {len(idx)} rows for n_select={n} ({sel.stop_reason_})")
+    return idx
+
+
+def check_modes(modes: list) -> dict:
+    """Run every GIO mode on a tiny problem before the long run, so a parameter that gioselect
+    does not (yet) accept fails in a second. Returns, per mode, whether its first n picks equal
+    an n-pick run (then one run at the largest size serves every size)."""
+    rng = np.random.default_rng(0)
+    pool = rng.normal(0, 1, (300, 8)).astype(np.float32)
+    target = rng.normal(0.5, 1, (40, 8)).astype(np.float32)
+    prefix_ok = {}
+    for mode in modes:
+        try:
+            long, short = gio(mode, pool, target, 12, 0), gio(mode, pool, target, 5, 0)
+        except (TypeError, ValueError) as err:
+            raise SystemExit(f"mode {mode!r} ({GIO_MODES[mode]}) is rejected by gioselect: {err}") from err
+        prefix_ok[mode] = bool(np.array_equal(long[:5], short))
+    return prefix_ok
+
+
+def select(method: str, pool: np.ndarray, target: np.ndarray, sizes: list, seed: int,
+           prefix_ok: bool) -> tuple[dict, float]:
+    """({n: selected rows} for every n in sizes, selection seconds). With prefix_ok a single run
+    at the largest size serves every size; otherwise each size is its own run."""
+    if method == "full":
+        return {len(pool): np.arange(len(pool))}, 0.0
+    t0 = time.perf_counter()
+    if method == "random":  # its own stream, independent of the split's
+        order = np.random.default_rng([seed, 1]).permutation(len(pool))
+        return {n: order[:n] for n in sizes}, time.perf_counter() - t0
+    if prefix_ok:
+        order = gio(method, pool, target, max(sizes), seed)
+        picks = {n: order[:n] for n in sizes}
+    else:
+        picks = {n: gio(method, pool, target, n, seed) for n in sizes}
+    return picks, time.perf_counter() - t0
