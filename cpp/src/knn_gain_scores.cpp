@@ -22,6 +22,33 @@ double old_term(double nu_k1, double nu_k, double dist) {
   return dist < nu_k ? std::log(std::max(nu_k1, dist) / nu_k) : 0.0;
 }
 
+// A sum of logs taken as the log of products, one log per kFactors factors: logs, not the
+// distances, dominate a pass. Factors are ratios of squared distances (clipped to [1e-10,
+// 1e20]), so kFactors of them stay far inside double's range; the sum rounds differently from
+// term-by-term logs by ~1e-15, far below KnnGainScores::kTieTolerance.
+class LogOfProducts {
+ public:
+  void times(double factor) {
+    prod_ *= factor;
+    if (++count_ == kFactors) flush();
+  }
+  // The sum of the logs so far, halved (the factors were squared ratios).
+  double half_log() {
+    flush();
+    return 0.5 * sum_;
+  }
+
+ private:
+  static constexpr int kFactors = 8;
+  void flush() {
+    sum_ += std::log(prod_);
+    prod_ = 1;
+    count_ = 0;
+  }
+  double prod_ = 1, sum_ = 0;
+  int count_ = 0;
+};
+
 int thread_id() {
 #ifdef _OPENMP
   return omp_get_thread_num();
@@ -51,9 +78,20 @@ KnnGainScores<T>::KnnGainScores(MatrixView<T> pool, const TargetStats& ts, const
   std::vector<std::size_t> all(ts.n());
   std::iota(all.begin(), all.end(), std::size_t{0});
   std::vector<std::vector<std::uint32_t>> counts(static_cast<std::size_t>(nt_), std::vector<std::uint32_t>(all.size()));
-  pass(all, [&](int t, std::size_t r, std::size_t i, double dist) {
-    score_[r] += est.term(i, dist);  // in target order: the sum KnnKL::gain_sum forms
-    if (dist < est.nu_k(i)) ++counts[static_cast<std::size_t>(t)][i];
+  std::vector<double> a2(all.size()), b2(all.size());  // nu_{k-1}^2 and nu_k^2
+  for (std::size_t i : all) {
+    a2[i] = est.nu_k_minus_1(i) * est.nu_k_minus_1(i);
+    b2[i] = est.nu_k(i) * est.nu_k(i);
+  }
+  pass(all, [&](int t, std::size_t r, const double* sq) {
+    LogOfProducts sum;  // of KnnKL::term over the targets, as squared ratios
+    auto& count = counts[static_cast<std::size_t>(t)];
+    for (std::size_t i = 0; i < all.size(); ++i)
+      if (sq[i] < b2[i]) {
+        sum.times(std::max(a2[i], sq[i]) / b2[i]);
+        ++count[i];
+      }
+    score_[r] = sum.half_log();
   });
   pass_updates_ += pool.rows * all.size();
   build_lists(est, all, counts);
@@ -92,9 +130,11 @@ void KnnGainScores<T>::pass(const std::vector<std::size_t>& targets, F&& f) cons
           for (std::size_t j = 0; j < s; ++j) dots[r * s + j] = kernels::dot(rows.data() + r * d, ts_.row(targets[j]), d);
       }
       err.run([&] {
-        for (std::size_t r = 0; r < nr; ++r)
-          for (std::size_t j = 0; j < s; ++j)
-            f(t, r0 + r, targets[j], std::sqrt(clipped_sq_dist(tsq[j], pool_sq_[r0 + r], dots[r * s + j])));
+        for (std::size_t r = 0; r < nr; ++r) {
+          double* sq = dots.data() + r * s;
+          for (std::size_t j = 0; j < s; ++j) sq[j] = clipped_sq_dist(tsq[j], pool_sq_[r0 + r], sq[j]);
+          f(t, r0 + r, static_cast<const double*>(sq));
+        }
       });
     }
   }
@@ -111,12 +151,14 @@ void KnnGainScores<T>::build_lists(const KnnKL& est, const std::vector<std::size
     if (c <= max_list_) targets.push_back(i);
   }
   if (targets.empty()) return;
-  std::vector<std::size_t> slot(ts_.n());
-  for (std::size_t j = 0; j < targets.size(); ++j) slot[targets[j]] = j;
   using Entries = std::vector<std::pair<double, std::uint32_t>>;
   std::vector<std::vector<Entries>> found(static_cast<std::size_t>(nt_), std::vector<Entries>(targets.size()));
-  pass(targets, [&](int t, std::size_t r, std::size_t i, double dist) {
-    if (dist < est.nu_k(i)) found[static_cast<std::size_t>(t)][slot[i]].emplace_back(dist, static_cast<std::uint32_t>(r));
+  std::vector<double> b2(targets.size());
+  for (std::size_t j = 0; j < targets.size(); ++j) b2[j] = est.nu_k(targets[j]) * est.nu_k(targets[j]);
+  pass(targets, [&](int t, std::size_t r, const double* sq) {
+    auto& mine = found[static_cast<std::size_t>(t)];
+    for (std::size_t j = 0; j < targets.size(); ++j)
+      if (sq[j] < b2[j]) mine[j].emplace_back(std::sqrt(sq[j]), static_cast<std::uint32_t>(r));
   });
   for (std::size_t j = 0; j < targets.size(); ++j) {
     Entries all;
@@ -153,14 +195,16 @@ template <class T>
 void KnnGainScores<T>::update(const KnnKL& est, const std::vector<std::size_t>& changed,
                               const std::vector<double>& old_nu_k, const std::vector<double>& old_nu_k1) {
   std::vector<std::size_t> unlisted;
-  std::vector<double> slot_nu_k(ts_.n()), slot_nu_k1(ts_.n());
+  std::vector<double> a2_old, b2_old, a2_new, b2_new;  // squared nu_{k-1}, nu_k before and after the pick
   for (std::size_t c = 0; c < changed.size(); ++c) {
     const std::size_t i = changed[c];
     const double b = old_nu_k[c], a = old_nu_k1[c];
     if (!has_list_[i]) {
       unlisted.push_back(i);
-      slot_nu_k[i] = b;
-      slot_nu_k1[i] = a;
+      a2_old.push_back(a * a);
+      b2_old.push_back(b * b);
+      a2_new.push_back(est.nu_k_minus_1(i) * est.nu_k_minus_1(i));
+      b2_new.push_back(est.nu_k(i) * est.nu_k(i));
       continue;
     }
     const auto& dists = list_dists_[i];
@@ -171,9 +215,17 @@ void KnnGainScores<T>::update(const KnnKL& est, const std::vector<std::size_t>& 
   }
   if (unlisted.empty()) return;
   std::vector<std::vector<std::uint32_t>> counts(static_cast<std::size_t>(nt_), std::vector<std::uint32_t>(ts_.n()));
-  pass(unlisted, [&](int t, std::size_t r, std::size_t i, double dist) {
-    if (dist < slot_nu_k[i]) score_[r] += est.term(i, dist) - old_term(slot_nu_k1[i], slot_nu_k[i], dist);
-    if (dist < est.nu_k(i)) ++counts[static_cast<std::size_t>(t)][i];
+  pass(unlisted, [&](int t, std::size_t r, const double* sq) {
+    LogOfProducts change;  // new term / old term, as squared ratios (nu_k only shrinks: new needs old)
+    auto& count = counts[static_cast<std::size_t>(t)];
+    for (std::size_t j = 0; j < unlisted.size(); ++j) {
+      if (!(sq[j] < b2_old[j])) continue;
+      const double old_ratio = std::max(a2_old[j], sq[j]) / b2_old[j];
+      const double new_ratio = sq[j] < b2_new[j] ? std::max(a2_new[j], sq[j]) / b2_new[j] : 1.0;
+      change.times(new_ratio / old_ratio);
+      if (sq[j] < b2_new[j]) ++count[unlisted[j]];
+    }
+    score_[r] += change.half_log();
   });
   pass_updates_ += pool_.rows * unlisted.size();
   build_lists(est, unlisted, counts);

@@ -39,8 +39,8 @@ class KnnGainScores {
   std::size_t pool_pass_updates() const { return pass_updates_; }
 
  private:
-  // Calls f(thread, row, slot, dist) for every pool row and every target targets[slot], rows
-  // split across threads, each row's targets in order.
+  // Calls f(thread, row, sq) for every pool row, rows split across threads, where sq[j] is the
+  // row's clipped squared distance to target targets[j] (formed as KnnKL forms it).
   template <class F>
   void pass(const std::vector<std::size_t>& targets, F&& f) const;
   // Lists for those of `candidates` with at most max_list_ rows within nu_k (counts: per thread,
