@@ -1,11 +1,14 @@
 """K-means quantization of a pool, for GIO on cluster centres (the paper's route to millions of rows).
 
 GIO runs on the K centres; every pool row of a picked cluster is then returned ("explosion").
-The quantizer is scikit-learn's MiniBatchKMeans trained on a seeded sample of the pool, followed
-by one exact assignment pass over every row, block by block (see bench/kmeans_compare.py for the
-measurements behind this choice: it is the fastest of KMeans, MiniBatchKMeans on all rows and this,
-within a few percent of KMeans's inertia). Float32 input stays float32 and memory-mapped input is
-read one block at a time, so the pool is never copied. Clusters left empty by the assignment are
+The quantizer is scikit-learn's MiniBatchKMeans trained on a seeded sample of the pool (256 rows
+per cluster), followed by one exact assignment pass over every row, block by block. Measured in
+bench/kmeans_compare.py at K = 1,500: at 200,000 x 128 it is 8.7x faster than KMeans (19 s against
+168 s) at 2.7% more inertia, and 1.3% below MiniBatchKMeans on all rows (16 s); at 1,000,000 x 384
+it takes 111 s where MiniBatchKMeans on all rows stops early at 46% more inertia and KMeans had
+not finished 20 iterations after 22 minutes. No K-means of our own: these library pieces win.
+Float32 input stays float32 and memory-mapped input is read one block at a time, so the pool is
+never copied. Clusters left empty by the assignment are
 repaired: each takes the row farthest from its centre (from a cluster with other rows), so every
 cluster has at least one row and every row a label.
 """
