@@ -25,11 +25,8 @@ void KnnKL::distances(const double* w) {
 
 double KnnKL::kl() const {
   if (m_ < k_) return std::numeric_limits<double>::quiet_NaN();
-  const std::size_t n = t_.n();
-  double sum_log_nu = 0;
-  for (std::size_t i = 0; i < n; ++i) sum_log_nu += std::log(nearest_[i * k_ + k_ - 1]);
-  const double nd = static_cast<double>(n);
-  return static_cast<double>(t_.d()) / nd * (sum_log_nu - sum_log_rho_) +
+  const double nd = static_cast<double>(t_.n());
+  return static_cast<double>(t_.d()) / nd * (sum_log_nu_ - sum_log_rho_) +
          std::log(static_cast<double>(m_) / (nd - 1.0));
 }
 
@@ -89,18 +86,25 @@ std::vector<std::size_t> KnnKL::worst_targets(std::size_t count) const {
 }
 
 void KnnKL::commit() {
+  const bool had_k = m_ >= k_;  // then every nu_k is finite and the sum of their logs is kept
   for (std::size_t i = 0; i < t_.n(); ++i) {
     double* nb = nearest_.data() + i * k_;
     double x = cand_[i];
     if (!(x < nb[k_ - 1])) continue;
+    const double old_nu_k = nb[k_ - 1];
     std::size_t j = k_ - 1;  // insertion into the sorted k smallest
     while (j > 0 && nb[j - 1] > x) {
       nb[j] = nb[j - 1];
       --j;
     }
     nb[j] = x;
+    if (had_k) sum_log_nu_ += std::log(nb[k_ - 1] / old_nu_k);
   }
   ++m_;
+  if (m_ == k_) {  // the first W with k rows: the sum from scratch
+    sum_log_nu_ = 0;
+    for (std::size_t i = 0; i < t_.n(); ++i) sum_log_nu_ += std::log(nearest_[i * k_ + k_ - 1]);
+  }
 }
 
 template <class T>

@@ -82,9 +82,10 @@ def available_memory() -> int | None:
         return None
 
 
-def refuse_if_too_large(n_pool: int, n_target: int, dim: int, dtype, params: dict) -> None:
-    """MemoryError naming the numbers, and what lowers them, for a fit that would not fit."""
-    need = estimate_memory(n_pool, n_target, dim, dtype=dtype, **params)
+def refuse_if_too_large(n_pool: int, n_target: int, dim: int, dtype, params: dict, copies: int = 0) -> None:
+    """MemoryError naming the numbers, and what lowers them, for a fit that would not fit.
+    copies: bytes of input conversions the fit will make (e.g. a float32 pool for a float64 target)."""
+    need = estimate_memory(n_pool, n_target, dim, dtype=dtype, **params) + copies
     have = available_memory()
     if have is None or need <= have:
         return

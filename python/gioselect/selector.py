@@ -276,7 +276,11 @@ class GIOSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         if self.n_select is not None and self.n_select > choices and not self.resets_allowed:
             what = f"pool's {choices} rows" if self.quantize is None else f"{choices} clusters"
             raise ValueError(f"n_select={self.n_select} exceeds the {what}; lower n_select or set resets_allowed=True")
-        refuse_if_too_large(pool.shape[0], tgt.shape[0], pool.shape[1], pool.dtype, self.get_params())
+        # Without quantize the core needs pool and target in one dtype: a float32 pool meets a
+        # float64 target as a float64 copy.
+        copies = (pool.shape[0] * pool.shape[1] * 8 if self.quantize is None and
+                  common_dtype(pool, tgt, *(a for a in (start,) if a is not None)) != pool.dtype else 0)
+        refuse_if_too_large(pool.shape[0], tgt.shape[0], pool.shape[1], pool.dtype, self.get_params(), copies)
         run_seed, start_seed, quant_seed = seeds_from(self.random_state, 3)
         gio_pool, gio_tgt, quant = self._quantized(pool, tgt, quant_seed)
         dtype = common_dtype(gio_pool, gio_tgt, *(a for a in (start,) if a is not None))

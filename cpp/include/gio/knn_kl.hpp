@@ -67,6 +67,7 @@ class KnnKL {
   std::size_t m_ = 0;
   std::vector<double> nearest_;  // n x k: each target's k smallest distances to W, ascending
   double sum_log_rho_ = 0;
+  double sum_log_nu_ = 0;        // sum_i log nu_k(i), kept up to date once W has k rows (kl() is O(1))
   std::vector<double> cand_;     // the last candidate's distances to every target
 };
 
