@@ -92,8 +92,6 @@ Result greedy_select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> ini
   };
 
   const std::int64_t cap = native_pick_cap(o, pool.rows);
-  std::vector<std::size_t> changed;
-  std::vector<double> old_nu_k, old_nu_k1;
   for (;;) {
     if (res.n_iter > 0 && hooks.on_step && hooks.on_step(res)) {
       res.stop_reason = "callback";
@@ -110,43 +108,16 @@ Result greedy_select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> ini
       break;
     }
     const double* w = as_double(pool, static_cast<std::size_t>(row), buf);
-    const double kl = knn ? kest->kl() + kest->delta(w) : rest->evaluate(w);  // leaves w ready to commit
+    const double kl = knn ? kest->evaluate(w) : rest->evaluate(w);  // leaves w ready to commit
     ++res.n_iter;
-    const bool increase = kl > st.kl_prev;
     if (native_stop_triggered(o, kl, st.kl_prev, st.run_of_increases)) {
-      if (o.stop_criterion == StopCriterion::SequentialIncreaseTolerance) {
-        res.selected.resize(res.selected.size() - static_cast<std::size_t>(st.run_of_increases));
-        res.kl_trace.resize(res.kl_trace.size() - static_cast<std::size_t>(st.run_of_increases));
-      }
-      res.stop_reason = to_string(o.stop_criterion);
+      end_on_stop_criterion(res, o);
       break;
     }
-    if (knn) {
-      changed.clear();
-      old_nu_k.clear();
-      old_nu_k1.clear();
-      const auto& dist = kest->candidate_distances();
-      for (std::size_t i = 0; i < ts.n(); ++i)
-        if (dist[i] < kest->nu_k(i)) {
-          changed.push_back(i);
-          old_nu_k.push_back(kest->nu_k(i));
-          old_nu_k1.push_back(kest->nu_k_minus_1(i));
-        }
-      kest->commit();
-      scores->update(*kest, changed, old_nu_k, old_nu_k1);
-      res.greedy_changed_targets += changed.size();
-    } else {
-      rest->commit();
-    }
+    if (knn) res.greedy_changed_targets += scores->commit(*kest);
+    else rest->commit();
     available[static_cast<std::size_t>(row)] = 0;
-    res.selected.push_back(row);
-    res.kl_trace.push_back(kl);
-    st.kl_prev = kl;
-    st.run_of_increases = increase ? st.run_of_increases + 1 : 0;
-    if (o.n_select < 0 && o.stop_criterion == StopCriterion::MinKL && kl < o.min_kl) {
-      res.stop_reason = "min_kl";
-      break;
-    }
+    if (keep_pick(res, o, row, kl)) break;
   }
   res.remaining.clear();
   for (std::size_t r = 0; r < pool.rows; ++r)

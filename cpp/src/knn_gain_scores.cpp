@@ -17,11 +17,6 @@ namespace {
 constexpr std::size_t kTileRows = 4;    // kernels::dots_rows_colmajor's register tile: 4 rows x 8 columns
 constexpr std::size_t kMinColumns = 8;
 
-// KnnKL::term with a target's nu_{k-1} and nu_k as they were before a pick.
-double old_term(double nu_k1, double nu_k, double dist) {
-  return dist < nu_k ? std::log(std::max(nu_k1, dist) / nu_k) : 0.0;
-}
-
 // A sum of logs taken as the log of products, one log per kFactors factors: logs, not the
 // distances, dominate a pass. Factors are ratios of squared distances (clipped to [1e-10,
 // 1e20]), so kFactors of them stay far inside double's range; the sum rounds differently from
@@ -192,6 +187,23 @@ std::int64_t KnnGainScores<T>::best(const std::vector<std::uint8_t>& available) 
 }
 
 template <class T>
+std::size_t KnnGainScores<T>::commit(KnnKL& est) {
+  changed_.clear();
+  old_nu_k_.clear();
+  old_nu_k1_.clear();
+  const auto& dist = est.candidate_distances();
+  for (std::size_t i = 0; i < ts_.n(); ++i)
+    if (dist[i] < est.nu_k(i)) {
+      changed_.push_back(i);
+      old_nu_k_.push_back(est.nu_k(i));
+      old_nu_k1_.push_back(est.nu_k_minus_1(i));
+    }
+  est.commit();
+  update(est, changed_, old_nu_k_, old_nu_k1_);
+  return changed_.size();
+}
+
+template <class T>
 void KnnGainScores<T>::update(const KnnKL& est, const std::vector<std::size_t>& changed,
                               const std::vector<double>& old_nu_k, const std::vector<double>& old_nu_k1) {
   std::vector<std::size_t> unlisted;
@@ -210,7 +222,7 @@ void KnnGainScores<T>::update(const KnnKL& est, const std::vector<std::size_t>& 
     const auto& dists = list_dists_[i];
     const auto& rows = list_rows_[i];
     std::size_t e = 0;
-    for (; e < dists.size() && dists[e] < b; ++e) score_[rows[e]] += est.term(i, dists[e]) - old_term(a, b, dists[e]);
+    for (; e < dists.size() && dists[e] < b; ++e) score_[rows[e]] += est.term(i, dists[e]) - KnnKL::term_of(a, b, dists[e]);
     list_updates_ += e;
   }
   if (unlisted.empty()) return;

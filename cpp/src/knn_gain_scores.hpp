@@ -29,10 +29,9 @@ class KnnGainScores {
   std::int64_t best(const std::vector<std::uint8_t>& available) const;
   double score(std::int64_t row) const { return score_[static_cast<std::size_t>(row)]; }
 
-  // Call after est.commit() of a pick: changed are the targets the pick came closer to than their
-  // nu_k, old_nu_k / old_nu_k1 their nu_k and nu_{k-1} before the commit.
-  void update(const KnnKL& est, const std::vector<std::size_t>& changed, const std::vector<double>& old_nu_k,
-              const std::vector<double>& old_nu_k1);
+  // Adds the candidate est last scored (delta / gain_sum) to est and updates the scores; returns
+  // how many targets it came closer to than their nu_k.
+  std::size_t commit(KnnKL& est);
 
   // Rows scored from a list, and by a pass over the whole pool (for the speed report).
   std::size_t list_updates() const { return list_updates_; }
@@ -47,6 +46,10 @@ class KnnGainScores {
   // per target, rows found within nu_k by the pass just made).
   void build_lists(const KnnKL& est, const std::vector<std::size_t>& candidates,
                    const std::vector<std::vector<std::uint32_t>>& counts);
+  // After est.commit(): changed are the targets the pick came closer to than their nu_k,
+  // old_nu_k / old_nu_k1 their nu_k and nu_{k-1} before it.
+  void update(const KnnKL& est, const std::vector<std::size_t>& changed, const std::vector<double>& old_nu_k,
+              const std::vector<double>& old_nu_k1);
 
   // A target gets a list once at most max_list_ rows lie within its nu_k: kListBudget entries
   // (about 100 MB) shared by all targets, at least 512 each.
@@ -61,6 +64,8 @@ class KnnGainScores {
   std::vector<std::uint8_t> has_list_;
   std::size_t max_list_;
   std::size_t list_updates_ = 0, pass_updates_ = 0;
+  std::vector<std::size_t> changed_;              // scratch of commit()
+  std::vector<double> old_nu_k_, old_nu_k1_;
 };
 
 }  // namespace gio::detail

@@ -74,8 +74,8 @@ void KnnKL::descend(double* v, int steps, double step) const {
 
 std::vector<std::size_t> KnnKL::worst_targets(std::size_t count) const {
   const std::size_t n = t_.n();
-  std::vector<double> badness(n);
-  for (std::size_t i = 0; i < n; ++i) badness[i] = std::log(nu_k(i)) - std::log(t_.rho()[i]);
+  std::vector<double> badness(n);  // nu_k / rho_k: ordered as its log, without n logs per round
+  for (std::size_t i = 0; i < n; ++i) badness[i] = nu_k(i) / t_.rho()[i];
   std::vector<std::size_t> order(n);
   for (std::size_t i = 0; i < n; ++i) order[i] = i;
   count = std::min(count, n);

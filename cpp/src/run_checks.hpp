@@ -8,6 +8,7 @@
 
 #include "gio/matrix.hpp"
 #include "gio/options.hpp"
+#include "gio/selector.hpp"
 
 namespace gio::detail {
 
@@ -75,6 +76,31 @@ inline bool native_stop_triggered(const Options& o, double kl, double kl_prev, i
       return increase && run_of_increases + 1 >= o.max_sequential_increases;
     default: return false;
   }
+}
+
+// Ends a run whose native stop criterion fired: 'sequential_increase_tolerance' drops the
+// trailing run of increases, so the selection ends at its lowest KL.
+inline void end_on_stop_criterion(Result& res, const Options& o) {
+  if (o.stop_criterion == StopCriterion::SequentialIncreaseTolerance) {
+    const auto drop = static_cast<std::size_t>(res.loop.run_of_increases);
+    res.selected.resize(res.selected.size() - drop);
+    res.kl_trace.resize(res.kl_trace.size() - drop);
+  }
+  res.stop_reason = to_string(o.stop_criterion);
+}
+
+// Records a kept pick; true when it reaches min_kl (the run then ends with that pick kept).
+inline bool keep_pick(Result& res, const Options& o, std::int64_t row, double kl) {
+  LoopState& st = res.loop;
+  st.run_of_increases = kl > st.kl_prev ? st.run_of_increases + 1 : 0;
+  st.kl_prev = kl;
+  res.selected.push_back(row);
+  res.kl_trace.push_back(kl);
+  if (o.n_select < 0 && o.stop_criterion == StopCriterion::MinKL && kl < o.min_kl) {
+    res.stop_reason = "min_kl";
+    return true;
+  }
+  return false;
 }
 
 // The native budget of picks (-1: none): n_select, else max_picks and the data_size cap.

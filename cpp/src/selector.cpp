@@ -294,7 +294,6 @@ Result descent_select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> in
 
     // Native semantics (selector.hpp).
     if (o.v_init != VInit::PrevOpt) restart_v(static_cast<std::size_t>(res.n_iter));
-    const bool increase = kl > st.kl_prev;
     if (native_stop_triggered(o, kl, st.kl_prev, st.run_of_increases)) {
       const bool may_reset = (o.resets_allowed || o.stop_criterion == StopCriterion::MaxResets) &&
                              res.n_resets < o.max_resets;
@@ -307,23 +306,12 @@ Result descent_select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> in
         pending.clear();  // descended against the W before the reset
         continue;
       }
-      if (o.stop_criterion == StopCriterion::SequentialIncreaseTolerance) {
-        res.selected.resize(res.selected.size() - static_cast<std::size_t>(st.run_of_increases));
-        res.kl_trace.resize(res.kl_trace.size() - static_cast<std::size_t>(st.run_of_increases));
-      }
-      res.stop_reason = to_string(o.stop_criterion);
+      end_on_stop_criterion(res, o);
       break;
     }
     est.commit();
-    res.selected.push_back(row);
-    res.kl_trace.push_back(kl);
-    st.kl_prev = kl;
-    st.run_of_increases = increase ? st.run_of_increases + 1 : 0;
     res.just_reset = false;
-    if (o.n_select < 0 && o.stop_criterion == StopCriterion::MinKL && kl < o.min_kl) {
-      res.stop_reason = "min_kl";
-      break;
-    }
+    if (keep_pick(res, o, row, kl)) break;
   }
 
   res.v = v;

@@ -13,7 +13,7 @@ import os
 
 import numpy as np
 
-from gioselect._validation import check_number
+from gioselect._validation import check_number, resolve_n_jobs
 
 _F64, _F32, _I64, _I32 = 8, 4, 8, 4
 _MINIBATCH_SCRATCH = 1 << 24  # assignment blocks and MiniBatchKMeans batches: ~16 MiB of distances
@@ -34,7 +34,7 @@ def estimate_memory(n_pool: int, n_target: int, dim: int, *, dtype="float32", **
         raise TypeError(f"unknown GIOSelector parameter(s) {unknown}")
     p = GIOSelector(**params).get_params()
     s = np.dtype(dtype).itemsize
-    threads = (os.cpu_count() or 1) if p["n_jobs"] in (None, -1) else max(1, int(p["n_jobs"]))
+    threads = resolve_n_jobs(p["n_jobs"]) or (os.cpu_count() or 1)  # 0: OpenMP's default, all cores
     m, n, d = int(n_pool), int(n_target), int(dim)
 
     total = m  # support_

@@ -33,9 +33,10 @@ class KnnKL {
   double gain_sum(const double* w);
   // delta from a gain_sum, and the one target's term of gain_sum for a distance dist.
   double delta_from(double gain) const;
-  double term(std::size_t i, double dist) const {
-    const double* nb = nearest_.data() + i * k_;
-    return dist < nb[k_ - 1] ? std::log(std::max(k_ > 1 ? nb[k_ - 2] : 0.0, dist) / nb[k_ - 1]) : 0.0;
+  double term(std::size_t i, double dist) const { return term_of(nu_k_minus_1(i), nu_k(i), dist); }
+  // The same term for a target whose nu_{k-1}, nu_k are the given ones.
+  static double term_of(double nu_k1, double nu_k, double dist) {
+    return dist < nu_k ? std::log(std::max(nu_k1, dist) / nu_k) : 0.0;
   }
   void commit();
   void add(const double* w) {
