@@ -36,10 +36,10 @@ PHASES = [(1, 10), (11, 50), (51, 200), (201, 10**9)]
 
 
 def greedy_run(pool, target, init, picks):
-    opts = _engine.make_options(estimator="knn", search="greedy", n_select=picks)
+    opts = _engine.make_options(objective="knn", search="greedy", n_select=picks)
     stamps = []
 
-    def on_step(n_iter, n_selected, kl):
+    def on_step(n_iter, n_selected, kl, kl_start):
         stamps.append(time.perf_counter())
         return 0
 
@@ -56,8 +56,8 @@ def greedy_run(pool, target, init, picks):
             phases[f"{lo}-{min(hi, picks)}"] = float(sel.mean())
     return dict(selected=np.asarray(res.selected).tolist(), total_s=total, setup_and_first_pick_s=float(ends[0] - t0),
                 per_pick_after_first_ms={key: 1e3 * v for key, v in phases.items()},
-                changed_targets_per_pick=res.greedy_changed_targets / picks,
-                list_updates=int(res.greedy_list_updates), pool_pass_updates=int(res.greedy_pool_pass_updates))
+                changed_targets_per_pick=res.stats.greedy_changed_targets / picks,
+                list_updates=int(res.stats.greedy_list_updates), pool_pass_updates=int(res.stats.greedy_pool_pass_updates))
 
 
 def main():

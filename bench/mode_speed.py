@@ -25,12 +25,12 @@ from gioselect import GIOSelector  # noqa: E402
 
 MODES = {
     "relaxed descent": dict(),
-    "knn descent b=1": dict(estimator="knn"),
-    "knn descent b=4": dict(estimator="knn", batch_size=4),
-    "knn descent b=16": dict(estimator="knn", batch_size=16),
-    "knn descent b=1, 8 candidates": dict(estimator="knn", n_candidates=8),
-    "knn greedy": dict(estimator="knn", search="greedy"),
-    "knn greedy k=1": dict(estimator="knn", search="greedy", k=1),
+    "knn descent b=1": dict(objective="knn"),
+    "knn descent b=4": dict(objective="knn", batch_size=4),
+    "knn descent b=16": dict(objective="knn", batch_size=16),
+    "knn descent b=1, 8 candidates": dict(objective="knn", n_candidates=8),
+    "knn greedy": dict(objective="knn", search="greedy"),
+    "knn greedy k=1": dict(objective="knn", search="greedy", k=1),
 }
 
 

@@ -66,30 +66,30 @@ def main():
                            threads=os.cpu_count())}
 
     for v_init in ("mean", "jump"):
-        exact, s = min((select(pool, target, init, args.picks, v_init, exact_search=True) for _ in range(3)),
+        exact, s = min((select(pool, target, init, args.picks, v_init, projection="exact") for _ in range(3)),
                        key=lambda r: r[1])  # best of 3
-        run = {"exact": {"seconds": s, "seconds_per_pick": s / args.picks, "cache_hits": exact.cache_hits},
+        run = {"exact": {"seconds": s, "seconds_per_pick": s / args.picks, "cache_hits": exact.stats.cache_hits},
                "hnsw": []}
         print(f"v_init={v_init} exact: {s:.2f}s, {s / args.picks * 1e3:.2f} ms/pick, "
-              f"{exact.cache_hits} of {args.picks} from the certified cache")
+              f"{exact.stats.cache_hits} of {args.picks} from the certified cache")
         for ef in args.ef:
-            res, s = select(pool, target, init, args.picks, v_init, exact_search=False, audit_projection=True,
+            res, s = select(pool, target, init, args.picks, v_init, projection="hnsw", audit_projection=True,
                             ef_search=ef)
-            row = {"ef_search": ef, "hnsw_queries": res.hnsw_queries, "graph_searches": res.hnsw_searches,
-                   "cache_hits": res.cache_hits, "audit_agreements": res.audit_agreements,
-                   "recall": res.audit_agreements / max(1, res.hnsw_queries),
-                   "index_build_seconds": res.index_build_seconds,
+            row = {"ef_search": ef, "hnsw_queries": res.stats.hnsw_queries, "graph_searches": res.stats.hnsw_searches,
+                   "cache_hits": res.stats.cache_hits, "audit_agreements": res.stats.audit_agreements,
+                   "recall": res.stats.audit_agreements / max(1, res.stats.hnsw_queries),
+                   "index_build_seconds": res.stats.index_build_seconds,
                    "overlap_with_exact": len(set(res.selected) & set(exact.selected)), "seconds_with_audit": s}
             run["hnsw"].append(row)
-            print(f"  hnsw ef_search {ef}: recall {row['recall']:.4f} ({res.audit_agreements}/{res.hnsw_queries}), "
-                  f"{res.hnsw_searches} graph searches, {res.cache_hits} cache hits, build "
-                  f"{res.index_build_seconds:.2f}s, overlap with exact {row['overlap_with_exact']}/{args.picks}")
+            print(f"  hnsw ef_search {ef}: recall {row['recall']:.4f} ({res.stats.audit_agreements}/{res.stats.hnsw_queries}), "
+                  f"{res.stats.hnsw_searches} graph searches, {res.stats.cache_hits} cache hits, build "
+                  f"{res.stats.index_build_seconds:.2f}s, overlap with exact {row['overlap_with_exact']}/{args.picks}")
         # without the audit's brute force: what a user pays
-        res, s = select(pool, target, init, args.picks, v_init, exact_search=False)
-        run["hnsw_default"] = {"seconds": s, "index_build_seconds": res.index_build_seconds,
-                               "seconds_per_pick_without_build": (s - res.index_build_seconds) / args.picks}
-        print(f"  hnsw (default ef_search, no audit): {s:.2f}s, build {res.index_build_seconds:.2f}s, "
-              f"{(s - res.index_build_seconds) / args.picks * 1e3:.2f} ms/pick without the build")
+        res, s = select(pool, target, init, args.picks, v_init, projection="hnsw")
+        run["hnsw_default"] = {"seconds": s, "index_build_seconds": res.stats.index_build_seconds,
+                               "seconds_per_pick_without_build": (s - res.stats.index_build_seconds) / args.picks}
+        print(f"  hnsw (default ef_search, no audit): {s:.2f}s, build {res.stats.index_build_seconds:.2f}s, "
+              f"{(s - res.stats.index_build_seconds) / args.picks * 1e3:.2f} ms/pick without the build")
         out[v_init] = run
 
     write_json(out, args.out)

@@ -14,8 +14,8 @@ from gioselect import GIOSelector, cli
 from gioselect.io import load_matrix
 
 # Exact search and one thread: the selection depends on the data and the seed only.
-PARAMS = dict(k=3, max_iter=40, exact_search=True, n_jobs=1, random_state=0)
-FLAGS = ["--k", "3", "--max-iter", "40", "--exact-search", "true", "--n-jobs", "1", "--random-state", "0"]
+PARAMS = dict(k=3, max_iter=40, projection="exact", n_jobs=1, random_state=0)
+FLAGS = ["--k", "3", "--max-iter", "40", "--projection", "exact", "--n-jobs", "1", "--random-state", "0"]
 
 
 @pytest.fixture(scope="module")
@@ -149,12 +149,12 @@ def test_estimator_options_are_parsed_and_recorded(tmp_path, data):
     pool, target, _ = data
     np.save(tmp_path / "pool.npy", pool)
     np.save(tmp_path / "target.npy", target)
-    extra = ["--exact-search", "false", "--scale-factor", "0.5", "--uniform-low=-1,-1,-1,-1",
+    extra = ["--projection", "hnsw", "--scale-factor", "0.5", "--uniform-low=-1,-1,-1,-1",
              "--uniform-high", "1", "--v-init", "mean", "--stop-criterion", "increase", "--resets-allowed",
              "--n-select", "7", "--lr", "0.02", "--grad-desc-iter", "10"]
     out = select(tmp_path, tmp_path / "pool.npy", tmp_path / "target.npy", *extra)
     params = json.loads((out / "report.json").read_text())["parameters"]
-    assert params | {"exact_search": False, "scale_factor": 0.5, "uniform_low": [-1.0] * 4, "uniform_high": 1.0,
+    assert params | {"projection": "hnsw", "scale_factor": 0.5, "uniform_low": [-1.0] * 4, "uniform_high": 1.0,
                      "v_init": "mean", "stop_criterion": "increase", "resets_allowed": True, "n_select": 7,
                      "lr": 0.02, "grad_desc_iter": 10} == params
     assert len(np.load(out / "selected_indices.npy")) == 7
@@ -164,27 +164,27 @@ def test_search_mode_options_select_what_the_estimator_selects(tmp_path, data):
     pool, target, _ = data
     np.save(tmp_path / "pool.npy", pool)
     np.save(tmp_path / "target.npy", target)
-    out = select(tmp_path, tmp_path / "pool.npy", tmp_path / "target.npy", "--estimator", "knn", "--search",
+    out = select(tmp_path, tmp_path / "pool.npy", tmp_path / "target.npy", "--objective", "knn", "--search",
                  "greedy", "--n-select", "9")
     params = json.loads((out / "report.json").read_text())["parameters"]
-    assert params["estimator"] == "knn" and params["search"] == "greedy"
-    expected = GIOSelector(**dict(PARAMS, estimator="knn", search="greedy", n_select=9)).fit(pool, target=target)
+    assert params["objective"] == "knn" and params["search"] == "greedy"
+    expected = GIOSelector(**dict(PARAMS, objective="knn", search="greedy", n_select=9)).fit(pool, target=target)
     np.testing.assert_array_equal(np.load(out / "selected_indices.npy"), expected.selected_indices_)
 
 
 def test_every_estimator_parameter_has_an_option():
     help_text = " ".join(cli._parser()._subparsers._group_actions[0].choices["select"].format_help().split())
-    for name in ("estimator", "search", "batch_size", "k", "max_iter", "n_select", "stop_criterion", "min_difference", "min_kl", "max_data_size",
+    for name in ("objective", "search", "batch_size", "k", "max_iter", "n_select", "stop_criterion", "min_difference", "min_kl", "max_data_size",
                  "max_sequential_increases", "resets_allowed", "max_resets", "v_init", "grad_desc_iter", "lr",
                  "scale_factor", "random_restart_prob", "discard_nearest_for_xy", "uniform_start_size",
-                 "uniform_low", "uniform_high", "normalize", "random_init_pct", "exact_search", "exact_below",
+                 "uniform_low", "uniform_high", "normalize", "random_init_pct", "projection", "exact_below",
                  "hnsw_m", "ef_construction", "ef_search", "random_state", "n_jobs"):
         assert "--" + name.replace("_", "-") in help_text, name
 
 
 def test_bad_option_value_is_a_usage_error(tmp_path):
     with pytest.raises(SystemExit) as exc:
-        run("--pool", "p.npy", "-o", tmp_path / "out", "--exact-search", "maybe")
+        run("--pool", "p.npy", "-o", tmp_path / "out", "--projection", "maybe")
     assert exc.value.code == 2
 
 

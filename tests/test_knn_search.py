@@ -1,4 +1,4 @@
-"""estimator='knn', search='greedy', batch_size, n_candidates and score(): the k-NN estimate is
+"""objective='knn', search='greedy', batch_size, n_candidates and score(): the k-NN estimate is
 exact after every pick, greedy picks what the from-scratch loop picks, and bad options are named."""
 
 import importlib.util
@@ -46,10 +46,12 @@ def problems(draw, integer=False):
 
 
 @settings(max_examples=60, deadline=None)
-@given(problems(), st.sampled_from(["descent", "greedy"]), st.sampled_from([1, 4]), st.sampled_from([1, 3]))
-def test_knn_trace_is_the_from_scratch_estimate_after_every_pick(problem, search, n_candidates, batch_size):
+@given(problems(), st.sampled_from([("descent", 1, 1), ("descent", 4, 1), ("descent", 1, 3), ("descent", 4, 3),
+                                     ("greedy", 1, 1)]))
+def test_knn_trace_is_the_from_scratch_estimate_after_every_pick(problem, mode):
     pool, target, k, seed = problem
-    sel = GIOSelector(estimator="knn", search=search, k=k, n_candidates=n_candidates, batch_size=batch_size,
+    search, n_candidates, batch_size = mode  # the greedy step refuses n_candidates and batch_size
+    sel = GIOSelector(objective="knn", search=search, k=k, n_candidates=n_candidates, batch_size=batch_size,
                       stop_criterion="increase", max_iter=20, grad_desc_iter=10, random_state=seed)
     sel.fit(pool, target=target)
     idx = sel.selected_indices_
@@ -69,14 +71,14 @@ def test_greedy_picks_what_the_naive_float64_loop_picks(problem, n_picks):
     pool, target, k, seed = problem
     n_picks = min(n_picks, len(pool))
     init = np.random.default_rng(seed).uniform(-4, 4, size=(k + 1, pool.shape[1]))
-    sel = GIOSelector(estimator="knn", search="greedy", k=k, n_select=n_picks, n_jobs=2)
+    sel = GIOSelector(objective="knn", search="greedy", k=k, n_select=n_picks, n_jobs=2)
     sel.fit(pool, target=target, init=init)
     assert sel.selected_indices_.tolist() == naive.naive_greedy(pool, target, init, k, n_picks)
 
 
 def test_greedy_is_the_same_for_any_thread_count_and_dtype(blobs):
     pool, target = blobs
-    runs = [GIOSelector(estimator="knn", search="greedy", n_select=60, n_jobs=j, random_state=0)
+    runs = [GIOSelector(objective="knn", search="greedy", n_select=60, n_jobs=j, random_state=0)
             .fit(pool.astype(dt), target=target.astype(dt)).selected_indices_
             for j in (1, 2) for dt in (np.float32, np.float64)]
     for r in runs[1:]:
@@ -93,7 +95,7 @@ def test_relaxed_batches_change_nothing(blobs):
 @pytest.mark.parametrize("batch_size", [1, 4, 16])
 def test_knn_batches_never_repeat_a_row_and_lower_the_estimate(blobs, batch_size):
     pool, target = blobs
-    sel = GIOSelector(estimator="knn", batch_size=batch_size, stop_criterion="increase", random_state=0)
+    sel = GIOSelector(objective="knn", batch_size=batch_size, stop_criterion="increase", random_state=0)
     sel.fit(pool, target=target)
     assert len(np.unique(sel.selected_indices_)) == len(sel.selected_indices_) > 5
     assert np.all(np.diff(np.concatenate([[sel.kl_start_], sel.kl_trace_])) < 0)
@@ -101,9 +103,9 @@ def test_knn_batches_never_repeat_a_row_and_lower_the_estimate(blobs, batch_size
 
 def test_greedy_stops_where_no_row_lowers_the_estimate(blobs):
     pool, target = blobs
-    sel = GIOSelector(estimator="knn", search="greedy", stop_criterion="increase").fit(pool, target=target)
+    sel = GIOSelector(objective="knn", search="greedy", stop_criterion="increase").fit(pool, target=target)
     assert sel.stop_reason_ == "increase"
-    more = GIOSelector(estimator="knn", search="greedy", n_select=len(sel.selected_indices_) + 1)
+    more = GIOSelector(objective="knn", search="greedy", n_select=len(sel.selected_indices_) + 1)
     more.fit(pool, target=target, init=sel.init_)
     np.testing.assert_array_equal(more.selected_indices_[:-1], sel.selected_indices_)  # greedy is a prefix
     W = np.vstack([sel.init_, pool[sel.selected_indices_]])
@@ -112,7 +114,7 @@ def test_greedy_stops_where_no_row_lowers_the_estimate(blobs):
 
 def test_score_is_the_knn_estimate_against_the_target(blobs):
     pool, target = blobs
-    sel = GIOSelector(estimator="knn", search="greedy", n_select=50).fit(pool, target=target)
+    sel = GIOSelector(objective="knn", search="greedy", n_select=50).fit(pool, target=target)
     chosen = sel.transform(pool)
     assert sel.score(chosen) == pytest.approx(knn_kl(target, chosen, k=5), rel=1e-12)
     assert sel.score(chosen, target=pool) == pytest.approx(knn_kl(pool, chosen, k=5), rel=1e-12)
@@ -121,13 +123,13 @@ def test_score_is_the_knn_estimate_against_the_target(blobs):
 
 
 @pytest.mark.parametrize("params, message", [
-    (dict(estimator="exact"), "unknown estimator 'exact'"),
+    (dict(objective="exact"), "unknown objective 'exact'"),
     (dict(search="beam"), "unknown search 'beam'"),
     (dict(batch_size=0), "batch_size must be >= 1"),
-    (dict(v_init="worst"), "v_init='worst' needs estimator='knn'"),
-    (dict(estimator="knn", search="greedy", resets_allowed=True), "search='greedy' does not refill the pool"),
-    (dict(estimator="knn", discard_nearest_for_xy=True), "discard_nearest_for_xy is an option of the relaxed"),
-    (dict(estimator="knn", k=25), "init has 20 rows; the knn estimator needs at least 25 start rows"),
+    (dict(v_init="worst"), "v_init='worst' needs objective='knn'"),
+    (dict(objective="knn", search="greedy", resets_allowed=True), "search='greedy' does not refill the pool"),
+    (dict(objective="knn", discard_nearest_for_xy=True), "discard_nearest_for_xy is an option of the relaxed"),
+    (dict(objective="knn", k=25), "init has 20 rows; the knn objective needs at least 25 start rows"),
 ])
 def test_bad_mode_options_are_named(blobs, params, message):
     pool, target = blobs

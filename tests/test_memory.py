@@ -34,7 +34,7 @@ MEASURE = textwrap.dedent("""
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads the peak RSS from /proc")
 @pytest.mark.parametrize("m, n, d, params", [
-    (200_000, 2_000, 64, dict(exact_search=False, max_iter=50)),   # the HNSW graph dominates
+    (200_000, 2_000, 64, dict(projection="hnsw", max_iter=50)),   # the HNSW graph dominates
     (1_000_000, 2_000, 32, dict(quantize=200, n_select=20)),        # quantization and explosion dominate
 ])
 def test_estimate_is_within_a_quarter_of_the_measured_peak(m, n, d, params):
@@ -49,7 +49,7 @@ def test_estimate_grows_with_what_costs_memory():
     assert estimate_memory(1_000_000, 10_000, 384, quantize=1500) < base          # GIO on centres
     assert (estimate_memory(1_000_000, 10_000, 384, quantize=1500, dtype="float64") >
             estimate_memory(1_000_000, 10_000, 384, quantize=1500))                 # the K-means sample
-    assert estimate_memory(1_000_000, 10_000, 384, exact_search=True) < base      # no HNSW graph
+    assert estimate_memory(1_000_000, 10_000, 384, projection="exact") < base      # no HNSW graph
     with pytest.raises(TypeError, match="unknown GIOSelector parameter"):
         estimate_memory(10, 10, 2, n_clusters=3)
     with pytest.raises(ValueError, match="n_pool must be >= 1"):

@@ -64,7 +64,7 @@ def test_selector_returns_every_row_of_the_picked_clusters():
     capped = GIOSelector(quantize=60, max_rows_per_cluster=5, random_state=0).fit(X, target=target)
     np.testing.assert_array_equal(capped.selected_clusters_, clusters)
     assert len(capped.selected_indices_) == 5 * len(clusters)
-    greedy = GIOSelector(quantize=60, quantize_target=20, estimator="knn", search="greedy").fit(X, target=target)
+    greedy = GIOSelector(quantize=60, quantize_target=20, objective="knn", search="greedy").fit(X, target=target)
     assert np.mean(greedy.selected_indices_ < 2000) > 0.9
 
 

@@ -24,8 +24,8 @@ def problem():
     return pool, target
 
 
-MODES = {"relaxed": {}, "knn batches": dict(estimator="knn", batch_size=4),
-         "knn greedy": dict(estimator="knn", search="greedy")}
+MODES = {"relaxed": {}, "knn batches": dict(objective="knn", batch_size=4),
+         "knn greedy": dict(objective="knn", search="greedy")}
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX signals")

@@ -147,8 +147,8 @@ def test_default_start_suits_data_at_any_scale(blobs):
 
 def test_hnsw_and_exact_search_agree_on_easy_data(blobs):
     pool, target = blobs
-    exact = GIOSelector(exact_search=True, max_iter=30, random_state=0).fit(pool, target=target)
-    approx = GIOSelector(exact_search=False, max_iter=30, random_state=0, n_jobs=1).fit(pool, target=target)
+    exact = GIOSelector(projection="exact", max_iter=30, random_state=0).fit(pool, target=target)
+    approx = GIOSelector(projection="hnsw", max_iter=30, random_state=0, n_jobs=1).fit(pool, target=target)
     overlap = len(set(exact.selected_indices_) & set(approx.selected_indices_))
     assert overlap >= 0.9 * len(exact.selected_indices_)
 
@@ -208,7 +208,7 @@ def test_ctrl_c_stops_a_long_run_within_a_second():
 @pytest.mark.parametrize("v_init", ["mean", "jump"])
 def test_thread_count_does_not_change_the_selection(blobs, v_init):
     pool, target = blobs
-    params = dict(v_init=v_init, exact_search=True, max_iter=60, stop_criterion="data_size", random_state=3)
+    params = dict(v_init=v_init, projection="exact", max_iter=60, stop_criterion="data_size", random_state=3)
     one = GIOSelector(n_jobs=1, **params).fit(pool, target=target)
     two = GIOSelector(n_jobs=2, **params).fit(pool, target=target)
     np.testing.assert_array_equal(one.selected_indices_, two.selected_indices_)
@@ -217,7 +217,7 @@ def test_thread_count_does_not_change_the_selection(blobs, v_init):
 
 def test_n_candidates_picks_the_best_scoring_of_the_nearest_rows(blobs):
     pool, target = blobs
-    params = dict(v_init="mean", stop_criterion="data_size", max_iter=1, exact_search=True, random_state=0)
+    params = dict(v_init="mean", stop_criterion="data_size", max_iter=1, projection="exact", random_state=0)
     nearest = GIOSelector(n_candidates=1, **params).fit(pool, target=target)
     reranked = GIOSelector(n_candidates=8, **params).fit(pool, target=target)
     # the first descent is the same; re-ranking can only lower the first pick's KL

@@ -57,7 +57,7 @@ def test_wrong_number_of_dimensions(blobs):
     ("lr", -0.1, "lr must be >= 0, got -0.1"),
     ("k", 0, "k must be >= 1"),
     ("scale_factor", "big", "scale_factor must be a number"),
-    ("exact_search", "maybe", "exact_search must be 'auto', True or False"),
+    ("projection", "maybe", "unknown projection 'maybe'"),
     ("random_restart_prob", 1.5, "random_restart_prob must be <= 1"),
 ])
 def test_bad_parameters(blobs, param, value, message):

@@ -12,13 +12,13 @@ import numpy as np
 from gioselect import GIOSelector
 
 GIO_MODES = {
-    "relaxed": dict(),  # defaults: estimator='relaxed', v_init='jump'
+    "relaxed": dict(),  # defaults: objective='relaxed', v_init='jump'
     "relaxed+rerank": dict(n_candidates=8),
-    "knn": dict(estimator="knn", v_init="worst"),
-    "knn+rerank": dict(estimator="knn", v_init="worst", n_candidates=8),
-    "knn batch 8": dict(estimator="knn", v_init="worst", batch_size=8),
-    "greedy": dict(estimator="knn", search="greedy"),
-    "greedy k=1": dict(estimator="knn", search="greedy", k=1),
+    "knn": dict(objective="knn", v_init="worst"),
+    "knn+rerank": dict(objective="knn", v_init="worst", n_candidates=8),
+    "knn batch 8": dict(objective="knn", v_init="worst", batch_size=8),
+    "greedy": dict(objective="knn", search="greedy"),
+    "greedy k=1": dict(objective="knn", search="greedy", k=1),
 }
 METHODS = ("random", *GIO_MODES, "full")
 

@@ -33,7 +33,7 @@ int main() {
   const std::vector<float> w0(w0d.begin(), w0d.end());
 
   gio::Options opts;  // k = 5, stop when a pick would raise the KL, exact projection
-  opts.max_picks = 300;
+  opts.stop.max_picks = 300;
   opts.seed = 1;
   const gio::Result res = gio::select<float>(gio::MatrixView<float>(pool.data(), n_pool, d),
                                              gio::MatrixView<float>(target.data(), n_target, d),
@@ -56,9 +56,9 @@ int main() {
 
   // The exact greedy step on the k-NN estimate: 100 picks, each the row that lowers it the most.
   gio::Options greedy;
-  greedy.estimator = gio::Estimator::Knn;
-  greedy.search = gio::Search::Greedy;
-  greedy.n_select = 100;
+  greedy.objective.kind = gio::Objective::Knn;
+  greedy.search.kind = gio::Search::Greedy;
+  greedy.stop.n_select = 100;
   const gio::Result g = gio::select<float>(gio::MatrixView<float>(pool.data(), n_pool, d),
                                            gio::MatrixView<float>(target.data(), n_target, d),
                                            gio::MatrixView<float>(w0.data(), w0.size() / d, d), greedy);

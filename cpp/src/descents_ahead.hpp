@@ -1,4 +1,4 @@
-// Descent starts and descents computed ahead of the selection loop (internal to selector.cpp).
+// Descent starts and descents computed ahead of the selection loop (internal to descent.cpp).
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -8,7 +8,7 @@
 #include "gio/relaxed_kl.hpp"
 #include "gio/rng.hpp"
 #include "gio/target_stats.hpp"
-#include "kernels.hpp"
+#include "kernels/kernels.hpp"
 #include "parallel.hpp"
 
 namespace gio::detail {

@@ -1,42 +1,34 @@
 #include "greedy.hpp"
 
 #include <algorithm>
-#include <numeric>
 #include <memory>
-#include <stdexcept>
-#include <string>
+#include <numeric>
 #include <vector>
 
-#include "gio/knn_kl.hpp"
-#include "gio/relaxed_kl.hpp"
-#include "gio/target_stats.hpp"
 #include "knn_gain_scores.hpp"
-#include "parallel.hpp"
-#include "run_checks.hpp"
+#include "run.hpp"
 
 namespace gio::detail {
 namespace {
 
-template <class T>
-const double* as_double(MatrixView<T> m, std::size_t row, std::vector<double>& buf) {
-  buf.assign(m.row(row), m.row(row) + m.cols);
-  return buf.data();
-}
-
 // The relaxed search's whole ranking: every row scored against the start rows alone (its
 // change of the estimate, up to a term that depends only on |W|), best first, ties: lowest row.
 template <class T>
-std::vector<std::int64_t> relaxed_ranking(MatrixView<T> pool, const TargetStats& ts, const Options& o, int nt) {
+std::vector<std::int64_t> relaxed_ranking(MatrixView<T> pool, const TargetStats& ts, double eps, int nt) {
   std::vector<double> value(pool.rows);
   FirstError err;
 #pragma omp parallel num_threads(nt)
   {
     std::unique_ptr<RelaxedKL> est;
-    std::vector<double> buf;
-    err.run([&] { est = std::make_unique<RelaxedKL>(ts, false, o.eps); });
+    std::vector<double> buf(pool.cols);
+    err.run([&] { est = std::make_unique<RelaxedKL>(ts, false, eps); });
 #pragma omp for schedule(static)
-    for (std::ptrdiff_t r = 0; r < static_cast<std::ptrdiff_t>(pool.rows); ++r)
-      if (est) value[static_cast<std::size_t>(r)] = est->evaluate(as_double(pool, static_cast<std::size_t>(r), buf));
+    for (std::ptrdiff_t r = 0; r < static_cast<std::ptrdiff_t>(pool.rows); ++r) {
+      if (!est) continue;
+      const T* x = pool.row(static_cast<std::size_t>(r));
+      std::copy(x, x + pool.cols, buf.begin());
+      value[static_cast<std::size_t>(r)] = est->evaluate(buf.data());
+    }
   }
   err.rethrow();
   std::vector<std::int64_t> order(pool.rows);
@@ -47,91 +39,87 @@ std::vector<std::int64_t> relaxed_ranking(MatrixView<T> pool, const TargetStats&
   return order;
 }
 
-}  // namespace
+// Which row the greedy step picks next, for either estimator.
+template <class T, class Est>
+class BestRow;
 
 template <class T>
+class BestRow<T, KnnKL> {
+ public:
+  BestRow(MatrixView<T> pool, Run<T, KnnKL>& run) : scores_(pool, run.ts(), run.est(), run.n_threads()) {}
+  std::int64_t next(const std::vector<std::uint8_t>& available) { return scores_.best(available); }
+  void commit(Run<T, KnnKL>& run) { run.result().stats.greedy_changed_targets += scores_.commit(run.est()); }
+  void report(RunStats& s) const {
+    s.greedy_list_updates = scores_.list_updates();
+    s.greedy_pool_pass_updates = scores_.pool_pass_updates();
+  }
+
+ private:
+  KnnGainScores<T> scores_;
+};
+
+template <class T>
+class BestRow<T, RelaxedKL> {
+ public:
+  BestRow(MatrixView<T> pool, Run<T, RelaxedKL>& run, double eps)
+      : ranking_(relaxed_ranking(pool, run.ts(), eps, run.n_threads())) {}
+  std::int64_t next(const std::vector<std::uint8_t>& available) {
+    while (next_ < ranking_.size() && !available[static_cast<std::size_t>(ranking_[next_])]) ++next_;
+    return next_ < ranking_.size() ? ranking_[next_] : -1;
+  }
+  void commit(Run<T, RelaxedKL>& run) { run.est().commit(); }
+  void report(RunStats&) const {}
+
+ private:
+  std::vector<std::int64_t> ranking_;
+  std::size_t next_ = 0;
+};
+
+template <class T, class Est>
+BestRow<T, Est> make_best_row(MatrixView<T> pool, Run<T, Est>& run, const Options& o) {
+  if constexpr (Run<T, Est>::kKnn) return BestRow<T, Est>(pool, run);
+  else return BestRow<T, Est>(pool, run, o.objective.eps);
+}
+
+}  // namespace
+
+template <class T, class Est>
 Result greedy_select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, const Options& o,
                      const Hooks& hooks, const Result* resume) {
-  const bool knn = o.estimator == Estimator::Knn;
-  const int nt = resolve_threads(o.n_threads);
-  TargetStats ts(target, o.k, nt);
-  std::unique_ptr<KnnKL> kest;
-  std::unique_ptr<RelaxedKL> rest;
-  if (knn) kest = std::make_unique<KnnKL>(ts);
-  else rest = std::make_unique<RelaxedKL>(ts, false, o.eps);
-  std::vector<double> buf;
-  auto add = [&](const double* w) { knn ? kest->add(w) : rest->add(w); };
-  for (std::size_t r = 0; r < init.rows; ++r) add(as_double(init, r, buf));
-
-  Result res;
-  if (resume) {
-    res = *resume;
-    for (std::int64_t r : res.selected) {
-      if (r < 0 || r >= static_cast<std::int64_t>(pool.rows))
-        throw std::invalid_argument("the resumed state selects rows beyond this pool's " + std::to_string(pool.rows));
-      add(as_double(pool, static_cast<std::size_t>(r), buf));
-    }
-    res.stop_reason.clear();
-  } else {
-    res.kl_start = res.loop.kl_prev = knn ? kest->kl() : rest->kl();
-  }
-  LoopState& st = res.loop;
+  Run<T, Est> run(pool, target, init, o, hooks, resume);
+  Result& res = run.result();
   std::vector<std::uint8_t> available(pool.rows, 1);
   for (std::int64_t r : res.selected) available[static_cast<std::size_t>(r)] = 0;
+  BestRow<T, Est> best = make_best_row(pool, run, o);
 
-  std::unique_ptr<KnnGainScores<T>> scores;
-  std::vector<std::int64_t> ranking;
-  std::size_t next_in_ranking = 0;
-  if (knn) scores = std::make_unique<KnnGainScores<T>>(pool, ts, *kest, nt);
-  else ranking = relaxed_ranking(pool, ts, o, nt);
-  auto next_row = [&]() -> std::int64_t {
-    if (knn) return scores->best(available);
-    while (next_in_ranking < ranking.size() && !available[static_cast<std::size_t>(ranking[next_in_ranking])])
-      ++next_in_ranking;
-    return next_in_ranking < ranking.size() ? ranking[next_in_ranking] : -1;
-  };
-
-  const std::int64_t cap = native_pick_cap(o, pool.rows);
-  for (;;) {
-    if (res.n_iter > 0 && hooks.on_step && hooks.on_step(res)) {
-      res.stop_reason = "callback";
-      break;
-    }
-    if (hooks.interrupted && hooks.interrupted()) throw InterruptedRun(res);
-    if (cap >= 0 && static_cast<std::int64_t>(res.selected.size()) >= cap) {
-      res.stop_reason = cap_reason(o, cap);
-      break;
-    }
-    const std::int64_t row = next_row();
+  while (!run.between_iterations() && !run.budget_reached()) {
+    const std::int64_t row = best.next(available);
     if (row < 0) {
       res.stop_reason = "pool exhausted";
       break;
     }
-    const double* w = as_double(pool, static_cast<std::size_t>(row), buf);
-    const double kl = knn ? kest->evaluate(w) : rest->evaluate(w);  // leaves w ready to commit
+    const double kl = run.score(row);  // leaves the row ready to commit
     ++res.n_iter;
-    if (native_stop_triggered(o, kl, st.kl_prev, st.run_of_increases)) {
-      end_on_stop_criterion(res, o);
+    if (run.stop_rule_fires(kl)) {
+      run.end_on_stop_criterion();
       break;
     }
-    if (knn) res.greedy_changed_targets += scores->commit(*kest);
-    else rest->commit();
+    best.commit(run);
     available[static_cast<std::size_t>(row)] = 0;
-    if (keep_pick(res, o, row, kl)) break;
+    if (run.keep(row, kl)) break;
   }
-  res.remaining.clear();
-  for (std::size_t r = 0; r < pool.rows; ++r)
-    if (available[r]) res.remaining.push_back(static_cast<std::int64_t>(r));
-  if (knn) {
-    res.greedy_list_updates = scores->list_updates();
-    res.greedy_pool_pass_updates = scores->pool_pass_updates();
-  }
-  return res;
+  run.collect_remaining([&](std::int64_t r) { return available[static_cast<std::size_t>(r)] != 0; });
+  best.report(res.stats);
+  return std::move(res);
 }
 
-template Result greedy_select(MatrixView<float>, MatrixView<float>, MatrixView<float>, const Options&, const Hooks&,
-                              const Result*);
-template Result greedy_select(MatrixView<double>, MatrixView<double>, MatrixView<double>, const Options&,
-                              const Hooks&, const Result*);
+#define GIO_GREEDY(T, Est)                                                                                 \
+  template Result greedy_select<T, Est>(MatrixView<T>, MatrixView<T>, MatrixView<T>, const Options&,  \
+                                        const Hooks&, const Result*);
+GIO_GREEDY(float, RelaxedKL)
+GIO_GREEDY(float, KnnKL)
+GIO_GREEDY(double, RelaxedKL)
+GIO_GREEDY(double, KnnKL)
+#undef GIO_GREEDY
 
 }  // namespace gio::detail

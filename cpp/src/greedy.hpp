@@ -2,17 +2,19 @@
 // is the available pool row that lowers the estimate the most (the paper's Eq. 2, without the
 // relaxation into gradient descent and projection).
 #pragma once
+#include "gio/hooks.hpp"
 #include "gio/matrix.hpp"
-#include "gio/selector.hpp"
+#include "gio/options.hpp"
+#include "gio/result.hpp"
 
 namespace gio::detail {
 
-// knn: the row with the lowest KnnKL::gain_sum, maintained by KnnGainScores (ties within
-// KnnGainScores::kTieTolerance: the lowest row). relaxed: without discard_nearest_for_xy the
+// KnnKL: the row with the lowest KnnKL::gain_sum, maintained by KnnGainScores (ties within
+// KnnGainScores::kTieTolerance: the lowest row). RelaxedKL: without discard_nearest_for_xy the
 // change of the relaxed estimate depends on W only through |W|, so the pool is ranked once
 // (ties: the lowest row). Native stopping rules, checkpoints and hooks as the descent search;
 // no resets.
-template <class T>
+template <class T, class Est>
 Result greedy_select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, const Options& o,
                      const Hooks& hooks, const Result* resume);
 

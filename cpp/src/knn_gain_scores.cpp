@@ -4,7 +4,7 @@
 #include <cmath>
 #include <numeric>
 
-#include "kernels.hpp"
+#include "kernels/kernels.hpp"
 #include "parallel.hpp"
 
 #ifdef _OPENMP

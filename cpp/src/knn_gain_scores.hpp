@@ -27,7 +27,6 @@ class KnnGainScores {
   // keeps the picks those of the from-scratch loop). -1 when no row is available.
   static constexpr double kTieTolerance = 1e-9;
   std::int64_t best(const std::vector<std::uint8_t>& available) const;
-  double score(std::int64_t row) const { return score_[static_cast<std::size_t>(row)]; }
 
   // Adds the candidate est last scored (delta / gain_sum) to est and updates the scores; returns
   // how many targets it came closer to than their nu_k.

@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "kernels.hpp"
+#include "kernels/kernels.hpp"
 
 namespace gio {
 namespace {

@@ -1,67 +1,99 @@
+// The one name table of each option enum: parse, to_string and names (used by the bindings).
 #include "gio/options.hpp"
 
+#include <array>
 #include <stdexcept>
+#include <utility>
 
 namespace gio {
+namespace {
 
-StopCriterion parse_stop_criterion(const std::string& name) {
-  if (name == "increase") return StopCriterion::Increase;
-  if (name == "max_resets") return StopCriterion::MaxResets;
-  if (name == "min_difference") return StopCriterion::MinDifference;
-  if (name == "sequential_increase_tolerance") return StopCriterion::SequentialIncreaseTolerance;
-  if (name == "min_kl") return StopCriterion::MinKL;
-  if (name == "data_size") return StopCriterion::DataSize;
-  if (name == "none") return StopCriterion::None;
-  throw std::invalid_argument("unknown stop_criterion '" + name +
-                              "'; expected one of 'increase', 'max_resets', 'min_difference', "
-                              "'sequential_increase_tolerance', 'min_kl', 'data_size', 'none'");
+template <class E>
+struct Table;  // option: the parameter's name in messages; entries: every value with its name
+
+template <>
+struct Table<Objective> {
+  static constexpr const char* option = "objective";
+  static constexpr std::array<std::pair<Objective, const char*>, 2> entries{
+      {{Objective::Relaxed, "relaxed"}, {Objective::Knn, "knn"}}};
+};
+template <>
+struct Table<Search> {
+  static constexpr const char* option = "search";
+  static constexpr std::array<std::pair<Search, const char*>, 2> entries{
+      {{Search::Descent, "descent"}, {Search::Greedy, "greedy"}}};
+};
+template <>
+struct Table<StopCriterion> {
+  static constexpr const char* option = "stop_criterion";
+  static constexpr std::array<std::pair<StopCriterion, const char*>, 6> entries{
+      {{StopCriterion::Increase, "increase"},
+       {StopCriterion::MaxResets, "max_resets"},
+       {StopCriterion::MinDifference, "min_difference"},
+       {StopCriterion::SequentialIncreaseTolerance, "sequential_increase_tolerance"},
+       {StopCriterion::MinKL, "min_kl"},
+       {StopCriterion::DataSize, "data_size"}}};
+};
+template <>
+struct Table<VInit> {
+  static constexpr const char* option = "v_init";
+  static constexpr std::array<std::pair<VInit, const char*>, 4> entries{
+      {{VInit::Mean, "mean"}, {VInit::PrevOpt, "prev_opt"}, {VInit::Jump, "jump"}, {VInit::Worst, "worst"}}};
+};
+template <>
+struct Table<Projection> {
+  static constexpr const char* option = "projection";
+  static constexpr std::array<std::pair<Projection, const char*>, 3> entries{
+      {{Projection::Auto, "auto"}, {Projection::Exact, "exact"}, {Projection::Hnsw, "hnsw"}}};
+};
+
+// A table lists every enumerator once, in declaration order (the enums count from 0).
+template <class E>
+constexpr bool complete() {
+  const auto& e = Table<E>::entries;
+  for (std::size_t i = 0; i < e.size(); ++i)
+    if (static_cast<std::size_t>(e[i].first) != i) return false;
+  return true;
+}
+static_assert(complete<Objective>() && complete<Search>() && complete<StopCriterion>() && complete<VInit>() &&
+              complete<Projection>());
+
+}  // namespace
+
+template <class E>
+std::vector<std::string> names() {
+  std::vector<std::string> out;
+  for (const auto& [value, name] : Table<E>::entries) out.emplace_back(name);
+  return out;
 }
 
-std::string to_string(StopCriterion c) {
-  switch (c) {
-    case StopCriterion::Increase: return "increase";
-    case StopCriterion::MaxResets: return "max_resets";
-    case StopCriterion::MinDifference: return "min_difference";
-    case StopCriterion::SequentialIncreaseTolerance: return "sequential_increase_tolerance";
-    case StopCriterion::MinKL: return "min_kl";
-    case StopCriterion::DataSize: return "data_size";
-    case StopCriterion::None: return "none";
-  }
-  return "?";
+template <class E>
+E parse(const std::string& name) {
+  for (const auto& [value, n] : Table<E>::entries)
+    if (name == n) return value;
+  std::string expected;
+  for (const auto& n : names<E>()) expected += (expected.empty() ? "'" : ", '") + n + "'";
+  throw std::invalid_argument("unknown " + std::string(Table<E>::option) + " '" + name + "'; expected one of " +
+                              expected);
 }
 
-VInit parse_v_init(const std::string& name) {
-  if (name == "mean") return VInit::Mean;
-  if (name == "prev_opt") return VInit::PrevOpt;
-  if (name == "jump") return VInit::Jump;
-  if (name == "worst") return VInit::Worst;
-  throw std::invalid_argument("unknown v_init '" + name + "'; expected one of 'mean', 'prev_opt', 'jump', 'worst'");
+template <class E>
+std::string to_string(E value) {
+  const auto& e = Table<E>::entries;
+  const auto i = static_cast<std::size_t>(value);
+  if (i >= e.size()) throw std::invalid_argument(std::string("invalid ") + Table<E>::option + " value");
+  return e[i].second;
 }
 
-std::string to_string(VInit v) {
-  switch (v) {
-    case VInit::Mean: return "mean";
-    case VInit::PrevOpt: return "prev_opt";
-    case VInit::Jump: return "jump";
-    case VInit::Worst: return "worst";
-  }
-  return "?";
-}
-
-Estimator parse_estimator(const std::string& name) {
-  if (name == "relaxed") return Estimator::Relaxed;
-  if (name == "knn") return Estimator::Knn;
-  throw std::invalid_argument("unknown estimator '" + name + "'; expected 'relaxed' or 'knn'");
-}
-
-std::string to_string(Estimator e) { return e == Estimator::Knn ? "knn" : "relaxed"; }
-
-Search parse_search(const std::string& name) {
-  if (name == "descent") return Search::Descent;
-  if (name == "greedy") return Search::Greedy;
-  throw std::invalid_argument("unknown search '" + name + "'; expected 'descent' or 'greedy'");
-}
-
-std::string to_string(Search s) { return s == Search::Greedy ? "greedy" : "descent"; }
+#define GIO_ENUM_NAMES(E)                            \
+  template E parse<E>(const std::string&);           \
+  template std::string to_string<E>(E);              \
+  template std::vector<std::string> names<E>();
+GIO_ENUM_NAMES(Objective)
+GIO_ENUM_NAMES(Search)
+GIO_ENUM_NAMES(StopCriterion)
+GIO_ENUM_NAMES(VInit)
+GIO_ENUM_NAMES(Projection)
+#undef GIO_ENUM_NAMES
 
 }  // namespace gio

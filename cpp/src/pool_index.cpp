@@ -11,7 +11,7 @@
 #include <hnswlib/hnswlib.h>
 
 #include "certified_cache.hpp"
-#include "kernels.hpp"
+#include "kernels/kernels.hpp"
 #include "parallel.hpp"
 
 namespace gio {
@@ -47,8 +47,8 @@ double sq_diff(const T* a, const double* b, std::size_t d) {
 }  // namespace
 
 template <class T>
-PoolIndex<T>::PoolIndex(MatrixView<T> pool, IndexOptions opts)
-    : pool_(pool), opts_(opts), taken_(pool.rows, 0), available_(pool.rows) {
+PoolIndex<T>::PoolIndex(MatrixView<T> pool, ProjectionOptions opts, int n_threads)
+    : pool_(pool), opts_(opts), n_threads_(n_threads), taken_(pool.rows, 0), available_(pool.rows) {
   if (opts_.hnsw_m < 2) throw std::invalid_argument("hnsw_m must be >= 2, got " + std::to_string(opts_.hnsw_m));
   if (opts_.ef_search < 1 || opts_.ef_construction < 1)
     throw std::invalid_argument("ef_search and ef_construction must be >= 1");
@@ -76,7 +76,7 @@ std::int64_t PoolIndex<T>::brute_force_and_cache(const double* v) {
   if (!cache_) cache_ = std::make_unique<Cache>();
   // All distances, then the K + 1 nearest: K for the list, one for the bound.
   std::vector<double> dist(n);
-  const int nt = n * d >= (1u << 16) ? detail::resolve_threads(opts_.n_threads) : 1;
+  const int nt = n * d >= (1u << 16) ? detail::resolve_threads(n_threads_) : 1;
 #pragma omp parallel num_threads(nt) if (nt > 1)
   {
 #ifdef _OPENMP
@@ -120,7 +120,7 @@ template <class T>
 std::int64_t PoolIndex<T>::exact_nearest(const double* v) const {
   const std::size_t n = pool_.rows, d = pool_.cols;
   // Two threads pay off from about 64k multiply-adds (a 1,000 x 64 pool).
-  const int nt = n * d >= (1u << 16) ? detail::resolve_threads(opts_.n_threads) : 1;
+  const int nt = n * d >= (1u << 16) ? detail::resolve_threads(n_threads_) : 1;
   if (nt == 1) {
     double best = std::numeric_limits<double>::infinity();
     std::int64_t best_row = -1;
@@ -157,7 +157,7 @@ void PoolIndex<T>::build() {
       &hnsw_->space, n, static_cast<std::size_t>(opts_.hnsw_m),
       static_cast<std::size_t>(opts_.ef_construction), static_cast<std::size_t>(opts_.seed));
   auto* index = hnsw_->index.get();
-  const int nt = detail::resolve_threads(opts_.n_threads);
+  const int nt = detail::resolve_threads(n_threads_);
   detail::FirstError err;
 #pragma omp parallel num_threads(nt)
   {
@@ -202,8 +202,8 @@ std::int64_t PoolIndex<T>::hnsw_nearest(const double* v) {
 template <class T>
 std::int64_t PoolIndex<T>::nearest(const double* v) {
   if (available_ == 0) return -1;
-  const bool exact = opts_.mode == SearchMode::Exact ||
-                     (opts_.mode == SearchMode::Auto && available_ <= opts_.exact_below);
+  const bool exact = opts_.mode == Projection::Exact ||
+                     (opts_.mode == Projection::Auto && available_ <= opts_.exact_below);
   std::int64_t row = cache_lookup(v);
   if (row >= 0 && !exact) ++hnsw_queries_;
   if (row < 0) {
@@ -226,8 +226,8 @@ std::vector<std::int64_t> PoolIndex<T>::nearest_k(const double* v, std::size_t c
   const std::size_t n = pool_.rows, d = pool_.cols;
   c = std::min(c, available_);
   std::vector<std::pair<double, std::int64_t>> near;
-  const bool exact = opts_.mode == SearchMode::Exact ||
-                     (opts_.mode == SearchMode::Auto && available_ <= opts_.exact_below);
+  const bool exact = opts_.mode == Projection::Exact ||
+                     (opts_.mode == Projection::Auto && available_ <= opts_.exact_below);
   if (exact) {
     std::vector<double> dist(n);
     kernels::sq_dists_rows(pool_.data, d, 0, n, taken_.data(), v, dist.data());

@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "kernels.hpp"
+#include "kernels/kernels.hpp"
 #include "parallel.hpp"
 
 namespace gio {

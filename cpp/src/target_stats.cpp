@@ -7,7 +7,7 @@
 #include <string>
 
 #include "gio/constants.hpp"
-#include "kernels.hpp"
+#include "kernels/kernels.hpp"
 #include "parallel.hpp"
 
 namespace gio {

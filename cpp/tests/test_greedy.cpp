@@ -63,10 +63,10 @@ void same_as_naive(int k, bool duplicates, int threads, std::uint64_t seed) {
   const std::vector<double> pool_d(pool_t.begin(), pool_t.end()), x_d(x_t.begin(), x_t.end()),
       init_d(init_t.begin(), init_t.end());
   gio::Options o;
-  o.estimator = gio::Estimator::Knn;
-  o.search = gio::Search::Greedy;
-  o.k = k;
-  o.n_select = picks;
+  o.objective.kind = gio::Objective::Knn;
+  o.search.kind = gio::Search::Greedy;
+  o.objective.k = k;
+  o.stop.n_select = picks;
   o.n_threads = threads;
   const gio::Result r = gio::select<T>({pool_t.data(), m, d}, {x_t.data(), n, d}, {init_t.data(), n_init, d}, o);
   const std::vector<std::int64_t> want = naive_greedy(pool_d, m, x_d, n, init_d, n_init, d, k, picks);
@@ -91,9 +91,9 @@ void stop_and_resume() {
   std::vector<double> pool = testdata::gaussian(m, d, rng), x = testdata::gaussian(n, d, rng, 0.5, 0.5);
   std::vector<double> init = gio::uniform_start(5, d, {-3.0}, {3.0}, false, rng);
   gio::Options o;
-  o.estimator = gio::Estimator::Knn;
-  o.search = gio::Search::Greedy;
-  o.stop_criterion = gio::StopCriterion::Increase;
+  o.objective.kind = gio::Objective::Knn;
+  o.search.kind = gio::Search::Greedy;
+  o.stop.criterion = gio::StopCriterion::Increase;
   const gio::MatrixView<double> P(pool.data(), m, d), X(x.data(), n, d), I(init.data(), 5, d);
   const gio::Result full = gio::select<double>(P, X, I, o);
   CHECK(full.stop_reason == "increase");
@@ -101,7 +101,7 @@ void stop_and_resume() {
   for (std::size_t p = 1; p < full.kl_trace.size(); ++p) CHECK(full.kl_trace[p] < full.kl_trace[p - 1]);
   // the next pick would raise the estimate: the best remaining row's delta is >= 0
   {
-    gio::TargetStats ts(X, o.k, 1);
+    gio::TargetStats ts(X, o.objective.k, 1);
     gio::KnnKL est(ts);
     for (std::size_t r = 0; r < 5; ++r) est.add(&init[r * d]);
     for (auto s : full.selected) est.add(&pool[static_cast<std::size_t>(s) * d]);
@@ -131,8 +131,8 @@ void relaxed_is_a_ranking() {
   std::vector<double> pool = testdata::gaussian(m, d, rng), x = testdata::gaussian(n, d, rng, 0.5, 0.5);
   std::vector<double> init = gio::uniform_start(3, d, {-3.0}, {3.0}, false, rng);
   gio::Options o;
-  o.search = gio::Search::Greedy;
-  o.n_select = 30;
+  o.search.kind = gio::Search::Greedy;
+  o.stop.n_select = 30;
   const gio::Result r = gio::select<double>({pool.data(), m, d}, {x.data(), n, d}, {init.data(), 3, d}, o);
   std::vector<double> one(d);
   std::vector<std::pair<double, std::int64_t>> ranked;

@@ -38,16 +38,15 @@ std::vector<double> row_of(const std::vector<float>& pool, std::size_t i, std::s
 // `from`, and an index over it with brute-force auditing on.
 struct Fixture {
   Fixture(std::size_t rows, std::size_t d, std::uint64_t seed, std::size_t dup_at, std::size_t from,
-          std::size_t dups, gio::SearchMode mode)
+          std::size_t dups, gio::Projection mode)
       : rows(rows), d(d), rng(seed) {
     std::vector<double> p = testdata::gaussian(rows, d, rng);
     for (std::size_t i = 0; i < dups; ++i) testdata::copy_row(p, dup_at + i, p, from + i, d);
     pool = testdata::cast<float>(p);
-    gio::IndexOptions io;
+    gio::ProjectionOptions io;
     io.mode = mode;
-    io.n_threads = 2;
     io.audit = true;
-    index = std::make_unique<gio::PoolIndex<float>>(gio::MatrixView<float>(pool.data(), rows, d), io);
+    index = std::make_unique<gio::PoolIndex<float>>(gio::MatrixView<float>(pool.data(), rows, d), io, 2);
   }
   std::size_t rows, d;
   gio::Rng rng;
@@ -55,8 +54,8 @@ struct Fixture {
   std::unique_ptr<gio::PoolIndex<float>> index;
 };
 
-void modes(gio::SearchMode mode) {
-  const bool hnsw = mode == gio::SearchMode::Hnsw;
+void modes(gio::Projection mode) {
+  const bool hnsw = mode == gio::Projection::Hnsw;
   Fixture f(3000, 16, hnsw ? 2 : 1, 2000, 10, 10, mode);  // duplicates: ties
   const std::size_t rows = f.rows, d = f.d;
   gio::Rng& rng = f.rng;
@@ -144,10 +143,10 @@ void modes(gio::SearchMode mode) {
 // Exact ties that are not duplicates: four rows at distance exactly 1 from the query.
 void exact_ties() {
   const std::vector<double> pool = {1, 1, 0, 0, 2, 0, 1, -1, 5, 5};
-  for (auto mode : {gio::SearchMode::Exact, gio::SearchMode::Hnsw}) {
-    gio::IndexOptions io;
+  for (auto mode : {gio::Projection::Exact, gio::Projection::Hnsw}) {
+    gio::ProjectionOptions io;
     io.mode = mode;
-    gio::PoolIndex<double> index(gio::MatrixView<double>(pool.data(), 5, 2), io);
+    gio::PoolIndex<double> index(gio::MatrixView<double>(pool.data(), 5, 2), io, 0);
     const double q[2] = {1, 0};
     const std::int64_t order[5] = {0, 1, 2, 3, 4};
     for (std::int64_t want : order) {
@@ -166,11 +165,10 @@ void parallel_exact() {
   testdata::copy_row(p, 69000, p, 5, d);
   testdata::copy_row(p, 40000, p, 5, d);
   const std::vector<float> pool = testdata::cast<float>(p);
-  gio::IndexOptions io;
-  io.mode = gio::SearchMode::Auto;  // exact while at most exact_below rows remain
+  gio::ProjectionOptions io;
+  io.mode = gio::Projection::Auto;  // exact while at most exact_below rows remain
   io.exact_below = rows;
-  io.n_threads = 2;
-  gio::PoolIndex<float> index(gio::MatrixView<float>(pool.data(), rows, d), io);
+  gio::PoolIndex<float> index(gio::MatrixView<float>(pool.data(), rows, d), io, 2);
   std::vector<std::uint8_t> taken(rows, 0);
   const std::vector<double> q5 = row_of(pool, 5, d);
   for (std::int64_t want : {5, 40000, 69000}) {
@@ -189,7 +187,7 @@ void parallel_exact() {
 
 // Slowly drifting queries (as successive GIO descents are) are mostly answered by the certified
 // cache; every answer must still equal brute force, through takes and a refill.
-void certified_cache(gio::SearchMode mode) {
+void certified_cache(gio::Projection mode) {
   Fixture f(5000, 8, 7, 4000, 100, 20, mode);  // exact ties
   const std::size_t rows = f.rows, d = f.d;
   gio::Rng& rng = f.rng;
@@ -214,20 +212,20 @@ void certified_cache(gio::SearchMode mode) {
   const std::vector<double> dup = row_of(pool, 4005, d);
   CHECK(index.nearest(dup.data()) == 105);
   CHECK(index.nearest(dup.data()) == 105);
-  if (mode == gio::SearchMode::Hnsw) CHECK(index.audit_agreements() == index.hnsw_queries());
+  if (mode == gio::Projection::Hnsw) CHECK(index.audit_agreements() == index.hnsw_queries());
 }
 
 // nearest_k: the c nearest available rows, nearest first, ties to the lowest row; HNSW re-scores.
-void nearest_k(gio::SearchMode mode) {
+void nearest_k(gio::Projection mode) {
   const std::size_t rows = 2000, d = 6, c = 7;
   gio::Rng rng(9);
   std::vector<double> p = testdata::gaussian(rows, d, rng);
   for (std::size_t i = 0; i < 5; ++i) testdata::copy_row(p, 1500 + i, p, 20 + i, d);  // ties
   const std::vector<float> pool = testdata::cast<float>(p);
-  gio::IndexOptions io;
+  gio::ProjectionOptions io;
   io.mode = mode;
   io.ef_search = 256;
-  gio::PoolIndex<float> index(gio::MatrixView<float>(pool.data(), rows, d), io);
+  gio::PoolIndex<float> index(gio::MatrixView<float>(pool.data(), rows, d), io, 0);
   for (std::size_t r = 0; r < 300; r += 3) index.take(static_cast<std::int64_t>(r));
   int agree = 0;
   for (int t = 0; t < 50; ++t) {
@@ -246,16 +244,16 @@ void nearest_k(gio::SearchMode mode) {
     for (std::size_t i = 0; i < c && i < got.size(); ++i) same = same && got[i] == all[i].second;
     agree += same;
   }
-  CHECK(mode == gio::SearchMode::Exact ? agree == 50 : agree >= 45);
+  CHECK(mode == gio::Projection::Exact ? agree == 50 : agree >= 45);
 }
 
 int main() {
-  nearest_k(gio::SearchMode::Exact);
-  nearest_k(gio::SearchMode::Hnsw);
-  certified_cache(gio::SearchMode::Exact);
-  certified_cache(gio::SearchMode::Hnsw);
-  modes(gio::SearchMode::Exact);
-  modes(gio::SearchMode::Hnsw);
+  nearest_k(gio::Projection::Exact);
+  nearest_k(gio::Projection::Hnsw);
+  certified_cache(gio::Projection::Exact);
+  certified_cache(gio::Projection::Hnsw);
+  modes(gio::Projection::Exact);
+  modes(gio::Projection::Hnsw);
   exact_ties();
   parallel_exact();
   return check::report("test_pool_index");

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string>
 #include <set>
 #include <stdexcept>
 #include <vector>
@@ -70,9 +71,9 @@ void stop_increase(bool reference) {
   CHECK(std::isfinite(r.scale_factor) && r.scale_factor > 0);
 
   // The same run with HNSW projection is also valid.
-  o.index.mode = gio::SearchMode::Hnsw;
+  o.projection.mode = gio::Projection::Hnsw;
   const gio::Result h = gio::select<float>(pr.p(), pr.t(), pr.i(), o);
-  CHECK(h.hnsw_queries > 0);
+  CHECK(h.stats.hnsw_queries > 0);
   check_valid(h, pr.n_pool, true);
   strictly_decreasing(h);
 }
@@ -80,10 +81,10 @@ void stop_increase(bool reference) {
 void determinism() {
   const Problem pr(2);
   gio::Options o;
-  o.v_init = gio::VInit::Jump;
-  o.random_restart_prob = 0.5;
+  o.descent.v_init = gio::VInit::Jump;
+  o.descent.random_restart_prob = 0.5;
   o.seed = 1234;
-  o.n_select = 25;
+  o.stop.n_select = 25;
   o.n_threads = 1;
   const gio::Result a = gio::select<float>(pr.p(), pr.t(), pr.i(), o);
   const gio::Result b = gio::select<float>(pr.p(), pr.t(), pr.i(), o);
@@ -97,7 +98,7 @@ void determinism() {
   CHECK(e.selected != a.selected);  // Jump draws from the seed
   // Reference semantics with the same settings, stop 'increase': also reproducible.
   gio::Options r = o;
-  r.n_select = -1;
+  r.stop.n_select = -1;
   r.reference_semantics = true;
   const gio::Result ra = gio::select<float>(pr.p(), pr.t(), pr.i(), r);
   const gio::Result rb = gio::select<float>(pr.p(), pr.t(), pr.i(), r);
@@ -110,23 +111,24 @@ void budgets() {
   gio::Options o;
   o.n_threads = 2;
   for (std::int64_t n : {1, 17, 80}) {
-    o.n_select = n;
+    o.stop.n_select = n;
     const gio::Result r = gio::select<float>(pr.p(), pr.t(), pr.i(), o);
     CHECK(static_cast<std::int64_t>(r.selected.size()) == n);
     CHECK(r.stop_reason == "n_select");
     check_valid(r, pr.n_pool, true);
   }
-  o.n_select = -1;
-  o.stop_criterion = gio::StopCriterion::None;
-  o.max_picks = 12;
+  o.stop.n_select = -1;
+  o.stop.criterion = gio::StopCriterion::MinKL;  // below -inf: never fires, so max_picks ends the run
+  o.stop.min_kl = -std::numeric_limits<double>::infinity();
+  o.stop.max_picks = 12;
   const gio::Result m = gio::select<float>(pr.p(), pr.t(), pr.i(), o);
   CHECK(m.selected.size() == 12);
   check_valid(m, pr.n_pool, true);
   // With resets, n_select may exceed the pool: the pool is refilled, so rows repeat.
   const std::size_t small = 30;
   o = gio::Options{};
-  o.n_select = 45;
-  o.resets_allowed = true;
+  o.stop.n_select = 45;
+  o.stop.resets_allowed = true;
   const gio::Result rr = gio::select<float>(View(pr.pool.data(), small, pr.d), pr.t(), pr.i(), o);
   CHECK(rr.selected.size() == 45);
   CHECK(rr.n_resets == 1);
@@ -135,11 +137,19 @@ void budgets() {
   const std::vector<double> pd(pr.pool.begin(), pr.pool.end()), td(pr.target.begin(), pr.target.end()),
       id(pr.init.begin(), pr.init.end());
   o = gio::Options{};
-  o.n_select = 10;
+  o.stop.n_select = 10;
   const gio::Result dr = gio::select<double>({pd.data(), pr.n_pool, pr.d}, {td.data(), pr.n_target, pr.d},
                                              {id.data(), pr.n_init, pr.d}, o);
   CHECK(dr.selected.size() == 10);
   check_valid(dr, pr.n_pool, true);
+}
+
+// Every name of an option enum parses to the value that prints as that name.
+template <class E>
+void enum_names_round_trip(std::size_t count) {
+  const std::vector<std::string> names = gio::names<E>();
+  CHECK(names.size() == count);
+  for (const std::string& n : names) CHECK(gio::to_string(gio::parse<E>(n)) == n);
 }
 
 void bad_input() {
@@ -156,9 +166,9 @@ void bad_input() {
   // k >= target rows.
   CHECK_THROWS(gio::select<float>(pr.p(), View(pr.target.data(), 5, d), pr.i(), o), std::invalid_argument);
   gio::Options ok = o;
-  ok.k = static_cast<int>(pr.n_target);
+  ok.objective.k = static_cast<int>(pr.n_target);
   CHECK_THROWS(gio::select<float>(pr.p(), pr.t(), pr.i(), ok), std::invalid_argument);
-  ok.k = 0;
+  ok.objective.k = 0;
   CHECK_THROWS(gio::select<float>(pr.p(), pr.t(), pr.i(), ok), std::invalid_argument);
   // Non-finite values.
   pr.pool[5 * d + 3] = std::numeric_limits<float>::quiet_NaN();
@@ -172,31 +182,43 @@ void bad_input() {
   pr.init[1] = 0;
   // Bad options.
   gio::Options b = o;
-  b.discard_nearest_for_xy = true;
+  b.objective.discard_nearest_for_xy = true;
   CHECK_THROWS(gio::select<float>(pr.p(), pr.t(), View(pr.init.data(), 1, d), b), std::invalid_argument);
   b = o;
-  b.n_select = static_cast<std::int64_t>(pr.n_pool) + 1;
+  b.stop.n_select = static_cast<std::int64_t>(pr.n_pool) + 1;
   CHECK_THROWS(gio::select<float>(pr.p(), pr.t(), pr.i(), b), std::invalid_argument);
   b = o;
-  b.lr = -0.1;
+  b.descent.lr = -0.1;
   CHECK_THROWS(gio::select<float>(pr.p(), pr.t(), pr.i(), b), std::invalid_argument);
   b = o;
-  b.random_restart_prob = 1.5;
+  b.descent.random_restart_prob = 1.5;
   CHECK_THROWS(gio::select<float>(pr.p(), pr.t(), pr.i(), b), std::invalid_argument);
-  CHECK_THROWS(gio::parse_stop_criterion("decrease"), std::invalid_argument);
-  CHECK_THROWS(gio::parse_v_init("median"), std::invalid_argument);
-  CHECK(gio::parse_stop_criterion("min_kl") == gio::StopCriterion::MinKL);
+  b = o;
+  b.search.kind = gio::Search::Greedy;
+  b.search.n_candidates = 4;  // the greedy step already scores every row
+  CHECK_THROWS(gio::select<float>(pr.p(), pr.t(), pr.i(), b), std::invalid_argument);
+  b.search.n_candidates = 1;
+  b.search.batch_size = 2;
+  CHECK_THROWS(gio::select<float>(pr.p(), pr.t(), pr.i(), b), std::invalid_argument);
+  CHECK_THROWS(gio::parse<gio::StopCriterion>("decrease"), std::invalid_argument);
+  CHECK_THROWS(gio::parse<gio::VInit>("median"), std::invalid_argument);
+  CHECK(gio::parse<gio::StopCriterion>("min_kl") == gio::StopCriterion::MinKL);
   CHECK(gio::to_string(gio::StopCriterion::SequentialIncreaseTolerance) == "sequential_increase_tolerance");
+  enum_names_round_trip<gio::Objective>(2);
+  enum_names_round_trip<gio::Search>(2);
+  enum_names_round_trip<gio::StopCriterion>(6);
+  enum_names_round_trip<gio::VInit>(4);
+  enum_names_round_trip<gio::Projection>(3);
   // After all that, valid input still runs.
   b = o;
-  b.n_select = 3;
+  b.stop.n_select = 3;
   CHECK(gio::select<float>(pr.p(), pr.t(), pr.i(), b).selected.size() == 3);
 }
 
 void interrupt() {
   const Problem pr(5);
   gio::Options o;
-  o.n_select = 50;
+  o.stop.n_select = 50;
   int calls = 0;
   gio::Hooks hooks;
   hooks.interrupted = [&calls] { return ++calls > 3; };
@@ -210,12 +232,14 @@ void resume() {
   for (int variant = 0; variant < 8; ++variant) {
     gio::Options o;
     o.seed = 11;
-    o.v_init = variant % 3 == 0 ? gio::VInit::Mean : (variant % 3 == 1 ? gio::VInit::Jump : gio::VInit::PrevOpt);
+    o.descent.v_init = variant % 3 == 0 ? gio::VInit::Mean : (variant % 3 == 1 ? gio::VInit::Jump : gio::VInit::PrevOpt);
     o.reference_semantics = variant >= 4;
-    o.random_restart_prob = variant == 2 || variant == 5 ? 0.3 : 0.0;
-    o.resets_allowed = variant == 3 || variant == 7;
-    o.max_picks = 60;
-    o.stop_criterion = variant == 3 || variant == 7 ? gio::StopCriterion::Increase : gio::StopCriterion::None;
+    o.descent.random_restart_prob = variant == 2 || variant == 5 ? 0.3 : 0.0;
+    o.stop.resets_allowed = variant == 3 || variant == 7;
+    o.stop.max_picks = 60;
+    // a min_kl of -inf never fires, so the other variants run to max_picks
+    o.stop.criterion = variant == 3 || variant == 7 ? gio::StopCriterion::Increase : gio::StopCriterion::MinKL;
+    o.stop.min_kl = -std::numeric_limits<double>::infinity();
     const gio::Result full = gio::select<float>(pr.p(), pr.t(), pr.i(), o);
 
     gio::Hooks stop_early;

@@ -22,9 +22,9 @@ class StepHooks:
     `every` new picks, when the run is interrupted and when it ends.
     """
 
-    def __init__(self, *, callback=None, verbose=0, path=None, every=100, meta=None, init=None, kl_start=None):
+    def __init__(self, *, callback=None, verbose=0, path=None, every=100, meta=None, init=None):
         self.callback, self.verbose, self.path, self.every = callback, verbose, path, max(1, int(every))
-        self.meta, self.init, self.kl_start = meta, init, kl_start
+        self.meta, self.init = meta, init
         self._t0 = time.perf_counter()
         self._last_draw = -1.0  # the first step draws
         self._last_saved = None
@@ -33,13 +33,13 @@ class StepHooks:
     def active(self) -> bool:
         return self.callback is not None or self.verbose > 0 or self.path is not None
 
-    def on_step(self, n_iter: int, n_selected: int, kl: float) -> int:
+    def on_step(self, n_iter: int, n_selected: int, kl: float, kl_start: float) -> int:
         seconds = time.perf_counter() - self._t0
         if self.verbose > 0 and seconds - self._last_draw >= 0.5:
             self._last_draw = seconds
             self._draw(n_selected, kl, seconds)
         if self.callback is not None:
-            info = dict(n_iter=n_iter, n_selected=n_selected, kl=kl, kl_start=self.kl_start, seconds=seconds)
+            info = dict(n_iter=n_iter, n_selected=n_selected, kl=kl, kl_start=kl_start, seconds=seconds)
             if self.callback(info):
                 return STOP
         if self.path is not None and (self._last_saved is None or n_selected - self._last_saved >= self.every):

@@ -11,16 +11,16 @@ import numpy as np
 
 from gioselect import _core
 
-FORMAT = 1
-_INT_FIELDS = ("n_iter", "n_resets", "increases")
-_LOOP_INTS = ("i", "total", "run_of_increases", "rng_draws")
+FORMAT = 2  # 2: parameters objective/projection (were estimator/exact_search)
+_INT_FIELDS = ("n_iter", "n_resets")
+_LOOP_INTS = ("i", "total", "increases", "run_of_increases", "rng_draws")
 
 
 def save(path: str, state: _core.Result, meta: dict, init: np.ndarray) -> None:
     """Write state (a core Result between two iterations), meta and the start rows to path."""
     loop = state.loop
     header = dict(meta, format=FORMAT, kl_start=state.kl_start, scale_factor=state.scale_factor,
-                  just_reset=bool(state.just_reset), kl_prev=loop.kl_prev,
+                  just_reset=bool(loop.just_reset), kl_prev=loop.kl_prev,
                   **{f: int(getattr(state, f)) for f in _INT_FIELDS},
                   **{f: int(getattr(loop, f)) for f in _LOOP_INTS})
     tmp = f"{path}.tmp"
@@ -51,11 +51,11 @@ def load(path: str) -> tuple[_core.Result, dict, np.ndarray]:
     state.kl_trace = arrays["kl_trace"].tolist()
     state.kl_start = header["kl_start"]
     state.scale_factor = header["scale_factor"]
-    state.just_reset = header["just_reset"]
     for f in _INT_FIELDS:
         setattr(state, f, header[f])
     loop = _core.LoopState()
     loop.kl_prev = header["kl_prev"]
+    loop.just_reset = header["just_reset"]
     for f in _LOOP_INTS:
         setattr(loop, f, header[f])
     loop.reset_marks = arrays["reset_marks"].tolist()

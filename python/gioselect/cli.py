@@ -54,16 +54,9 @@ def _auto_or_float(text: str):
         raise argparse.ArgumentTypeError(f"expected 'auto' or a number, got {text!r}") from None
 
 
-def _exact_search(text: str):
-    modes = {"auto": "auto", "true": True, "false": False}
-    if text.lower() not in modes:
-        raise argparse.ArgumentTypeError(f"expected auto, true or false, got {text!r}")
-    return modes[text.lower()]
-
-
 # Parameters whose default (None, 'auto') does not tell the option's type; the rest follow their default.
 _TYPES = {"n_select": int, "random_state": int, "n_jobs": int, "uniform_low": _floats, "uniform_high": _floats,
-          "scale_factor": _auto_or_float, "exact_search": _exact_search}
+          "scale_factor": _auto_or_float}
 _NOTES = {"random_state": " (a drawn seed, recorded in report.json)",
           "uniform_low": "; one value per feature or one for all (negative lists: --uniform-low=-1,-2)",
           "uniform_high": "; one value per feature or one for all"}
@@ -75,9 +68,9 @@ CHECKPOINT = "checkpoint.npz"
 
 
 def _metavar(name: str, default):
-    special = {"exact_search": "{auto,true,false}", "scale_factor": "auto|X", "uniform_low": "X[,X...]",
-               "uniform_high": "X[,X...]", "stop_criterion": None, "v_init": None, "estimator": None,
-               "search": None}  # None: argparse shows choices
+    special = {"scale_factor": "auto|X", "uniform_low": "X[,X...]", "uniform_high": "X[,X...]",
+               "stop_criterion": None, "v_init": None, "objective": None, "search": None,
+               "projection": None}  # None: argparse shows choices
     if name in special:
         return special[name]
     return "N" if isinstance(default, int) or _TYPES.get(name) is int else "X"
@@ -88,7 +81,7 @@ def _add_estimator_options(parser: argparse.ArgumentParser) -> None:
     from gioselect import GIOSelector, _engine
 
     choices = {"stop_criterion": _engine.STOP_CRITERIA, "v_init": ("auto",) + _engine.V_INITS,
-               "estimator": _engine.ESTIMATORS, "search": _engine.SEARCHES}
+               "objective": _engine.OBJECTIVES, "search": _engine.SEARCHES, "projection": _engine.PROJECTIONS}
     group = parser.add_argument_group("GIOSelector parameters (README, 'Options')")
     for name, default in sorted(GIOSelector().get_params().items()):
         if name in _NOT_OPTIONS:

@@ -37,6 +37,11 @@ from gioselect.quantize import kmeans
 
 log = logging.getLogger("gioselect")
 
+# grad-info-opt 0.1.2's own names, frozen: new native options must not widen what this layer accepts.
+REFERENCE_STOP_CRITERIA = ("increase", "max_resets", "min_difference", "sequential_increase_tolerance", "min_kl",
+                           "data_size")
+REFERENCE_V_INITS = ("mean", "prev_opt", "jump")
+
 
 class GIOKL:
     """grad-info-opt's GIOKL without JAX or Spark (``fit``: see the module docstring).
@@ -87,8 +92,8 @@ class GIOKL:
         adder, kl_divs)) where W holds the start rows followed by the picks."""
         pool = as_matrix(train, "train")
         target = as_matrix(X, "X")
-        check_choice(stop_criterion, "stop_criterion", _engine.STOP_CRITERIA)
-        check_choice(v_init, "v_init", _engine.V_INITS)
+        check_choice(stop_criterion, "stop_criterion", REFERENCE_STOP_CRITERIA)
+        check_choice(v_init, "v_init", REFERENCE_V_INITS)
         run_seed, start_seed = seeds_from(None, 2)
         if not random_init_pct and D is None:
             start = self._get_uniform_start(normalize, start_seed)
@@ -119,7 +124,8 @@ class GIOKL:
         W = np.concatenate([start, pool[self.selected_indices_]], axis=0)
         kl_divs = [float(x) for x in res.kl_trace]
         adder = pool[np.asarray(res.remaining, dtype=np.int64)]
-        state = (np.asarray(res.v), res.scale_factor, res.just_reset, res.n_resets, res.increases, adder, kl_divs)
+        state = (np.asarray(res.v), res.scale_factor, res.loop.just_reset, res.n_resets, res.loop.increases, adder,
+                 kl_divs)
         return W, kl_divs, state
 
     def read_data_from_csv(self, path, path_X, delim="\t"):

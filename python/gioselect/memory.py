@@ -4,7 +4,8 @@ The model counts what a fit allocates on top of its inputs (which are never copi
 C-contiguous float32/float64; a memory-mapped pool is read block by block): the core's target
 statistics, the estimator, the projection index (exact search, or an HNSW graph), the greedy
 search's scores and lists, K-means quantization and explosion, and the result arrays. Checked
-against peak RSS in bench/million.py and tests/test_memory.py.
+against peak RSS in bench/million.py and tests/test_memory.py. It is a pure function of the
+resolved parameters; gioselect.estimate_memory (in selector.py) supplies GIOSelector's defaults.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import os
 
 import numpy as np
 
-from gioselect._validation import check_number, resolve_n_jobs
+from gioselect._validation import resolve_n_jobs
 
 _F64, _F32, _I64, _I32 = 8, 4, 8, 4
 _MINIBATCH_SCRATCH = 1 << 24  # assignment blocks and MiniBatchKMeans batches: ~16 MiB of distances
@@ -21,50 +22,48 @@ _GREEDY_LIST_ENTRIES = 1 << 23  # KnnGainScores::kListBudget
 _HNSW_PER_ROW = 8 + 4 + 56    # link-list pointer, level, and the label map's node
 
 
-def estimate_memory(n_pool: int, n_target: int, dim: int, *, dtype="float32", **params) -> int:
-    """Expected peak bytes a ``GIOSelector(**params).fit`` allocates for a pool of n_pool x dim
-    and a target of n_target rows (of the given dtype), on top of the inputs themselves.
-    params are GIOSelector parameters (the defaults apply to those not given)."""
-    from gioselect.selector import GIOSelector
-
-    for name, value in (("n_pool", n_pool), ("n_target", n_target), ("dim", dim)):
-        check_number(value, name, low=1, integer=True)
-    unknown = sorted(set(params) - set(GIOSelector().get_params()))
-    if unknown:
-        raise TypeError(f"unknown GIOSelector parameter(s) {unknown}")
-    p = GIOSelector(**params).get_params()
+def fit_bytes(n_pool: int, n_target: int, dim: int, dtype, params: dict) -> int:
+    """Expected peak bytes a fit allocates for a pool of n_pool x dim and a target of n_target rows
+    of `dtype`, on top of the inputs themselves. params: every GIOSelector parameter, resolved
+    (``get_params()``); gioselect.estimate_memory fills in the defaults."""
     s = np.dtype(dtype).itemsize
-    threads = resolve_n_jobs(p["n_jobs"]) or (os.cpu_count() or 1)  # 0: OpenMP's default, all cores
+    threads = resolve_n_jobs(params["n_jobs"]) or (os.cpu_count() or 1)  # 0: OpenMP's default, all cores
     m, n, d = int(n_pool), int(n_target), int(dim)
-
     total = m  # support_
-    if p["quantize"] is not None:
-        K = int(p["quantize"])
-        sample = min(m, 256 * K)
-        total += sample * d * s + sample * (_F64 + _I32)        # the training sample, its weights, labels
-        total += m * (_I32 + _F32)                               # labels, distance to the centre
-        total += _MINIBATCH_SCRATCH * s // _F32                  # distance blocks
-        total += 3 * m * _I64                                    # explode: the lexsort and its keys
-        m = K
-        if p["quantize_target"] is not None:
-            n = int(p["quantize_target"])
+    if params["quantize"] is not None:
+        total += _quantize_bytes(m, d, s, int(params["quantize"]))
+        m = int(params["quantize"])
+        if params["quantize_target"] is not None:
+            n = int(params["quantize_target"])
     total += n * d * (2 * _F64 + 2 * _F32) + n * 5 * _F64        # TargetStats and the estimator
     total += threads * 4 * n * _F64                              # rho: four rows of distances per thread
     total += m + 2 * m * _I64                                    # taken rows, `remaining` in C++ and numpy
+    return int(total + _search_bytes(params, m, n, d, threads))
+
+
+def _quantize_bytes(m: int, d: int, s: int, clusters: int) -> int:
+    sample = min(m, 256 * clusters)
+    return (sample * d * s + sample * (_F64 + _I32)              # the training sample, its weights, labels
+            + m * (_I32 + _F32)                                  # labels, distance to the centre
+            + _MINIBATCH_SCRATCH * s // _F32                     # distance blocks
+            + 3 * m * _I64)                                      # explode: the lexsort and its keys
+
+
+def _search_bytes(p: dict, m: int, n: int, d: int, threads: int) -> int:
+    """What the search mode itself holds, one case per mode."""
+    if p["search"] == "greedy" and p["objective"] == "knn":
+        max_list = max(512, _GREEDY_LIST_ENTRIES // n)             # KnnGainScores::max_list_
+        return (m * (2 * _F64 + 1) + n * p["k"] * _F64             # scores, best-row tree, nu lists
+                + int(0.4 * n * max_list * (_I32 + _F64)))         # lists: ~40% of their budget (measured)
     if p["search"] == "greedy":
-        if p["estimator"] == "knn":
-            total += m * (2 * _F64 + 1) + n * p["k"] * _F64
-            max_list = max(512, _GREEDY_LIST_ENTRIES // n)             # KnnGainScores::max_list_
-            total += int(0.4 * n * max_list * (_I32 + _F64))           # lists: ~40% of their budget (measured)
-        else:
-            total += m * (_F64 + _I64)                           # the ranking
-    else:
-        total += m * _F64                                        # exact search: distances to every row
-        hnsw = p["exact_search"] is False or (p["exact_search"] == "auto" and m > p["exact_below"])
-        if hnsw:
+        return m * (_F64 + _I64)                                   # the relaxed ranking
+    if p["search"] == "descent":
+        total = m * _F64                                           # exact search: distances to every row
+        if p["projection"] == "hnsw" or (p["projection"] == "auto" and m > p["exact_below"]):
             links = (2 * p["hnsw_m"] + 1) * _I32
             total += m * (d * _F32 + links + _I64 + _HNSW_PER_ROW) + threads * m * 2
-    return int(total)
+        return total
+    raise ValueError(f"no memory model for search={p['search']!r}")
 
 
 def available_memory() -> int | None:
@@ -85,7 +84,7 @@ def available_memory() -> int | None:
 def refuse_if_too_large(n_pool: int, n_target: int, dim: int, dtype, params: dict, copies: int = 0) -> None:
     """MemoryError naming the numbers, and what lowers them, for a fit that would not fit.
     copies: bytes of input conversions the fit will make (e.g. a float32 pool for a float64 target)."""
-    need = estimate_memory(n_pool, n_target, dim, dtype=dtype, **params) + copies
+    need = fit_bytes(n_pool, n_target, dim, dtype, params) + copies
     have = available_memory()
     if have is None or need <= have:
         return
@@ -93,11 +92,11 @@ def refuse_if_too_large(n_pool: int, n_target: int, dim: int, dtype, params: dic
     hints = []
     if params.get("quantize") is None:
         hints.append(f"quantize=K (GIO on K cluster centres; e.g. quantize=1500 needs "
-                     f"{estimate_memory(n_pool, n_target, dim, dtype=dtype, **dict(params, quantize=min(1500, n_pool))) / gib:.2f} GiB)")
+                     f"{fit_bytes(n_pool, n_target, dim, dtype, dict(params, quantize=min(1500, n_pool))) / gib:.2f} GiB)")
     if np.dtype(dtype).itemsize == 8:
         hints.append("float32 input (half the memory of float64)")
-    if params.get("exact_search") is not True:
-        hints.append("exact_search=True (no HNSW graph)")
+    if params.get("projection") != "exact":
+        hints.append("projection='exact' (no HNSW graph)")
     if params.get("quantize_target") is None and n_target > 10_000:
         hints.append("quantize_target=K_x (a smaller target)")
     raise MemoryError(f"this fit needs about {need / gib:.2f} GiB beyond its inputs (pool {n_pool} x {dim}, "

@@ -15,7 +15,7 @@ from gioselect import _core, _engine, checkpoint, quantize
 from gioselect._blocks import take_rows
 from gioselect._hooks import StepHooks
 from gioselect.estimators import knn_kl
-from gioselect.memory import refuse_if_too_large
+from gioselect.memory import fit_bytes, refuse_if_too_large
 from gioselect._validation import (
     as_matrix,
     check_choice,
@@ -131,7 +131,7 @@ class GIOSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     def __init__(
         self,
-        estimator="relaxed",
+        objective="relaxed",
         search="descent",
         batch_size=1,
         k=5,
@@ -156,7 +156,7 @@ class GIOSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         normalize=False,
         random_init_pct=0.0,
         n_candidates=1,
-        exact_search="auto",
+        projection="auto",
         exact_below=200000,
         hnsw_m=16,
         ef_construction=100,
@@ -172,7 +172,7 @@ class GIOSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         max_rows_per_cluster=None,
         sampler=False,
     ):
-        self.estimator = estimator
+        self.objective = objective
         self.search = search
         self.batch_size = batch_size
         self.k = k
@@ -197,7 +197,7 @@ class GIOSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self.normalize = normalize
         self.random_init_pct = random_init_pct
         self.n_candidates = n_candidates
-        self.exact_search = exact_search
+        self.projection = projection
         self.exact_below = exact_below
         self.hnsw_m = hnsw_m
         self.ef_construction = ef_construction
@@ -215,7 +215,7 @@ class GIOSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     # -- parameters -----------------------------------------------------------------------
     def _check_params(self) -> None:
-        check_choice(self.estimator, "estimator", _engine.ESTIMATORS)
+        check_choice(self.objective, "objective", _engine.OBJECTIVES)
         check_choice(self.search, "search", _engine.SEARCHES)
         check_number(self.batch_size, "batch_size", low=1, integer=True)
         check_number(self.k, "k", low=1, integer=True)
@@ -224,8 +224,8 @@ class GIOSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             check_number(self.n_select, "n_select", low=0, integer=True)
         check_choice(self.stop_criterion, "stop_criterion", _engine.STOP_CRITERIA)
         check_choice(self.v_init, "v_init", ("auto",) + _engine.V_INITS)
-        if self.v_init == "worst" and self.estimator != "knn":
-            raise ValueError("v_init='worst' needs estimator='knn' (the relaxed estimate keeps no per-target "
+        if self.v_init == "worst" and self.objective != "knn":
+            raise ValueError("v_init='worst' needs objective='knn' (the relaxed estimate keeps no per-target "
                              "distances to rank targets by)")
         check_number(self.min_difference, "min_difference")
         check_number(self.min_kl, "min_kl")
@@ -239,10 +239,13 @@ class GIOSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         check_number(self.random_restart_prob, "random_restart_prob", low=0, high=1)
         check_number(self.uniform_start_size, "uniform_start_size", low=1, integer=True)
         check_number(self.random_init_pct, "random_init_pct", low=0, high=1)
-        if self.exact_search not in ("auto", True, False):
-            raise ValueError(f"exact_search must be 'auto', True or False, got {self.exact_search!r}")
+        check_choice(self.projection, "projection", _engine.PROJECTIONS)
         check_number(self.exact_below, "exact_below", low=0, integer=True)
         check_number(self.n_candidates, "n_candidates", low=1, integer=True)
+        if self.search == "greedy" and (self.n_candidates > 1 or self.batch_size > 1):
+            raise ValueError(f"search='greedy' scores every available row exactly, one pick at a time, so "
+                             f"n_candidates={self.n_candidates} and batch_size={self.batch_size} would change "
+                             f"nothing; they are options of search='descent' (leave them at 1)")
         check_number(self.hnsw_m, "hnsw_m", low=2, integer=True)
         check_number(self.ef_construction, "ef_construction", low=1, integer=True)
         check_number(self.ef_search, "ef_search", low=1, integer=True)
@@ -304,19 +307,12 @@ class GIOSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return quant.centers, tgt, quant
 
     def _run(self, gio_pool, gio_tgt, start, start_rows, run_seed, resume=None, *, pool, tgt, quant, quant_seed):
-        opts = _engine.make_options(
-            k=self.k, stop_criterion=self.stop_criterion, min_difference=self.min_difference,
-            min_kl=self.min_kl, max_data_size=self.max_data_size,
-            max_sequential_increases=self.max_sequential_increases, resets_allowed=self.resets_allowed,
-            max_resets=self.max_resets, v_init=self._v_init(), grad_desc_iter=self.grad_desc_iter, lr=self.lr,
-            scale_factor=self.scale_factor, random_restart_prob=self.random_restart_prob,
-            discard_nearest_for_xy=self.discard_nearest_for_xy, reference_semantics=False, seed=run_seed,
-            n_threads=resolve_n_jobs(self.n_jobs), max_picks=self.max_iter,
-            n_select=-1 if self.n_select is None else self.n_select, exact_search=self.exact_search,
-            exact_below=self.exact_below, hnsw_m=self.hnsw_m, ef_construction=self.ef_construction,
-            ef_search=self.ef_search, n_candidates=self.n_candidates, estimator=self.estimator,
-            search=self.search, batch_size=self.batch_size)
-        meta = dict(params=_json_params(self.get_params()), run_seed=run_seed, quant_seed=quant_seed,
+        params = self.get_params()
+        core = {name: value for name, value in params.items() if name in _engine.CORE_FIELDS}
+        core.update(v_init=self._v_init(), max_picks=self.max_iter, n_threads=resolve_n_jobs(self.n_jobs),
+                    seed=run_seed, reference_semantics=False)
+        opts = _engine.make_options(**core)
+        meta = dict(params=_json_params(params), run_seed=run_seed, quant_seed=quant_seed,
                     pool=_data_fingerprint(pool), target=_data_fingerprint(tgt),
                     init_indices=None if start_rows is None else np.asarray(start_rows).tolist())
         hooks = StepHooks(callback=self.callback, verbose=self.verbose, path=self.checkpoint,
@@ -390,7 +386,7 @@ class GIOSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     def _v_init(self) -> str:
         if self.v_init != "auto":
             return self.v_init
-        return "worst" if self.estimator == "knn" else "jump"
+        return "worst" if self.objective == "knn" else "jump"
 
     def _default_start(self, pool, tgt, seed):
         """Start rows: random pool rows (random_init_pct) or uniform points in the target's box."""
@@ -479,6 +475,18 @@ class GIOSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             for param, alias in routing.fit.requests.items():
                 resample.add_request(param=param, alias=alias)
         return routing
+
+
+def estimate_memory(n_pool: int, n_target: int, dim: int, *, dtype="float32", **params) -> int:
+    """Expected peak bytes a ``GIOSelector(**params).fit`` allocates for a pool of n_pool x dim
+    and a target of n_target rows (of the given dtype), on top of the inputs themselves.
+    params are GIOSelector parameters (the defaults apply to those not given)."""
+    for name, value in (("n_pool", n_pool), ("n_target", n_target), ("dim", dim)):
+        check_number(value, name, low=1, integer=True)
+    unknown = sorted(set(params) - set(GIOSelector().get_params()))
+    if unknown:
+        raise TypeError(f"unknown GIOSelector parameter(s) {unknown}")
+    return fit_bytes(n_pool, n_target, dim, dtype, GIOSelector(**params).get_params())
 
 
 def _transforms(selector) -> bool:

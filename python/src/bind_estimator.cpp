@@ -1,10 +1,20 @@
 #include "gio/knn_kl.hpp"
 #include "gio/relaxed_kl.hpp"
 
+#include <type_traits>
+
 #include "bindings.hpp"
 
 namespace gio::py {
 namespace {
+
+// float32 is registered first and takes only float32 arrays (noconvert): anything else, lists
+// included, goes to the float64 overload instead of being rounded to float32.
+template <class T>
+pyb::arg data_arg(const char* name) {
+  pyb::arg a(name);
+  return std::is_same_v<T, float> ? a.noconvert() : a;
+}
 
 template <class T>
 void register_dtype(pyb::module_& m) {
@@ -15,7 +25,8 @@ void register_dtype(pyb::module_& m) {
         pyb::gil_scoped_release nogil;
         return relaxed_kl(xv, wv, k, eps, discard, n_threads);
       },
-      pyb::arg("x"), pyb::arg("w"), pyb::arg("k") = 5, pyb::arg("eps") = 1e-8,
+      "Relaxed k-NN estimate of KL(x || w), as grad-info-opt computes it (DESIGN.md 2a).",
+      data_arg<T>("x"), data_arg<T>("w"), pyb::arg("k") = 5, pyb::arg("eps") = 1e-8,
       pyb::arg("discard_nearest_for_xy") = false, pyb::arg("n_threads") = 0);
   m.def(
       "knn_kl",
@@ -24,7 +35,8 @@ void register_dtype(pyb::module_& m) {
         pyb::gil_scoped_release nogil;
         return knn_kl(xv, wv, k, n_threads);
       },
-      pyb::arg("x"), pyb::arg("w"), pyb::arg("k") = 5, pyb::arg("n_threads") = 0);
+      "Exact k-NN estimate of KL(x || w) (Wang, Kulkarni & Verdu 2009; DESIGN.md 2b).",
+      data_arg<T>("x"), data_arg<T>("w"), pyb::arg("k") = 5, pyb::arg("n_threads") = 0);
   m.def(
       "relaxed_kl_gradient",
       [](const CArray<T>& x, const CArray<T>& w, const CArray<double>& v, int k, double eps, bool discard,
@@ -38,7 +50,8 @@ void register_dtype(pyb::module_& m) {
         }
         return to_numpy(g);
       },
-      pyb::arg("x"), pyb::arg("w"), pyb::arg("v"), pyb::arg("k") = 5, pyb::arg("eps") = 1e-8,
+      "Gradient of the relaxed estimate KL(x || w + {v}) with respect to v.",
+      data_arg<T>("x"), data_arg<T>("w"), pyb::arg("v"), pyb::arg("k") = 5, pyb::arg("eps") = 1e-8,
       pyb::arg("discard_nearest_for_xy") = false, pyb::arg("n_threads") = 0);
 }
 

@@ -1,4 +1,6 @@
+#include "gio/hooks.hpp"
 #include "gio/options.hpp"
+#include "gio/result.hpp"
 #include "gio/rng.hpp"
 #include "gio/selector.hpp"
 #include "gio/start.hpp"
@@ -8,7 +10,7 @@
 namespace gio::py {
 namespace {
 
-// on_step(n_iter, n_selected, kl) -> 0 go on, 1 stop, 2 hand the state to on_checkpoint.
+// on_step(n_iter, n_selected, kl, kl_start) -> 0 go on, 1 stop, 2 hand the state to on_checkpoint.
 // An interrupt (Ctrl-C) hands the last state to on_checkpoint, then raises KeyboardInterrupt.
 template <class T>
 Result run(const CArray<T>& pool, const CArray<T>& target, const CArray<T>& init, const Options& opts,
@@ -20,7 +22,7 @@ Result run(const CArray<T>& pool, const CArray<T>& target, const CArray<T>& init
     hooks.on_step = [&](const Result& r) {
       pyb::gil_scoped_acquire gil;
       const double kl = r.kl_trace.empty() ? r.kl_start : r.kl_trace.back();
-      const int action = on_step(r.n_iter, r.selected.size(), kl).template cast<int>();
+      const int action = on_step(r.n_iter, r.selected.size(), kl, r.kl_start).template cast<int>();
       if (action == 2 && !on_checkpoint.is_none()) on_checkpoint(r);
       return action == 1;
     };
@@ -50,108 +52,63 @@ Result run(const CArray<T>& pool, const CArray<T>& target, const CArray<T>& init
 }  // namespace
 
 void init_selector(pyb::module_& m) {
-  pyb::class_<IndexOptions>(m, "IndexOptions")
+  pyb::class_<LoopState>(m, "LoopState", "Where a run stands between two iterations (for checkpoints).")
       .def(pyb::init<>())
-      .def_property(
-          "mode",
-          [](const IndexOptions& o) {
-            return o.mode == SearchMode::Exact ? "exact" : (o.mode == SearchMode::Hnsw ? "hnsw" : "auto");
-          },
-          [](IndexOptions& o, const std::string& s) {
-            if (s == "auto") o.mode = SearchMode::Auto;
-            else if (s == "exact") o.mode = SearchMode::Exact;
-            else if (s == "hnsw") o.mode = SearchMode::Hnsw;
-            else throw std::invalid_argument("unknown search mode '" + s + "'; expected 'auto', 'exact' or 'hnsw'");
-          })
-      .def_readwrite("exact_below", &IndexOptions::exact_below)
-      .def_readwrite("hnsw_m", &IndexOptions::hnsw_m)
-      .def_readwrite("ef_construction", &IndexOptions::ef_construction)
-      .def_readwrite("ef_search", &IndexOptions::ef_search)
-      .def_readwrite("rerank", &IndexOptions::rerank)
-      .def_readwrite("seed", &IndexOptions::seed)
-      .def_readwrite("audit", &IndexOptions::audit);
+      .def_readwrite("i", &LoopState::i, "the reference's pick counter")
+      .def_readwrite("total", &LoopState::total, "the reference's total counter")
+      .def_readwrite("increases", &LoopState::increases, "the reference's increase counter")
+      .def_readwrite("just_reset", &LoopState::just_reset, "the last iteration refilled the pool")
+      .def_readwrite("run_of_increases", &LoopState::run_of_increases, "consecutive kept picks that raised the KL")
+      .def_readwrite("kl_prev", &LoopState::kl_prev, "KL before the next pick")
+      .def_readwrite("reset_marks", &LoopState::reset_marks, "number of picks at each refill")
+      .def_readwrite("rng_draws", &LoopState::rng_draws, "random engine outputs used")
+      .def_readwrite("jump_rows", &LoopState::jump_rows, "target rows drawn for v_init='jump'")
+      .def_readwrite("v", &LoopState::v, "v at the start of the next iteration");
 
-  pyb::class_<Options>(m, "Options")
+  pyb::class_<RunStats>(m, "RunStats", "How a run got there (nothing here changes the selection).")
       .def(pyb::init<>())
-      .def_property(
-          "estimator", [](const Options& o) { return to_string(o.estimator); },
-          [](Options& o, const std::string& s) { o.estimator = parse_estimator(s); })
-      .def_property(
-          "search", [](const Options& o) { return to_string(o.search); },
-          [](Options& o, const std::string& s) { o.search = parse_search(s); })
-      .def_readwrite("batch_size", &Options::batch_size)
-      .def_readwrite("k", &Options::k)
-      .def_readwrite("eps", &Options::eps)
-      .def_readwrite("discard_nearest_for_xy", &Options::discard_nearest_for_xy)
-      .def_readwrite("max_picks", &Options::max_picks)
-      .def_readwrite("n_select", &Options::n_select)
-      .def_property(
-          "stop_criterion", [](const Options& o) { return to_string(o.stop_criterion); },
-          [](Options& o, const std::string& s) { o.stop_criterion = parse_stop_criterion(s); })
-      .def_readwrite("min_difference", &Options::min_difference)
-      .def_readwrite("min_kl", &Options::min_kl)
-      .def_readwrite("max_data_size", &Options::max_data_size)
-      .def_readwrite("max_sequential_increases", &Options::max_sequential_increases)
-      .def_readwrite("resets_allowed", &Options::resets_allowed)
-      .def_readwrite("max_resets", &Options::max_resets)
-      .def_readwrite("n_candidates", &Options::n_candidates)
-      .def_property(
-          "v_init",
-          [](const Options& o) { return to_string(o.v_init); },
-          [](Options& o, const std::string& s) { o.v_init = parse_v_init(s); })
-      .def_readwrite("grad_desc_iter", &Options::grad_desc_iter)
-      .def_readwrite("lr", &Options::lr)
-      .def_readwrite("scale_auto", &Options::scale_auto)
-      .def_readwrite("scale_factor", &Options::scale_factor)
-      .def_readwrite("random_restart_prob", &Options::random_restart_prob)
-      .def_readwrite("reference_semantics", &Options::reference_semantics)
-      .def_readwrite("seed", &Options::seed)
-      .def_readwrite("n_threads", &Options::n_threads)
-      .def_readwrite("index", &Options::index);
+      .def_readonly("index_build_seconds", &RunStats::index_build_seconds, "HNSW build time")
+      .def_readonly("hnsw_queries", &RunStats::hnsw_queries, "projections made in HNSW mode")
+      .def_readonly("hnsw_searches", &RunStats::hnsw_searches, "... of which went to the graph")
+      .def_readonly("audit_agreements", &RunStats::audit_agreements, "HNSW answers equal to brute force")
+      .def_readonly("cache_hits", &RunStats::cache_hits, "exact projections answered by the certified cache")
+      .def_readonly("greedy_list_updates", &RunStats::greedy_list_updates, "knn greedy: updates from lists")
+      .def_readonly("greedy_pool_pass_updates", &RunStats::greedy_pool_pass_updates,
+                    "knn greedy: updates from pool passes")
+      .def_readonly("greedy_changed_targets", &RunStats::greedy_changed_targets,
+                    "knn greedy: targets whose nu_k a pick lowered, summed");
 
-  pyb::class_<LoopState>(m, "LoopState")
-      .def(pyb::init<>())
-      .def_readwrite("i", &LoopState::i)
-      .def_readwrite("total", &LoopState::total)
-      .def_readwrite("run_of_increases", &LoopState::run_of_increases)
-      .def_readwrite("kl_prev", &LoopState::kl_prev)
-      .def_readwrite("reset_marks", &LoopState::reset_marks)
-      .def_readwrite("rng_draws", &LoopState::rng_draws)
-      .def_readwrite("jump_rows", &LoopState::jump_rows)
-      .def_readwrite("v", &LoopState::v);
-
-  pyb::class_<Result>(m, "Result")
+  pyb::class_<Result>(m, "Result", "What a run returns: the selection, its loop state and statistics.")
       .def(pyb::init<>())
       .def_property(
           "selected", [](const Result& r) { return to_numpy(r.selected); },
-          [](Result& r, std::vector<std::int64_t> v) { r.selected = std::move(v); })
+          [](Result& r, std::vector<std::int64_t> v) { r.selected = std::move(v); },
+          "pool rows in selection order")
       .def_property(
           "kl_trace", [](const Result& r) { return to_numpy(r.kl_trace); },
-          [](Result& r, std::vector<double> v) { r.kl_trace = std::move(v); })
-      .def_readwrite("kl_start", &Result::kl_start)
-      .def_readwrite("stop_reason", &Result::stop_reason)
-      .def_readwrite("n_iter", &Result::n_iter)
-      .def_readwrite("n_resets", &Result::n_resets)
-      .def_readwrite("increases", &Result::increases)
-      .def_readwrite("just_reset", &Result::just_reset)
-      .def_readwrite("scale_factor", &Result::scale_factor)
-      .def_readwrite("loop", &Result::loop)
-      .def_property_readonly("v", [](const Result& r) { return to_numpy(r.v); })
-      .def_property_readonly("remaining", [](const Result& r) { return to_numpy(r.remaining); })
-      .def_readonly("index_build_seconds", &Result::index_build_seconds)
-      .def_readonly("hnsw_queries", &Result::hnsw_queries)
-      .def_readonly("hnsw_searches", &Result::hnsw_searches)
-      .def_readonly("audit_agreements", &Result::audit_agreements)
-      .def_readonly("cache_hits", &Result::cache_hits)
-      .def_readonly("greedy_list_updates", &Result::greedy_list_updates)
-      .def_readonly("greedy_pool_pass_updates", &Result::greedy_pool_pass_updates)
-      .def_readonly("greedy_changed_targets", &Result::greedy_changed_targets);
+          [](Result& r, std::vector<double> v) { r.kl_trace = std::move(v); }, "KL after each kept pick")
+      .def_readwrite("kl_start", &Result::kl_start, "KL of the start rows alone")
+      .def_readwrite("stop_reason", &Result::stop_reason, "why the run ended ('' while under way)")
+      .def_readwrite("n_iter", &Result::n_iter, "loop iterations, rejected picks and resets included")
+      .def_readwrite("n_resets", &Result::n_resets, "refills of the pool")
+      .def_readwrite("scale_factor", &Result::scale_factor, "the gradient scale used")
+      .def_readwrite("loop", &Result::loop, "LoopState")
+      .def_property_readonly("v", [](const Result& r) { return to_numpy(r.v); }, "v at the end")
+      .def_property_readonly("remaining", [](const Result& r) { return to_numpy(r.remaining); },
+                             "rows still available at the end")
+      .def_readonly("stats", &Result::stats, "RunStats");
 
-  m.def("select", &run<float>, pyb::arg("pool"), pyb::arg("target"), pyb::arg("init"), pyb::arg("options"),
-        pyb::arg("on_step") = pyb::none(), pyb::arg("on_checkpoint") = pyb::none(),
-        pyb::arg("resume") = nullptr);
-  m.def("select", &run<double>, pyb::arg("pool"), pyb::arg("target"), pyb::arg("init"), pyb::arg("options"),
-        pyb::arg("on_step") = pyb::none(), pyb::arg("on_checkpoint") = pyb::none(),
+  constexpr const char* select_doc =
+      "Run GIO: pool, target and init share one dtype (float32 or float64), C-contiguous. "
+      "on_step(n_iter, n_selected, kl, kl_start) after each iteration returns 0 to go on, 1 to stop, "
+      "2 to have on_checkpoint(state) called; an interrupt calls on_checkpoint(state), then raises. "
+      "resume: a state from on_checkpoint of a run with the same inputs and options.";
+  // float32 first and without conversion: float64 input must not be rounded to float32.
+  m.def("select", &run<float>, select_doc, pyb::arg("pool").noconvert(), pyb::arg("target").noconvert(),
+        pyb::arg("init").noconvert(), pyb::arg("options"), pyb::arg("on_step") = pyb::none(),
+        pyb::arg("on_checkpoint") = pyb::none(), pyb::arg("resume") = nullptr);
+  m.def("select", &run<double>, select_doc, pyb::arg("pool"), pyb::arg("target"), pyb::arg("init"),
+        pyb::arg("options"), pyb::arg("on_step") = pyb::none(), pyb::arg("on_checkpoint") = pyb::none(),
         pyb::arg("resume") = nullptr);
 
   m.def(
@@ -164,6 +121,7 @@ void init_selector(pyb::module_& m) {
         std::copy(w.begin(), w.end(), out.mutable_data());
         return out;
       },
+      "size uniform points in [low, high] per column (1 or d bounds), unit norm with normalize",
       pyb::arg("size"), pyb::arg("d"), pyb::arg("low"), pyb::arg("high"), pyb::arg("normalize"), pyb::arg("seed"));
   m.def(
       "random_pool_rows",
@@ -171,6 +129,7 @@ void init_selector(pyb::module_& m) {
         Rng rng(seed);
         return to_numpy(random_pool_rows(n_pool, fraction, rng));
       },
+      "int(fraction * n_pool) distinct pool rows, drawn without replacement",
       pyb::arg("n_pool"), pyb::arg("fraction"), pyb::arg("seed"));
 }
 

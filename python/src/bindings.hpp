@@ -17,6 +17,7 @@ namespace gio::py {
 namespace pyb = pybind11;
 
 void init_estimator(pyb::module_& m);
+void init_options(pyb::module_& m);
 void init_selector(pyb::module_& m);
 
 template <class T>

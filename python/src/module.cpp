@@ -6,5 +6,6 @@
 PYBIND11_MODULE(_core, m) {
   m.doc() = "gioselect C++ core (GIO estimators, descent, projection, selection loop)";
   gio::py::init_estimator(m);
+  gio::py::init_options(m);
   gio::py::init_selector(m);
 }

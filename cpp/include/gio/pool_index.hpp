@@ -10,27 +10,15 @@
 #include <vector>
 
 #include "gio/matrix.hpp"
+#include "gio/options.hpp"
 
 namespace gio {
-
-enum class SearchMode { Auto, Exact, Hnsw };
-
-struct IndexOptions {
-  SearchMode mode = SearchMode::Auto;
-  std::size_t exact_below = 200000;  // Auto: exact search while at most this many rows remain
-  int hnsw_m = 16;
-  int ef_construction = 100;
-  int ef_search = 256;
-  std::size_t rerank = 8;           // HNSW candidates re-scored exactly (double) before choosing
-  std::uint64_t seed = 100;
-  int n_threads = 0;
-  bool audit = false;               // in HNSW mode, also run brute force and count agreements
-};
 
 template <class T>
 class PoolIndex {
  public:
-  PoolIndex(MatrixView<T> pool, IndexOptions opts);
+  // n_threads: for the HNSW build and brute-force scans (<= 0: OpenMP's default).
+  PoolIndex(MatrixView<T> pool, ProjectionOptions opts, int n_threads);
   ~PoolIndex();
   PoolIndex(const PoolIndex&) = delete;
   PoolIndex& operator=(const PoolIndex&) = delete;
@@ -42,6 +30,7 @@ class PoolIndex {
   std::vector<std::int64_t> nearest_k(const double* v, std::size_t c);
   void take(std::int64_t row);
   void refill();  // every row becomes available again (a GIO reset)
+  std::size_t rows() const { return pool_.rows; }
   std::size_t available() const { return available_; }
   bool is_available(std::int64_t row) const { return !taken_[static_cast<std::size_t>(row)]; }
   // Brute force over the available rows; ties go to the lowest row.
@@ -61,7 +50,8 @@ class PoolIndex {
   std::int64_t hnsw_nearest(const double* v);
 
   MatrixView<T> pool_;
-  IndexOptions opts_;
+  ProjectionOptions opts_;
+  int n_threads_;
   std::vector<std::uint8_t> taken_;
   std::size_t available_;
   struct Hnsw;

@@ -13,28 +13,15 @@
 //   data_size                    at most int(max_data_size * pool rows) picks.
 //   An exhausted pool ends the run with stop_reason "pool exhausted".
 #pragma once
-#include <functional>
-#include <utility>
-
-#include "gio/interrupt.hpp"
+#include "gio/hooks.hpp"
 #include "gio/matrix.hpp"
 #include "gio/options.hpp"
+#include "gio/result.hpp"
 
 namespace gio {
 
-// Optional hooks, all called on the calling thread between units of work.
-struct Hooks {
-  InterruptCheck interrupted;                        // true: abort with InterruptedRun
-  std::function<bool(const Result&)> on_step;        // after each iteration; true: stop ("callback")
-};
-
-// An interrupted run, with its state at the last iteration boundary (resumable).
-struct InterruptedRun : Interrupted {
-  explicit InterruptedRun(Result s) : state(std::move(s)) {}
-  Result state;
-};
-
-// init: the start rows W_0 (at least one; two with discard_nearest_for_xy). They are not pool rows.
+// init: the start rows W_0 (at least one; two with discard_nearest_for_xy; k for the knn
+// objective). They are not pool rows.
 // resume: a state from on_step or InterruptedRun of a run with the same inputs and Options; the
 // run goes on from there.
 template <class T>

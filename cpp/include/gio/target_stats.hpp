@@ -20,8 +20,6 @@ class TargetStats {
   const double* row(std::size_t i) const { return x_.data() + i * d_; }
   const double* data() const { return x_.data(); }
   const double* sq_norms() const { return sq_norms_.data(); }
-  // The same rows column-major (d x n), for dot products across rows (kernels::dots_*colmajor).
-  const double* data_colmajor() const { return xt_.data(); }
   // float32 copies for the descent (see kernels::gradient_block_f32).
   const float* data_f32() const { return x32_.data(); }
   const float* data_f32_colmajor() const { return xt32_.data(); }
