@@ -228,3 +228,28 @@ def test_n_candidates_picks_the_best_scoring_of_the_nearest_rows(blobs):
     for j in range(len(idx)):  # the trace is still the estimate of the selection
         W = np.vstack([longer.init_, pool[idx[: j + 1]]]).astype(np.float64)
         assert longer.kl_trace_[j] == pytest.approx(relaxed_kl(target.astype(np.float64), W), rel=1e-9)
+
+
+def test_callback_receives_the_start_kl(blobs):
+    pool, target = blobs
+    infos = []
+    sel = GIOSelector(max_iter=5, random_state=0, callback=infos.append).fit(pool, target=target)
+    assert infos and all(info["kl_start"] == sel.kl_start_ for info in infos)
+
+
+@pytest.mark.parametrize("descent_only", [dict(n_candidates=4), dict(batch_size=3)])
+@pytest.mark.parametrize("objective", ["relaxed", "knn"])
+def test_greedy_refuses_the_descent_options_it_would_ignore(blobs, descent_only, objective):
+    pool, target = blobs
+    with pytest.raises(ValueError, match="they are options of search='descent'"):
+        GIOSelector(search="greedy", objective=objective, **descent_only).fit(pool, target=target)
+
+
+def test_projection_names_the_projection(blobs):
+    pool, target = blobs
+    picks = {p: GIOSelector(projection=p, max_iter=20, random_state=0, n_jobs=1).fit(pool, target=target)
+             .selected_indices_ for p in ("auto", "exact", "hnsw")}
+    np.testing.assert_array_equal(picks["auto"], picks["exact"])  # 'auto' is brute force on a small pool
+    assert len(np.intersect1d(picks["hnsw"], picks["exact"])) >= 18
+    with pytest.raises(ValueError, match="unknown projection True"):
+        GIOSelector(projection=True).fit(pool, target=target)

@@ -18,7 +18,7 @@ from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.pipeline import Pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from gioselect import GIOSelector
+from gioselect import GIOSampler, GIOSelector
 from gioselect._validation import resolve_n_jobs
 
 FEWER_ROWS = "transform returns the selected rows of X, fewer rows than X has"
@@ -34,11 +34,11 @@ ROW_SELECTOR_FAILURES = {
 
 
 def expected_failed_checks(estimator):
-    return {} if estimator.sampler else ROW_SELECTOR_FAILURES
+    return ROW_SELECTOR_FAILURES if isinstance(estimator, GIOSelector) else {}
 
 
 @parametrize_with_checks(
-    [GIOSelector(max_iter=10, random_state=0), GIOSelector(max_iter=10, random_state=0, sampler=True)],
+    [GIOSelector(max_iter=10, random_state=0), GIOSampler(max_iter=10, random_state=0)],
     expected_failed_checks=expected_failed_checks, xfail_strict=True)
 def test_scikit_learn_estimator_checks(estimator, check):
     check(estimator)
@@ -46,6 +46,10 @@ def test_scikit_learn_estimator_checks(estimator, check):
 
 def selector(**params):
     return GIOSelector(max_iter=30, random_state=0, **params)
+
+
+def sampler(**params):
+    return GIOSampler(max_iter=30, random_state=0, **params)
 
 
 def test_pickle_round_trip_keeps_the_selection(blobs):
@@ -64,17 +68,28 @@ def test_clone_and_params_carry_what_fit_does(blobs):
     assert copy.get_params() == fitted.get_params()
     np.testing.assert_array_equal(copy.fit(pool, target=target).selected_indices_, fitted.selected_indices_)
 
-    copy.set_params(n_select=7, sampler=True)
+    copy.set_params(n_select=7)
     assert copy.get_params()["n_select"] == 7
     assert len(copy.fit(pool, target=target).selected_indices_) == 7
-    assert not hasattr(copy, "transform") and hasattr(copy, "fit_resample")
+
+
+def test_the_sampler_resamples_and_does_not_transform(blobs):
+    pool, target = blobs
+    y = np.arange(len(pool))
+    gio = sampler(n_select=9)
+    assert not hasattr(gio, "transform") and not hasattr(gio, "fit_transform")
+    X_res, y_res = gio.fit_resample(pool, y, target=target)
+    expected = selector(n_select=9).fit(pool, target=target).selected_indices_
+    np.testing.assert_array_equal(y_res, expected)  # the same selection as GIOSelector's
+    np.testing.assert_array_equal(X_res, pool[expected])
+    assert gio.get_params() == selector(n_select=9).get_params()
 
 
 def test_imblearn_pipeline_trains_the_classifier_on_the_selected_rows(blobs):
     imblearn_pipeline = pytest.importorskip("imblearn.pipeline")
     pool, target = blobs
     row_ids = np.arange(len(pool))  # as y: a 1-NN model answers with the id of the row it was fitted on
-    pipe = imblearn_pipeline.Pipeline([("gio", selector(sampler=True)), ("knn", KNeighborsRegressor(1))])
+    pipe = imblearn_pipeline.Pipeline([("gio", sampler()), ("knn", KNeighborsRegressor(1))])
     pipe.fit(pool, row_ids, gio__target=target)
     picked = pipe["gio"].selected_indices_
     assert 0 < len(picked) < len(pool)
@@ -97,9 +112,13 @@ def _sklearn_pipeline(gio):
     return Pipeline([("gio", gio), ("pca", PCA(2))])
 
 
-def _imblearn_pipeline(gio):
+def _sklearn_pipeline():
+    return Pipeline([("gio", selector().set_fit_request(target=True)), ("pca", PCA(2))])
+
+
+def _imblearn_pipeline():
     imblearn_pipeline = pytest.importorskip("imblearn.pipeline")
-    return imblearn_pipeline.Pipeline([("gio", gio.set_params(sampler=True)), ("knn", KNeighborsRegressor(1))])
+    return imblearn_pipeline.Pipeline([("gio", sampler().set_fit_request(target=True)), ("knn", KNeighborsRegressor(1))])
 
 
 @pytest.mark.parametrize("make_pipeline", [_sklearn_pipeline, _imblearn_pipeline])
@@ -108,7 +127,7 @@ def test_metadata_routing_brings_the_target_to_fit(blobs, make_pipeline):
     with_target = selector().fit(pool, target=target).selected_indices_
     assert not np.array_equal(with_target, selector().fit(pool).selected_indices_)  # the target matters
     with sklearn.config_context(enable_metadata_routing=True):
-        pipe = make_pipeline(selector().set_fit_request(target=True))
+        pipe = make_pipeline()
         pipe.fit(pool, np.arange(len(pool)), target=target)
     np.testing.assert_array_equal(pipe["gio"].selected_indices_, with_target)
 
@@ -120,7 +139,7 @@ def test_grid_search_tunes_the_selector_in_an_imblearn_pipeline():
     y = np.repeat([0, 1], 150)
     target = np.vstack([rng.normal(0, 1, (30, 4)), rng.normal(5, 1, (30, 4))])
     with sklearn.config_context(enable_metadata_routing=True):
-        gio = selector(sampler=True).set_fit_request(target=True)
+        gio = sampler().set_fit_request(target=True)
         pipe = imblearn_pipeline.Pipeline([("gio", gio), ("clf", KNeighborsClassifier(1))])
         search = GridSearchCV(pipe, {"gio__k": [3, 5]}, cv=3, scoring="accuracy").fit(X, y, target=target)
     assert sorted(search.cv_results_["param_gio__k"]) == [3, 5]

@@ -2,7 +2,8 @@
 
 from gioselect._core import relaxed_kl, relaxed_kl_gradient
 from gioselect.estimators import knn_kl
+from gioselect.sampler import GIOSampler
 from gioselect.selector import GIOSelector, estimate_memory
 
-__all__ = ["GIOSelector", "estimate_memory", "knn_kl", "relaxed_kl", "relaxed_kl_gradient"]
+__all__ = ["GIOSampler", "GIOSelector", "estimate_memory", "knn_kl", "relaxed_kl", "relaxed_kl_gradient"]
 __version__ = "0.1.0"

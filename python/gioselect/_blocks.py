@@ -8,6 +8,7 @@ nothing is written), so a pass over a pool larger than memory needs memory for o
 
 from __future__ import annotations
 
+import hashlib
 import mmap
 import os
 
@@ -73,3 +74,12 @@ def all_finite(a: np.ndarray, name: str) -> None:
         if not np.isfinite(block).all():
             r, c = np.argwhere(~np.isfinite(block))[0]
             raise ValueError(f"{name} contains NaN or inf (first at row {lo + r}, column {c}, value {block[r, c]})")
+
+
+def fingerprint(a: np.ndarray) -> str:
+    """Identity of an input (checkpoints, transform's pool check): its shape and every value, as
+    float64 so that the dtype does not count, hashed block by block."""
+    h = hashlib.blake2b(repr(a.shape).encode(), digest_size=20)
+    for _, block in row_blocks(a, BLOCK_VALUES // 4):  # small blocks: an 8 MiB float64 temporary at most
+        h.update(np.ascontiguousarray(block, dtype=np.float64))
+    return h.hexdigest()

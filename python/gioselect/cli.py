@@ -63,7 +63,7 @@ _NOTES = {"random_state": " (a drawn seed, recorded in report.json)",
 
 
 # Python-only parameters; checkpoints are the --checkpoint / --resume options.
-_NOT_OPTIONS = {"callback", "checkpoint", "sampler"}
+_NOT_OPTIONS = {"callback", "checkpoint"}
 CHECKPOINT = "checkpoint.npz"
 
 

@@ -1,421 +1,63 @@
-"""scikit-learn estimator for GIO data selection."""
+"""GIOSelector: GIO as a scikit-learn transformer."""
 
 from __future__ import annotations
 
-import hashlib
-import logging
-import time
+from sklearn.base import OneToOneFeatureMixin, TransformerMixin
 
-import numpy as np
-from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
-from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted, validate_data
-
-from gioselect import _core, _engine, checkpoint, quantize
-from gioselect._blocks import take_rows
-from gioselect._hooks import StepHooks
-from gioselect.estimators import knn_kl
-from gioselect.memory import fit_bytes, refuse_if_too_large
-from gioselect._validation import (
-    as_matrix,
-    check_choice,
-    check_number,
-    common_dtype,
-    resolve_n_jobs,
-    same_width,
-    seeds_from,
-)
-
-log = logging.getLogger("gioselect")
+from gioselect._base import GIOBase, _take_rows
+from gioselect._docs import ATTRIBUTES, PARAMETERS
+from gioselect._validation import check_number
+from gioselect.memory import fit_bytes
 
 
-class GIOSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
-    """Select the pool rows that best preserve information about a target sample (GIO).
+class GIOSelector(OneToOneFeatureMixin, TransformerMixin, GIOBase):
+    __doc__ = f"""Select the pool rows that best preserve information about a target sample (GIO).
 
-    ``fit(X, target=T)`` runs GIO with pool ``X`` and target ``T`` (default: ``X`` itself) and stores
-    the chosen pool rows in ``selected_indices_`` (selection order). ``transform(X)`` returns those
-    rows of the pool, ``fit_resample(X, y)`` returns ``(X[sel], y[sel])``. In imbalanced-learn's
-    Pipeline use ``sampler=True``. pandas inputs come back as pandas with their index.
+    ``fit(X, target=T)`` runs GIO with pool ``X`` and target ``T`` (default: ``X`` itself) and
+    stores the chosen pool rows in ``selected_indices_``, in selection order. ``transform(X)``
+    returns those rows of the fitted pool and ``fit_resample(X, y)`` returns ``(X[sel], y[sel])``;
+    pandas inputs come back as pandas with their index. In an imbalanced-learn Pipeline use
+    :class:`gioselect.GIOSampler`, which resamples and does not transform.
 
     Parameters mirror grad-info-opt's ``GIOKL.fit``; where the reference's behaviour surprises
-    users, the native selector does what the name says (see README, "Semantics"):
+    users, the native selector does what the name says (README, "Semantics").
 
-    estimator : {'relaxed', 'knn'}, default='relaxed'
-        The KL estimate minimised. 'relaxed' is grad-info-opt's (the mean log-distance to every
-        selected point; its gradient ignores what is already selected). 'knn' is the paper's own
-        k-NN estimate (Wang, Kulkarni & Verdu 2009): each target's distance to its k-th nearest
-        selected point, so a served region stops attracting picks. ``kl_trace_`` reports it.
-    search : {'descent', 'greedy'}, default='descent'
-        How a pick is found. 'descent': gradient descent from a start point, then the nearest
-        unpicked row (the paper's relaxation). 'greedy': the exact greedy step, the available row
-        whose addition lowers the estimate the most (ties within 1e-9 relative: the lowest row);
-        with 'knn' the scores of all rows are kept up to date after each pick, with 'relaxed' the
-        pool is ranked once. See README, "Which mode".
-    batch_size : int, default=1
-        knn descent: picks per round. The round's descents (from the batch_size worst-served
-        targets, or the next jump rows) run in parallel; each pick is then scored against the
-        picks before it. The relaxed descent does not depend on the selection, so there it
-        changes nothing. Progress callbacks and checkpoints happen between rounds.
-    k : int, default=5
-        Neighbour rank of the k-NN distances (rho_k within the target, nu_k to the selection).
-    max_iter : int, default=1000
-        Largest number of picks (the reference's max_iter=T keeps T+1 points; this one keeps T).
-    n_select : int or None, default=None
-        Exact budget: make exactly this many picks; stopping criteria are then ignored.
-    stop_criterion : {'increase', 'min_difference', 'min_kl', 'data_size',
-        'sequential_increase_tolerance', 'max_resets'}, default='sequential_increase_tolerance'
-        The default tolerates up to two picks in a row that raise the KL (one noisy pick does not
-        end the run) and drops such a trailing run when it stops.
-    min_difference, min_kl, max_data_size, max_sequential_increases, resets_allowed, max_resets :
-        Parameters of the stopping criteria (same names and defaults as the reference).
-    v_init : {'auto', 'mean', 'prev_opt', 'jump', 'worst'}, default='auto'
-        Start of each descent: the target mean, the previous optimum, a random target row, or
-        (knn) the worst-served target row, the one with the largest log(nu_k / rho_k). 'auto':
-        'jump' for 'relaxed', 'worst' for 'knn'. The relaxed gradient does not depend on what is
-        already selected, so every 'mean' descent heads for the same place; 'jump' spreads the
-        picks over the target (on digits with a shifted target, over 5 seeds: 99.6% on-target
-        picks against 53% for 'mean').
-    grad_desc_iter : int, default=50
-        Descent steps per pick (three times as many on the first pick and after a reset).
-    lr : float, default=0.01
-        Learning rate of the descent.
-    scale_factor : 'auto' or float, default='auto'
-        Gradient scale. 'auto' makes the first step move v by lr times the target's spread. The
-        knn descent takes normalized steps of length lr * scale ('auto': the target's spread).
-    random_restart_prob : float, default=0.0
-        Probability of a 3x longer descent on an ordinary pick.
-    discard_nearest_for_xy : bool, default=False
-        Drop each target's nearest selected point from the estimator (reference option).
-    init : passed to ``fit``. Without it the start rows are ``uniform_start_size`` points drawn
-        uniformly in ``[uniform_low, uniform_high]`` per feature, which default to the target's
-        bounding box (suits data at any scale); ``normalize`` scales them to unit norm; with
-        ``random_init_pct > 0`` the start is that fraction of random pool rows instead.
-    n_candidates : int, default=1
-        Re-ranking: score the n_candidates nearest unpicked rows of each descent's end point by
-        the KL they would give and pick the best (1: the nearest row, as the reference does).
-    exact_search : 'auto', True or False, default='auto'
-        Nearest-row projection: brute force (True), HNSW (False), or brute force while at most
-        ``exact_below`` rows remain and HNSW beyond.
-    hnsw_m, ef_construction, ef_search : HNSW graph degree, build and search breadth.
-    random_state : None, int, RandomState or Generator
-    n_jobs : None or int
-        Threads. None: OpenMP's default (OMP_NUM_THREADS), -1: all cores.
-    callback : callable or None
-        Called after every iteration with a dict (n_iter, n_selected, kl, kl_start, seconds);
-        returning True stops the run (stop_reason_ 'callback').
-    verbose : int, default=0
-        > 0: a progress line on stderr (picks, KL, picks/s).
-    checkpoint : path or None
-        Write the run's state there every ``checkpoint_every`` picks, on Ctrl-C and at the end
-        (atomically: a killed run leaves the last complete one); ``GIOSelector.resume(path, X,
-        target=...)`` continues it and selects what the uninterrupted run would have.
-    quantize : int or None, default=None
-        Quantization-explosion (the paper's route to millions of rows): K-means the pool into this
-        many clusters (gioselect.quantize), run GIO on the cluster centres, then return every pool
-        row of each picked cluster. ``n_select`` and ``max_iter`` then count clusters.
-        ``selected_indices_`` are pool rows (picked clusters in pick order, each cluster's rows
-        nearest its centre first); ``selected_clusters_``, ``cluster_labels_`` and
-        ``cluster_centers_`` describe the clustering. A memory-mapped pool is read block by block.
-    quantize_target : int or None, default=None
-        With quantize: also K-means the target into this many centres and use them as the target.
-    max_rows_per_cluster : int or None, default=None
-        With quantize: take at most this many rows (the nearest to the centre) of each picked cluster.
-    sampler : bool, default=False
-        True hides ``transform`` and ``fit_transform``, leaving ``fit_resample``: imbalanced-learn's
-        Pipeline accepts a step that transforms or resamples, not both. Use it there.
+{PARAMETERS}
+{ATTRIBUTES}
+    See Also
+    --------
+    GIOSampler : the same selection as an imbalanced-learn sampler (``fit_resample`` only).
+    gioselect.compat.GIOKL : grad-info-opt's interface, with its semantics.
 
+    Notes
+    -----
     ``fit(X, y=None, *, target=None, init=None)`` ignores y. ``target`` and ``init`` are fit
     metadata: with metadata routing enabled, ``set_fit_request(target=True)`` lets a Pipeline or
-    GridSearchCV pass them on (to fit_transform and fit_resample too).
+    GridSearchCV pass them on.
+
+    Examples
+    --------
+    A pool of two clusters and a target drawn from one of them:
+
+    >>> import numpy as np
+    >>> from gioselect import GIOSelector
+    >>> rng = np.random.default_rng(0)
+    >>> pool = np.vstack([rng.normal(0, 1, (500, 2)), rng.normal(6, 1, (500, 2))])
+    >>> target = rng.normal(6, 1, (100, 2))
+    >>> sel = GIOSelector(n_select=50, random_state=0).fit(pool, target=target)
+    >>> sel.selected_indices_.shape
+    (50,)
+    >>> bool((sel.selected_indices_ >= 500).all())  # every pick from the target's cluster
+    True
+    >>> sel.transform(pool).shape
+    (50, 2)
+
+    Without ``n_select`` the run stops by itself (``stop_reason_``):
+
+    >>> auto = GIOSelector(random_state=0).fit(pool, target=target)
+    >>> auto.stop_reason_
+    'sequential_increase_tolerance'
     """
-
-    def __init__(
-        self,
-        objective="relaxed",
-        search="descent",
-        batch_size=1,
-        k=5,
-        max_iter=1000,
-        n_select=None,
-        stop_criterion="sequential_increase_tolerance",
-        min_difference=0.0,
-        min_kl=0.0,
-        max_data_size=1.0,
-        max_sequential_increases=3,
-        resets_allowed=False,
-        max_resets=2,
-        v_init="auto",
-        grad_desc_iter=50,
-        lr=0.01,
-        scale_factor="auto",
-        random_restart_prob=0.0,
-        discard_nearest_for_xy=False,
-        uniform_start_size=20,
-        uniform_low=None,
-        uniform_high=None,
-        normalize=False,
-        random_init_pct=0.0,
-        n_candidates=1,
-        projection="auto",
-        exact_below=200000,
-        hnsw_m=16,
-        ef_construction=100,
-        ef_search=256,
-        random_state=None,
-        n_jobs=None,
-        callback=None,
-        verbose=0,
-        checkpoint=None,
-        checkpoint_every=100,
-        quantize=None,
-        quantize_target=None,
-        max_rows_per_cluster=None,
-        sampler=False,
-    ):
-        self.objective = objective
-        self.search = search
-        self.batch_size = batch_size
-        self.k = k
-        self.max_iter = max_iter
-        self.n_select = n_select
-        self.stop_criterion = stop_criterion
-        self.min_difference = min_difference
-        self.min_kl = min_kl
-        self.max_data_size = max_data_size
-        self.max_sequential_increases = max_sequential_increases
-        self.resets_allowed = resets_allowed
-        self.max_resets = max_resets
-        self.v_init = v_init
-        self.grad_desc_iter = grad_desc_iter
-        self.lr = lr
-        self.scale_factor = scale_factor
-        self.random_restart_prob = random_restart_prob
-        self.discard_nearest_for_xy = discard_nearest_for_xy
-        self.uniform_start_size = uniform_start_size
-        self.uniform_low = uniform_low
-        self.uniform_high = uniform_high
-        self.normalize = normalize
-        self.random_init_pct = random_init_pct
-        self.n_candidates = n_candidates
-        self.projection = projection
-        self.exact_below = exact_below
-        self.hnsw_m = hnsw_m
-        self.ef_construction = ef_construction
-        self.ef_search = ef_search
-        self.random_state = random_state
-        self.n_jobs = n_jobs
-        self.callback = callback
-        self.verbose = verbose
-        self.checkpoint = checkpoint
-        self.checkpoint_every = checkpoint_every
-        self.quantize = quantize
-        self.quantize_target = quantize_target
-        self.max_rows_per_cluster = max_rows_per_cluster
-        self.sampler = sampler
-
-    # -- parameters -----------------------------------------------------------------------
-    def _check_params(self) -> None:
-        check_choice(self.objective, "objective", _engine.OBJECTIVES)
-        check_choice(self.search, "search", _engine.SEARCHES)
-        check_number(self.batch_size, "batch_size", low=1, integer=True)
-        check_number(self.k, "k", low=1, integer=True)
-        check_number(self.max_iter, "max_iter", low=0, integer=True)
-        if self.n_select is not None:
-            check_number(self.n_select, "n_select", low=0, integer=True)
-        check_choice(self.stop_criterion, "stop_criterion", _engine.STOP_CRITERIA)
-        check_choice(self.v_init, "v_init", ("auto",) + _engine.V_INITS)
-        if self.v_init == "worst" and self.objective != "knn":
-            raise ValueError("v_init='worst' needs objective='knn' (the relaxed estimate keeps no per-target "
-                             "distances to rank targets by)")
-        check_number(self.min_difference, "min_difference")
-        check_number(self.min_kl, "min_kl")
-        check_number(self.max_data_size, "max_data_size", low=0, high=1)
-        check_number(self.max_sequential_increases, "max_sequential_increases", low=1, integer=True)
-        check_number(self.max_resets, "max_resets", low=0, integer=True)
-        check_number(self.grad_desc_iter, "grad_desc_iter", low=0, integer=True)
-        check_number(self.lr, "lr", low=0)
-        if not (isinstance(self.scale_factor, str) and self.scale_factor == "auto"):
-            check_number(self.scale_factor, "scale_factor", low=0, low_open=True)
-        check_number(self.random_restart_prob, "random_restart_prob", low=0, high=1)
-        check_number(self.uniform_start_size, "uniform_start_size", low=1, integer=True)
-        check_number(self.random_init_pct, "random_init_pct", low=0, high=1)
-        check_choice(self.projection, "projection", _engine.PROJECTIONS)
-        check_number(self.exact_below, "exact_below", low=0, integer=True)
-        check_number(self.n_candidates, "n_candidates", low=1, integer=True)
-        if self.search == "greedy" and (self.n_candidates > 1 or self.batch_size > 1):
-            raise ValueError(f"search='greedy' scores every available row exactly, one pick at a time, so "
-                             f"n_candidates={self.n_candidates} and batch_size={self.batch_size} would change "
-                             f"nothing; they are options of search='descent' (leave them at 1)")
-        check_number(self.hnsw_m, "hnsw_m", low=2, integer=True)
-        check_number(self.ef_construction, "ef_construction", low=1, integer=True)
-        check_number(self.ef_search, "ef_search", low=1, integer=True)
-        for name in ("quantize", "quantize_target", "max_rows_per_cluster"):
-            if getattr(self, name) is not None:
-                check_number(getattr(self, name), name, low=1, integer=True)
-        if self.quantize is None and (self.quantize_target is not None or self.max_rows_per_cluster is not None):
-            raise ValueError("quantize_target and max_rows_per_cluster are options of quantize=K; set quantize too")
-
-    # -- fitting ---------------------------------------------------------------------------
-    def fit(self, X, y=None, *, target=None, init=None):
-        """Run GIO on pool X. target: the sample to preserve (default X); init: start rows."""
-        self._check_params()
-        pool = as_matrix(X, "X (the pool)")
-        _check_features(self, X, reset=True)
-        tgt = pool if target is None else as_matrix(target, "target")
-        start = None if init is None else as_matrix(init, "init")
-        same_width({"X (the pool)": pool, "target": tgt, "init": start})
-        if tgt.shape[0] <= self.k:
-            raise ValueError(f"target has {tgt.shape[0]} rows; k={self.k} needs more than k rows "
-                             f"(n_samples={tgt.shape[0]}, at least {self.k + 1} needed): lower k or pass a "
-                             f"larger target")
-        for name, count, rows, what in (("quantize", self.quantize, pool.shape[0], "pool"),
-                                        ("quantize_target", self.quantize_target, tgt.shape[0], "target")):
-            if count is not None and count > rows:
-                raise ValueError(f"{name}={count} clusters exceeds the {what}'s {rows} rows; lower {name}")
-        if self.quantize_target is not None and self.quantize_target <= self.k:
-            raise ValueError(f"quantize_target={self.quantize_target} leaves the target {self.quantize_target} "
-                             f"rows; k={self.k} needs more than k")
-        choices = pool.shape[0] if self.quantize is None else self.quantize
-        if self.n_select is not None and self.n_select > choices and not self.resets_allowed:
-            what = f"pool's {choices} rows" if self.quantize is None else f"{choices} clusters"
-            raise ValueError(f"n_select={self.n_select} exceeds the {what}; lower n_select or set resets_allowed=True")
-        # Without quantize the core needs pool and target in one dtype: a float32 pool meets a
-        # float64 target as a float64 copy.
-        copies = (pool.shape[0] * pool.shape[1] * 8 if self.quantize is None and
-                  common_dtype(pool, tgt, *(a for a in (start,) if a is not None)) != pool.dtype else 0)
-        refuse_if_too_large(pool.shape[0], tgt.shape[0], pool.shape[1], pool.dtype, self.get_params(), copies)
-        run_seed, start_seed, quant_seed = seeds_from(self.random_state, 3)
-        gio_pool, gio_tgt, quant = self._quantized(pool, tgt, quant_seed)
-        dtype = common_dtype(gio_pool, gio_tgt, *(a for a in (start,) if a is not None))
-        gio_pool, gio_tgt = gio_pool.astype(dtype, copy=False), gio_tgt.astype(dtype, copy=False)
-
-        start_rows = None
-        if start is None:
-            start, start_rows = self._default_start(gio_pool, gio_tgt, start_seed)
-        start = np.ascontiguousarray(start, dtype=dtype)
-        return self._run(gio_pool, gio_tgt, start, start_rows, run_seed,
-                         pool=pool, tgt=tgt, quant=quant, quant_seed=quant_seed)
-
-    def _quantized(self, pool, tgt, seed):
-        """What GIO runs on: (pool, target, None), or with quantize the cluster centres of the pool
-        (and of the target with quantize_target) and the pool's Quantization."""
-        if self.quantize is None:
-            return pool, tgt, None
-        quant = quantize.kmeans(pool, int(self.quantize), random_state=seed)
-        if self.quantize_target is not None:
-            tgt = quantize.kmeans(tgt, int(self.quantize_target), random_state=seed ^ 1).centers
-        return quant.centers, tgt, quant
-
-    def _run(self, gio_pool, gio_tgt, start, start_rows, run_seed, resume=None, *, pool, tgt, quant, quant_seed):
-        params = self.get_params()
-        core = {name: value for name, value in params.items() if name in _engine.CORE_FIELDS}
-        core.update(v_init=self._v_init(), max_picks=self.max_iter, n_threads=resolve_n_jobs(self.n_jobs),
-                    seed=run_seed, reference_semantics=False)
-        opts = _engine.make_options(**core)
-        meta = dict(params=_json_params(params), run_seed=run_seed, quant_seed=quant_seed,
-                    pool=_data_fingerprint(pool), target=_data_fingerprint(tgt),
-                    init_indices=None if start_rows is None else np.asarray(start_rows).tolist())
-        hooks = StepHooks(callback=self.callback, verbose=self.verbose, path=self.checkpoint,
-                          every=self.checkpoint_every, meta=meta, init=start)
-        t0 = time.perf_counter()
-        if resume is not None and resume.stop_reason:  # a finished run's checkpoint
-            res = resume
-        elif hooks.active:
-            res = _engine.run(gio_pool, gio_tgt, start, opts, on_step=hooks.on_step,
-                              on_checkpoint=hooks.on_checkpoint, resume=resume)
-            hooks.finish(res)
-        else:
-            res = _engine.run(gio_pool, gio_tgt, start, opts, resume=resume)
-        self.fit_seconds_ = time.perf_counter() - t0
-
-        self.selected_indices_ = np.asarray(res.selected, dtype=np.int64)
-        if quant is not None:
-            self.selected_clusters_ = self.selected_indices_
-            self.selected_indices_ = quantize.explode(quant.labels, quant.sq_dist, self.selected_clusters_,
-                                                      self.max_rows_per_cluster)
-            self.cluster_labels_, self.cluster_centers_ = quant.labels, quant.centers
-            self.quantize_seconds_ = quant.seconds
-            self.fit_seconds_ += quant.seconds
-        else:  # a refit without quantize leaves no clustering of an earlier fit behind
-            for name in ("selected_clusters_", "cluster_labels_", "cluster_centers_", "quantize_seconds_"):
-                self.__dict__.pop(name, None)
-        self.kl_trace_ = np.asarray(res.kl_trace, dtype=np.float64)
-        self.kl_start_ = float(res.kl_start)
-        self.stop_reason_ = res.stop_reason
-        self.n_iter_ = int(res.n_iter)
-        self.n_resets_ = int(res.n_resets)
-        self.scale_factor_ = float(res.scale_factor)
-        self.init_ = start
-        self.init_indices_ = start_rows
-        self.target_ = tgt
-        self.support_ = np.zeros(pool.shape[0], dtype=bool)
-        self.support_[self.selected_indices_] = True
-        self.n_features_in_ = pool.shape[1]
-        self.n_pool_ = pool.shape[0]
-        self._pool_fingerprint = _fingerprint(pool, self.selected_indices_)
-        log.info("GIO picked %d of %d rows in %.3fs (KL %.4g -> %.4g, stop: %s)", len(self.selected_indices_),
-                 pool.shape[0], self.fit_seconds_, self.kl_start_,
-                 self.kl_trace_[-1] if len(self.kl_trace_) else self.kl_start_, self.stop_reason_)
-        return self
-
-    @classmethod
-    def resume(cls, path, X, y=None, *, target=None):
-        """Continue the run checkpointed at `path` on the same pool X and target; returns the
-        fitted selector, with exactly the selection the uninterrupted run would have made."""
-        state, header, start = checkpoint.load(path)
-        if header.get("stop_reason"):
-            state.stop_reason = header["stop_reason"]
-        sel = cls(**header["params"])
-        sel.checkpoint = path
-        sel._check_params()
-        pool = as_matrix(X, "X (the pool)")
-        _check_features(sel, X, reset=True)
-        tgt = pool if target is None else as_matrix(target, "target")
-        for name, data in (("pool", pool), ("target", tgt)):
-            if _data_fingerprint(data) != header[name]:
-                raise ValueError(f"{'X' if name == 'pool' else 'target'} is not the {name} of the checkpointed run "
-                                 f"{path} (its shape or rows differ); resume needs the same {name}")
-        quant_seed = header.get("quant_seed", 0)
-        gio_pool, gio_tgt, quant = sel._quantized(pool, tgt, quant_seed)  # the same seed: the same clusters
-        dtype = start.dtype.type
-        gio_pool, gio_tgt = gio_pool.astype(dtype, copy=False), gio_tgt.astype(dtype, copy=False)
-        rows = header.get("init_indices")
-        return sel._run(gio_pool, gio_tgt, start, None if rows is None else np.asarray(rows, dtype=np.int64),
-                        header["run_seed"], resume=state, pool=pool, tgt=tgt, quant=quant, quant_seed=quant_seed)
-
-    def _v_init(self) -> str:
-        if self.v_init != "auto":
-            return self.v_init
-        return "worst" if self.objective == "knn" else "jump"
-
-    def _default_start(self, pool, tgt, seed):
-        """Start rows: random pool rows (random_init_pct) or uniform points in the target's box."""
-        if self.random_init_pct > 0:
-            rows = _core.random_pool_rows(pool.shape[0], float(self.random_init_pct), seed)
-            if len(rows) == 0:
-                raise ValueError(f"random_init_pct={self.random_init_pct} of {pool.shape[0]} pool rows "
-                                 f"selects no start row; raise it or pass init")
-            return pool[rows], rows
-        low = tgt.min(axis=0) if self.uniform_low is None else np.atleast_1d(self.uniform_low)
-        high = tgt.max(axis=0) if self.uniform_high is None else np.atleast_1d(self.uniform_high)
-        start = _core.uniform_start(int(self.uniform_start_size), tgt.shape[1],
-                                    np.asarray(low, dtype=np.float64).tolist(),
-                                    np.asarray(high, dtype=np.float64).tolist(), bool(self.normalize), seed)
-        return start, None
-
-    # -- using the selection ---------------------------------------------------------------
-    def _check_same_pool(self, X) -> np.ndarray:
-        check_is_fitted(self, "selected_indices_")
-        pool = as_matrix(X, "X")
-        _check_features(self, X, reset=False)
-        if pool.shape[0] != self.n_pool_:
-            raise ValueError(f"X has shape {pool.shape}, but this selector was fitted on a pool of shape "
-                             f"({self.n_pool_}, {self.n_features_in_}); transform only selects rows of the "
-                             f"pool it was fitted on (use selected_indices_ to index other arrays)")
-        if _fingerprint(pool, self.selected_indices_) != self._pool_fingerprint:
-            raise ValueError("X is not the pool this selector was fitted on (its rows differ); "
-                             "transform only selects rows of the fitted pool")
-        return pool
 
     def transform(self, X):
         """The selected rows of the fitted pool, in selection order (a DataFrame keeps its index)."""
@@ -426,55 +68,12 @@ class GIOSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """fit, then the selected rows of X."""
         return _take_rows(X, self.fit(X, y, target=target, init=init).selected_indices_)
 
-    def fit_resample(self, X, y, *, target=None, init=None):
-        """(X[sel], y[sel]): the imbalanced-learn sampler interface (pandas keep their index)."""
-        if y is not None and _n_rows(y) != _n_rows(X):
-            raise ValueError(f"y has {_n_rows(y)} rows but X has {_n_rows(X)}; fit_resample selects the "
-                             f"same rows of both")
-        sel = self.fit(X, y, target=target, init=init).selected_indices_
-        return _take_rows(X, sel), _take_rows(y, sel)
-
-    def score(self, X, y=None, *, target=None):
-        """Exact k-NN estimate of KL(target || X) with this selector's k (lower is better): how much
-        information about the target a training set X loses. target defaults to the one given
-        to fit. Compares any sets of equal size, e.g. ``transform(pool)`` against a random subset.
-        Unlike most scikit-learn scores, lower is better. y is ignored."""
-        check_is_fitted(self, "selected_indices_")
-        _check_features(self, X, reset=False)
-        return knn_kl(self.target_ if target is None else target, X, k=self.k, n_jobs=self.n_jobs)
-
-    def plot_trace(self, ax=None):
-        """KL per pick with the stop reason marked (needs matplotlib)."""
-        check_is_fitted(self, "selected_indices_")
-        from gioselect.plot import plot_trace
-
-        return plot_trace(self, ax=ax)
-
-    def plot_selection(self, X, target=None, ax=None):
-        """Pool, target and selection in 2-D, PCA when d > 2 (needs matplotlib)."""
-        self._check_same_pool(X)
-        from gioselect.plot import plot_selection
-
-        return plot_selection(self, X, target=target, ax=ax)
-
     # -- scikit-learn integration -----------------------------------------------------------
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        if self.sampler:
-            tags.transformer_tags = None
-        else:  # transform returns rows of X as they are, so every float dtype comes back unchanged
-            tags.transformer_tags.preserves_dtype = ["float64", "float32", "float16"]
+        # transform returns rows of X as they are, so every float dtype comes back unchanged
+        tags.transformer_tags.preserves_dtype = ["float64", "float32", "float16"]
         return tags
-
-    def get_metadata_routing(self):
-        """As scikit-learn does for fit_transform, fit_resample requests what fit requests:
-        imbalanced-learn's Pipeline routes its fit metadata (e.g. target) to fit_resample."""
-        routing = super().get_metadata_routing()
-        resample = getattr(routing, "fit_resample", None)  # exists once imbalanced-learn is imported
-        if resample is not None:
-            for param, alias in routing.fit.requests.items():
-                resample.add_request(param=param, alias=alias)
-        return routing
 
 
 def estimate_memory(n_pool: int, n_target: int, dim: int, *, dtype="float32", **params) -> int:
@@ -487,60 +86,3 @@ def estimate_memory(n_pool: int, n_target: int, dim: int, *, dtype="float32", **
     if unknown:
         raise TypeError(f"unknown GIOSelector parameter(s) {unknown}")
     return fit_bytes(n_pool, n_target, dim, dtype, GIOSelector(**params).get_params())
-
-
-def _transforms(selector) -> bool:
-    return not selector.sampler
-
-
-# imbalanced-learn's Pipeline refuses a step that both transforms and resamples, so sampler=True
-# hides transform and fit_transform. Applied after the class is built because set_output wraps
-# (and so replaces) the methods the class body defines.
-GIOSelector.transform = available_if(_transforms)(GIOSelector.__dict__["transform"])
-GIOSelector.fit_transform = available_if(_transforms)(GIOSelector.__dict__["fit_transform"])
-
-
-def _check_features(selector, X, *, reset):
-    """n_features_in_ and feature_names_in_ (set on fit, compared on transform) with scikit-learn's
-    messages; the values themselves are checked by as_matrix."""
-    validate_data(selector, X, reset=reset, skip_check_array=True)
-
-
-def _n_rows(a) -> int:
-    return a.shape[0] if hasattr(a, "shape") else len(a)
-
-
-def _take_rows(a, idx):
-    """Rows idx of a: pandas objects keep their index (iloc), anything else becomes an array."""
-    if a is None:
-        return None
-    if hasattr(a, "iloc"):
-        return a.iloc[idx]
-    return np.asarray(a)[idx]
-
-
-def _data_fingerprint(a: np.ndarray) -> str:
-    """Identity of an input for checkpoints: shape and a strided sample of rows, dtype-blind."""
-    h = hashlib.sha1(repr(a.shape).encode())
-    h.update(np.ascontiguousarray(take_rows(a, slice(None, None, max(1, a.shape[0] // 256))), dtype=np.float64).tobytes())
-    return h.hexdigest()
-
-
-def _json_params(params: dict) -> dict:
-    """The parameters a checkpoint can carry: plain values (not callbacks or generator objects)."""
-    keep = {}
-    for name, value in params.items():
-        if name in ("callback", "checkpoint"):
-            continue
-        if isinstance(value, (bool, int, float, str, type(None))):
-            keep[name] = value
-    return keep
-
-
-def _fingerprint(pool: np.ndarray, selected: np.ndarray) -> str:
-    """Cheap identity of a pool: its shape, a strided sample of rows and the selected rows."""
-    h = hashlib.sha1(repr(pool.shape).encode())
-    step = max(1, pool.shape[0] // 64)
-    h.update(np.ascontiguousarray(take_rows(pool, slice(None, None, step)), dtype=np.float64).tobytes())
-    h.update(np.ascontiguousarray(take_rows(pool, selected[:1024]), dtype=np.float64).tobytes())
-    return h.hexdigest()

@@ -1,0 +1,619 @@
+"""
+gioselect C++ core (GIO estimators, descent, projection, selection loop)
+"""
+from __future__ import annotations
+import collections.abc
+import numpy
+import numpy.typing
+import typing
+__all__: list[str] = ['DescentOptions', 'LoopState', 'OBJECTIVES', 'ObjectiveOptions', 'Options', 'PROJECTIONS', 'ProjectionOptions', 'Result', 'RunStats', 'SEARCHES', 'STOP_CRITERIA', 'SearchOptions', 'StopOptions', 'V_INITS', 'knn_kl', 'random_pool_rows', 'relaxed_kl', 'relaxed_kl_gradient', 'select', 'uniform_start']
+class ObjectiveOptions:
+    """
+    Which KL estimate a run minimises.
+    """
+    def __init__(self) -> None:
+        ...
+    @property
+    def discard_nearest_for_xy(self) -> bool:
+        """
+        relaxed: drop each target's nearest selected point
+        """
+    @discard_nearest_for_xy.setter
+    def discard_nearest_for_xy(self, arg0: bool) -> None:
+        ...
+    @property
+    def eps(self) -> float:
+        """
+        relaxed: epsilon inside log(distance + eps)
+        """
+    @eps.setter
+    def eps(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def k(self) -> int:
+        """
+        neighbour rank of rho_k and nu_k
+        """
+    @k.setter
+    def k(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def kind(self) -> str:
+        """
+        'relaxed' or 'knn' (OBJECTIVES)
+        """
+    @kind.setter
+    def kind(self, arg1: str) -> None:
+        ...
+class SearchOptions:
+    """
+    How each pick is found.
+    """
+    def __init__(self) -> None:
+        ...
+    @property
+    def batch_size(self) -> int:
+        """
+        knn descent: picks per round
+        """
+    @batch_size.setter
+    def batch_size(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def kind(self) -> str:
+        """
+        'descent' or 'greedy' (SEARCHES)
+        """
+    @kind.setter
+    def kind(self, arg1: str) -> None:
+        ...
+    @property
+    def n_candidates(self) -> int:
+        """
+        descent: re-rank this many nearest rows
+        """
+    @n_candidates.setter
+    def n_candidates(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+class StopOptions:
+    """
+    Budgets and stopping criteria.
+    """
+    def __init__(self) -> None:
+        ...
+    @property
+    def criterion(self) -> str:
+        """
+        one of STOP_CRITERIA
+        """
+    @criterion.setter
+    def criterion(self, arg1: str) -> None:
+        ...
+    @property
+    def max_data_size(self) -> float:
+        """
+        'data_size': largest fraction of the pool
+        """
+    @max_data_size.setter
+    def max_data_size(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def max_picks(self) -> int:
+        """
+        most picks; < 0: unlimited
+        """
+    @max_picks.setter
+    def max_picks(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def max_resets(self) -> int:
+        """
+        most refills of the pool
+        """
+    @max_resets.setter
+    def max_resets(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def max_sequential_increases(self) -> int:
+        """
+        'sequential_increase_tolerance': increases in a row that stop the run
+        """
+    @max_sequential_increases.setter
+    def max_sequential_increases(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def min_difference(self) -> float:
+        """
+        'min_difference': smallest improvement
+        """
+    @min_difference.setter
+    def min_difference(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def min_kl(self) -> float:
+        """
+        'min_kl': stop below this KL
+        """
+    @min_kl.setter
+    def min_kl(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def n_select(self) -> int:
+        """
+        exactly this many picks (criteria off); < 0: none
+        """
+    @n_select.setter
+    def n_select(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def resets_allowed(self) -> bool:
+        """
+        descent: refill the pool instead of stopping
+        """
+    @resets_allowed.setter
+    def resets_allowed(self, arg0: bool) -> None:
+        ...
+class DescentOptions:
+    """
+    The gradient descent of the descent search.
+    """
+    def __init__(self) -> None:
+        ...
+    @property
+    def grad_desc_iter(self) -> int:
+        """
+        steps per pick (3x on long descents)
+        """
+    @grad_desc_iter.setter
+    def grad_desc_iter(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def lr(self) -> float:
+        """
+        learning rate
+        """
+    @lr.setter
+    def lr(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def random_restart_prob(self) -> float:
+        """
+        probability of a long descent on an ordinary pick
+        """
+    @random_restart_prob.setter
+    def random_restart_prob(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def scale_auto(self) -> bool:
+        """
+        True: derive the gradient scale ('auto')
+        """
+    @scale_auto.setter
+    def scale_auto(self, arg0: bool) -> None:
+        ...
+    @property
+    def scale_factor(self) -> float:
+        """
+        gradient scale when scale_auto is False
+        """
+    @scale_factor.setter
+    def scale_factor(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def v_init(self) -> str:
+        """
+        where each descent starts (V_INITS)
+        """
+    @v_init.setter
+    def v_init(self, arg1: str) -> None:
+        ...
+class ProjectionOptions:
+    """
+    How a descent's end point becomes a pool row.
+    """
+    def __init__(self) -> None:
+        ...
+    @property
+    def audit(self) -> bool:
+        """
+        HNSW: also run brute force and count agreements
+        """
+    @audit.setter
+    def audit(self, arg0: bool) -> None:
+        ...
+    @property
+    def ef_construction(self) -> int:
+        """
+        HNSW build breadth
+        """
+    @ef_construction.setter
+    def ef_construction(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def ef_search(self) -> int:
+        """
+        HNSW search breadth
+        """
+    @ef_search.setter
+    def ef_search(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def exact_below(self) -> int:
+        """
+        auto: brute force while at most this many rows remain
+        """
+    @exact_below.setter
+    def exact_below(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def hnsw_m(self) -> int:
+        """
+        HNSW graph degree
+        """
+    @hnsw_m.setter
+    def hnsw_m(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def mode(self) -> str:
+        """
+        'auto', 'exact' or 'hnsw' (PROJECTIONS)
+        """
+    @mode.setter
+    def mode(self, arg1: str) -> None:
+        ...
+    @property
+    def rerank(self) -> int:
+        """
+        HNSW candidates re-scored exactly
+        """
+    @rerank.setter
+    def rerank(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def seed(self) -> int:
+        """
+        HNSW level generator seed
+        """
+    @seed.setter
+    def seed(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+class Options:
+    """
+    Every option of a run, grouped by the component that reads it.
+    """
+    def __init__(self) -> None:
+        ...
+    @property
+    def descent(self) -> DescentOptions:
+        """
+        DescentOptions
+        """
+    @descent.setter
+    def descent(self, arg0: DescentOptions) -> None:
+        ...
+    @property
+    def n_threads(self) -> int:
+        """
+        threads; <= 0: OpenMP's default
+        """
+    @n_threads.setter
+    def n_threads(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def objective(self) -> ObjectiveOptions:
+        """
+        ObjectiveOptions
+        """
+    @objective.setter
+    def objective(self, arg0: ObjectiveOptions) -> None:
+        ...
+    @property
+    def projection(self) -> ProjectionOptions:
+        """
+        ProjectionOptions
+        """
+    @projection.setter
+    def projection(self, arg0: ProjectionOptions) -> None:
+        ...
+    @property
+    def reference_semantics(self) -> bool:
+        """
+        True: grad-info-opt 0.1.2's stopping rules, literally
+        """
+    @reference_semantics.setter
+    def reference_semantics(self, arg0: bool) -> None:
+        ...
+    @property
+    def search(self) -> SearchOptions:
+        """
+        SearchOptions
+        """
+    @search.setter
+    def search(self, arg0: SearchOptions) -> None:
+        ...
+    @property
+    def seed(self) -> int:
+        """
+        seed of the run's random draws
+        """
+    @seed.setter
+    def seed(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def stop(self) -> StopOptions:
+        """
+        StopOptions
+        """
+    @stop.setter
+    def stop(self, arg0: StopOptions) -> None:
+        ...
+class LoopState:
+    """
+    Where a run stands between two iterations (for checkpoints).
+    """
+    def __init__(self) -> None:
+        ...
+    @property
+    def i(self) -> int:
+        """
+        the reference's pick counter
+        """
+    @i.setter
+    def i(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def increases(self) -> int:
+        """
+        the reference's increase counter
+        """
+    @increases.setter
+    def increases(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def jump_rows(self) -> list[int]:
+        """
+        target rows drawn for v_init='jump'
+        """
+    @jump_rows.setter
+    def jump_rows(self, arg0: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex]) -> None:
+        ...
+    @property
+    def just_reset(self) -> bool:
+        """
+        the last iteration refilled the pool
+        """
+    @just_reset.setter
+    def just_reset(self, arg0: bool) -> None:
+        ...
+    @property
+    def kl_prev(self) -> float:
+        """
+        KL before the next pick
+        """
+    @kl_prev.setter
+    def kl_prev(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def reset_marks(self) -> list[int]:
+        """
+        number of picks at each refill
+        """
+    @reset_marks.setter
+    def reset_marks(self, arg0: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex]) -> None:
+        ...
+    @property
+    def rng_draws(self) -> int:
+        """
+        random engine outputs used
+        """
+    @rng_draws.setter
+    def rng_draws(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def run_of_increases(self) -> int:
+        """
+        consecutive kept picks that raised the KL
+        """
+    @run_of_increases.setter
+    def run_of_increases(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def total(self) -> int:
+        """
+        the reference's total counter
+        """
+    @total.setter
+    def total(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def v(self) -> list[float]:
+        """
+        v at the start of the next iteration
+        """
+    @v.setter
+    def v(self, arg0: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex]) -> None:
+        ...
+class RunStats:
+    """
+    How a run got there (nothing here changes the selection).
+    """
+    def __init__(self) -> None:
+        ...
+    @property
+    def audit_agreements(self) -> int:
+        """
+        HNSW answers equal to brute force
+        """
+    @property
+    def cache_hits(self) -> int:
+        """
+        exact projections answered by the certified cache
+        """
+    @property
+    def greedy_changed_targets(self) -> int:
+        """
+        knn greedy: targets whose nu_k a pick lowered, summed
+        """
+    @property
+    def greedy_list_updates(self) -> int:
+        """
+        knn greedy: updates from lists
+        """
+    @property
+    def greedy_pool_pass_updates(self) -> int:
+        """
+        knn greedy: updates from pool passes
+        """
+    @property
+    def hnsw_queries(self) -> int:
+        """
+        projections made in HNSW mode
+        """
+    @property
+    def hnsw_searches(self) -> int:
+        """
+        ... of which went to the graph
+        """
+    @property
+    def index_build_seconds(self) -> float:
+        """
+        HNSW build time
+        """
+class Result:
+    """
+    What a run returns: the selection, its loop state and statistics.
+    """
+    def __init__(self) -> None:
+        ...
+    @property
+    def kl_start(self) -> float:
+        """
+        KL of the start rows alone
+        """
+    @kl_start.setter
+    def kl_start(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def kl_trace(self) -> numpy.typing.NDArray[numpy.float64]:
+        """
+        KL after each kept pick
+        """
+    @kl_trace.setter
+    def kl_trace(self, arg1: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex]) -> None:
+        ...
+    @property
+    def loop(self) -> LoopState:
+        """
+        LoopState
+        """
+    @loop.setter
+    def loop(self, arg0: LoopState) -> None:
+        ...
+    @property
+    def n_iter(self) -> int:
+        """
+        loop iterations, rejected picks and resets included
+        """
+    @n_iter.setter
+    def n_iter(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def n_resets(self) -> int:
+        """
+        refills of the pool
+        """
+    @n_resets.setter
+    def n_resets(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def remaining(self) -> numpy.typing.NDArray[numpy.int64]:
+        """
+        rows still available at the end
+        """
+    @property
+    def scale_factor(self) -> float:
+        """
+        the gradient scale used
+        """
+    @scale_factor.setter
+    def scale_factor(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def selected(self) -> numpy.typing.NDArray[numpy.int64]:
+        """
+        pool rows in selection order
+        """
+    @selected.setter
+    def selected(self, arg1: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex]) -> None:
+        ...
+    @property
+    def stats(self) -> RunStats:
+        """
+        RunStats
+        """
+    @property
+    def stop_reason(self) -> str:
+        """
+        why the run ended ('' while under way)
+        """
+    @stop_reason.setter
+    def stop_reason(self, arg0: str) -> None:
+        ...
+    @property
+    def v(self) -> numpy.typing.NDArray[numpy.float64]:
+        """
+        v at the end
+        """
+@typing.overload
+def knn_kl(x: numpy.typing.NDArray[numpy.float32], w: numpy.typing.NDArray[numpy.float32], k: typing.SupportsInt | typing.SupportsIndex = 5, n_threads: typing.SupportsInt | typing.SupportsIndex = 0) -> float:
+    """
+    Exact k-NN estimate of KL(x || w) (Wang, Kulkarni & Verdu 2009; DESIGN.md 2b).
+    """
+@typing.overload
+def knn_kl(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], w: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], k: typing.SupportsInt | typing.SupportsIndex = 5, n_threads: typing.SupportsInt | typing.SupportsIndex = 0) -> float:
+    """
+    Exact k-NN estimate of KL(x || w) (Wang, Kulkarni & Verdu 2009; DESIGN.md 2b).
+    """
+def random_pool_rows(n_pool: typing.SupportsInt | typing.SupportsIndex, fraction: typing.SupportsFloat | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex) -> numpy.typing.NDArray[numpy.int64]:
+    """
+    int(fraction * n_pool) distinct pool rows, drawn without replacement
+    """
+@typing.overload
+def relaxed_kl(x: numpy.typing.NDArray[numpy.float32], w: numpy.typing.NDArray[numpy.float32], k: typing.SupportsInt | typing.SupportsIndex = 5, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-08, discard_nearest_for_xy: bool = False, n_threads: typing.SupportsInt | typing.SupportsIndex = 0) -> float:
+    """
+    Relaxed k-NN estimate of KL(x || w), as grad-info-opt computes it (DESIGN.md 2a).
+    """
+@typing.overload
+def relaxed_kl(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], w: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], k: typing.SupportsInt | typing.SupportsIndex = 5, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-08, discard_nearest_for_xy: bool = False, n_threads: typing.SupportsInt | typing.SupportsIndex = 0) -> float:
+    """
+    Relaxed k-NN estimate of KL(x || w), as grad-info-opt computes it (DESIGN.md 2a).
+    """
+@typing.overload
+def relaxed_kl_gradient(x: numpy.typing.NDArray[numpy.float32], w: numpy.typing.NDArray[numpy.float32], v: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], k: typing.SupportsInt | typing.SupportsIndex = 5, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-08, discard_nearest_for_xy: bool = False, n_threads: typing.SupportsInt | typing.SupportsIndex = 0) -> numpy.typing.NDArray[numpy.float64]:
+    """
+    Gradient of the relaxed estimate KL(x || w + {v}) with respect to v.
+    """
+@typing.overload
+def relaxed_kl_gradient(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], w: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], v: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], k: typing.SupportsInt | typing.SupportsIndex = 5, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-08, discard_nearest_for_xy: bool = False, n_threads: typing.SupportsInt | typing.SupportsIndex = 0) -> numpy.typing.NDArray[numpy.float64]:
+    """
+    Gradient of the relaxed estimate KL(x || w + {v}) with respect to v.
+    """
+@typing.overload
+def select(pool: numpy.typing.NDArray[numpy.float32], target: numpy.typing.NDArray[numpy.float32], init: numpy.typing.NDArray[numpy.float32], options: Options, on_step: typing.Any = None, on_checkpoint: typing.Any = None, resume: Result = None) -> Result:
+    """
+    Run GIO: pool, target and init share one dtype (float32 or float64), C-contiguous. on_step(n_iter, n_selected, kl, kl_start) after each iteration returns 0 to go on, 1 to stop, 2 to have on_checkpoint(state) called; an interrupt calls on_checkpoint(state), then raises. resume: a state from on_checkpoint of a run with the same inputs and options.
+    """
+@typing.overload
+def select(pool: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], target: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], init: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], options: Options, on_step: typing.Any = None, on_checkpoint: typing.Any = None, resume: Result = None) -> Result:
+    """
+    Run GIO: pool, target and init share one dtype (float32 or float64), C-contiguous. on_step(n_iter, n_selected, kl, kl_start) after each iteration returns 0 to go on, 1 to stop, 2 to have on_checkpoint(state) called; an interrupt calls on_checkpoint(state), then raises. resume: a state from on_checkpoint of a run with the same inputs and options.
+    """
+def uniform_start(size: typing.SupportsInt | typing.SupportsIndex, d: typing.SupportsInt | typing.SupportsIndex, low: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], high: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], normalize: bool, seed: typing.SupportsInt | typing.SupportsIndex) -> numpy.typing.NDArray[numpy.float64]:
+    """
+    size uniform points in [low, high] per column (1 or d bounds), unit norm with normalize
+    """
+OBJECTIVES: tuple = ('relaxed', 'knn')
+PROJECTIONS: tuple = ('auto', 'exact', 'hnsw')
+SEARCHES: tuple = ('descent', 'greedy')
+STOP_CRITERIA: tuple = ('increase', 'max_resets', 'min_difference', 'sequential_increase_tolerance', 'min_kl', 'data_size')
+V_INITS: tuple = ('mean', 'prev_opt', 'jump', 'worst')

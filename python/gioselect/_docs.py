@@ -1,0 +1,142 @@
+"""The numpydoc text that GIOSelector and GIOSampler share: their parameters and fitted attributes."""
+
+PARAMETERS = """\
+    Parameters
+    ----------
+    objective : {'relaxed', 'knn'}, default='relaxed'
+        The KL estimate minimised. 'relaxed' is grad-info-opt's: the mean log-distance to every
+        selected point, whose gradient ignores what is already selected. 'knn' is the paper's own
+        k-NN estimate (Wang, Kulkarni & Verdu 2009): each target's distance to its k-th nearest
+        selected point, so a served region stops attracting picks. ``kl_trace_`` reports it.
+    search : {'descent', 'greedy'}, default='descent'
+        How a pick is found. 'descent': gradient descent from a start point, then the nearest
+        unpicked row (the paper's relaxation). 'greedy': the exact greedy step, the available row
+        whose addition lowers the estimate the most (ties within 1e-9 relative: the lowest row).
+        See the README, "Which mode".
+    batch_size : int, default=1
+        knn descent: picks per round. The round's descents (from the batch_size worst-served
+        targets, or the next jump rows) run in parallel; each pick is then scored against the
+        picks before it. The relaxed descent does not depend on the selection, so there it
+        changes nothing. Not an option of the greedy search.
+    k : int, default=5
+        Neighbour rank of the k-NN distances (rho_k within the target, nu_k to the selection).
+    max_iter : int, default=1000
+        Largest number of picks (the reference's max_iter=T keeps T+1 points; this one keeps T).
+    n_select : int or None, default=None
+        Exact budget: make exactly this many picks; stopping criteria are then ignored.
+    stop_criterion : {'increase', 'min_difference', 'min_kl', 'data_size', \
+'sequential_increase_tolerance', 'max_resets'}, default='sequential_increase_tolerance'
+        When a run without n_select ends. The default tolerates up to two picks in a row that
+        raise the KL and drops such a trailing run when it stops.
+    min_difference : float, default=0.0
+        'min_difference': stop when a pick improves the KL by less.
+    min_kl : float, default=0.0
+        'min_kl': stop once the KL is below it (that pick is kept).
+    max_data_size : float, default=1.0
+        'data_size': at most this fraction of the pool.
+    max_sequential_increases : int, default=3
+        'sequential_increase_tolerance': increases in a row that stop the run.
+    resets_allowed : bool, default=False
+        Descent: refill the pool instead of stopping, up to max_resets times.
+    max_resets : int, default=2
+        Most refills of the pool.
+    v_init : {'auto', 'mean', 'prev_opt', 'jump', 'worst'}, default='auto'
+        Start of each descent: the target mean, the previous optimum, a random target row, or
+        (knn) the worst-served target row, the one with the largest log(nu_k / rho_k). 'auto':
+        'jump' for 'relaxed', 'worst' for 'knn'.
+    grad_desc_iter : int, default=50
+        Descent steps per pick (three times as many on the first pick and after a reset).
+    lr : float, default=0.01
+        Learning rate of the descent.
+    scale_factor : 'auto' or float, default='auto'
+        Gradient scale. 'auto' makes the first step move v by lr times the target's spread; the
+        knn descent takes normalized steps of length lr * scale ('auto': the target's spread).
+    random_restart_prob : float, default=0.0
+        Probability of a 3x longer descent on an ordinary pick.
+    discard_nearest_for_xy : bool, default=False
+        Relaxed: drop each target's nearest selected point from the estimate (reference option).
+    uniform_start_size : int, default=20
+        Without ``init``: the number of start rows, drawn uniformly in
+        [uniform_low, uniform_high] per feature.
+    uniform_low, uniform_high : float, array of floats or None, default=None
+        Bounds of the uniform start; None: the target's bounding box (suits data at any scale).
+    normalize : bool, default=False
+        Scale the uniform start rows to unit norm.
+    random_init_pct : float, default=0.0
+        > 0: the start is this fraction of random pool rows instead of uniform points.
+    n_candidates : int, default=1
+        Descent: score the n_candidates nearest unpicked rows of each descent's end point by the
+        KL they would give and pick the best (1: the nearest row, as the reference does).
+    projection : {'auto', 'exact', 'hnsw'}, default='auto'
+        How a descent's end point becomes a pool row: brute force ('exact'), an HNSW graph
+        ('hnsw'), or brute force while at most ``exact_below`` rows remain and HNSW beyond.
+    exact_below : int, default=200000
+        The 'auto' projection's threshold.
+    hnsw_m, ef_construction, ef_search : int, default=16, 100, 256
+        HNSW graph degree, build breadth and search breadth.
+    random_state : None, int, RandomState or Generator, default=None
+        Seeds every random draw; the same seed gives the same selection.
+    n_jobs : int or None, default=None
+        Threads. None: OpenMP's default (OMP_NUM_THREADS), -1: all cores.
+    callback : callable or None, default=None
+        Called after every iteration with a dict (n_iter, n_selected, kl, kl_start, seconds);
+        returning True stops the run (``stop_reason_ == 'callback'``).
+    verbose : int, default=0
+        > 0: a progress line on stderr (picks, KL, picks/s).
+    checkpoint : path or None, default=None
+        Write the run's state there every ``checkpoint_every`` picks, on Ctrl-C and at the end
+        (atomically); ``resume(path, X, target=...)`` continues it and selects what the
+        uninterrupted run would have.
+    checkpoint_every : int, default=100
+        Picks between checkpoints.
+    quantize : int or None, default=None
+        Quantization-explosion (the paper's route to millions of rows): K-means the pool into this
+        many clusters, run GIO on the centres, then return every pool row of each picked cluster
+        (picked clusters in pick order, each cluster's rows nearest its centre first).
+        ``n_select`` and ``max_iter`` then count clusters. A memory-mapped pool is read block by
+        block.
+    quantize_target : int or None, default=None
+        With quantize: also K-means the target into this many centres and use them as the target.
+    max_rows_per_cluster : int or None, default=None
+        With quantize: take at most this many rows (the nearest to the centre) of each cluster.
+"""
+
+ATTRIBUTES = """\
+    Attributes
+    ----------
+    selected_indices_ : ndarray of int64
+        The selected pool rows, in selection order.
+    support_ : ndarray of bool, shape (n_pool,)
+        True for the selected rows.
+    kl_trace_ : ndarray of float64
+        The minimised estimate (``objective``) after each pick.
+    kl_start_ : float
+        The estimate of the start rows alone.
+    stop_reason_ : str
+        Why the run ended: a stop criterion's name, 'n_select', 'max_iter', 'data_size',
+        'pool exhausted' or 'callback'.
+    n_iter_ : int
+        Loop iterations, rejected picks and resets included.
+    n_resets_ : int
+        Refills of the pool.
+    scale_factor_ : float
+        The gradient scale the descent used.
+    init_ : ndarray
+        The start rows (given, drawn uniformly, or pool rows).
+    init_indices_ : ndarray of int64 or None
+        The pool rows of the start (``random_init_pct``), else None.
+    target_ : ndarray
+        The target the run preserved (the pool itself when none was given; the target's
+        centres with ``quantize_target``).
+    n_pool_ : int
+        Rows of the pool the selector was fitted on.
+    n_features_in_ : int
+        Features seen in fit.
+    feature_names_in_ : ndarray of str
+        Column names seen in fit, when X is a DataFrame.
+    fit_seconds_ : float
+        Time of the run (K-means included).
+    selected_clusters_, cluster_labels_, cluster_centers_, quantize_seconds_
+        With ``quantize``: the picked clusters in pick order, every pool row's cluster, the
+        centres, and the K-means time.
+"""
