@@ -6,6 +6,7 @@
 
 #include "gio/matrix.hpp"
 #include "gio/options.hpp"
+#include "reference_rules.hpp"
 
 namespace gio::detail {
 
@@ -48,6 +49,9 @@ void validate(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, cons
                                 std::to_string(pool.rows) + " rows; lower it or set resets_allowed");
   if (de.v_init == VInit::Worst && !knn)
     throw std::invalid_argument("v_init='worst' needs objective='knn' (the relaxed estimate keeps no per-target state)");
+  if (o.reference_semantics && !is_reference_criterion(st.criterion))
+    throw std::invalid_argument("stop_criterion '" + to_string(st.criterion) + "' is not one of grad-info-opt's, "
+                                "so it has no reference semantics");
   if (knn && o.reference_semantics)
     throw std::invalid_argument("reference_semantics reproduces grad-info-opt, which has only the relaxed objective");
   if (knn && ob.discard_nearest_for_xy)

@@ -6,7 +6,7 @@ import collections.abc
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['DescentOptions', 'LoopState', 'OBJECTIVES', 'ObjectiveOptions', 'Options', 'PROJECTIONS', 'ProjectionOptions', 'Result', 'RunStats', 'SEARCHES', 'STOP_CRITERIA', 'SearchOptions', 'StopOptions', 'V_INITS', 'knn_kl', 'random_pool_rows', 'relaxed_kl', 'relaxed_kl_gradient', 'select', 'uniform_start']
+__all__: list[str] = ['DescentOptions', 'LoopState', 'ObjectiveOptions', 'Options', 'ProjectionOptions', 'Result', 'RunStats', 'SearchOptions', 'StopOptions', 'knn_kl', 'option_names', 'random_pool_rows', 'relaxed_kl', 'relaxed_kl_gradient', 'select', 'uniform_start']
 class ObjectiveOptions:
     """
     Which KL estimate a run minimises.
@@ -40,7 +40,7 @@ class ObjectiveOptions:
     @property
     def kind(self) -> str:
         """
-        'relaxed' or 'knn' (OBJECTIVES)
+        'relaxed' or 'knn'
         """
     @kind.setter
     def kind(self, arg1: str) -> None:
@@ -62,7 +62,7 @@ class SearchOptions:
     @property
     def kind(self) -> str:
         """
-        'descent' or 'greedy' (SEARCHES)
+        'descent' or 'greedy'
         """
     @kind.setter
     def kind(self, arg1: str) -> None:
@@ -84,7 +84,7 @@ class StopOptions:
     @property
     def criterion(self) -> str:
         """
-        one of STOP_CRITERIA
+        a stopping criterion's name
         """
     @criterion.setter
     def criterion(self, arg1: str) -> None:
@@ -202,7 +202,7 @@ class DescentOptions:
     @property
     def v_init(self) -> str:
         """
-        where each descent starts (V_INITS)
+        where each descent starts
         """
     @v_init.setter
     def v_init(self, arg1: str) -> None:
@@ -256,7 +256,7 @@ class ProjectionOptions:
     @property
     def mode(self) -> str:
         """
-        'auto', 'exact' or 'hnsw' (PROJECTIONS)
+        'auto', 'exact' or 'hnsw'
         """
     @mode.setter
     def mode(self, arg1: str) -> None:
@@ -574,6 +574,10 @@ def knn_kl(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], w: typing
     """
     Exact k-NN estimate of KL(x || w) (Wang, Kulkarni & Verdu 2009; DESIGN.md 2b).
     """
+def option_names(option: str) -> list[str]:
+    """
+    The accepted names of an enum-valued option, from the core's table.
+    """
 def random_pool_rows(n_pool: typing.SupportsInt | typing.SupportsIndex, fraction: typing.SupportsFloat | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex) -> numpy.typing.NDArray[numpy.int64]:
     """
     int(fraction * n_pool) distinct pool rows, drawn without replacement
@@ -612,8 +616,3 @@ def uniform_start(size: typing.SupportsInt | typing.SupportsIndex, d: typing.Sup
     """
     size uniform points in [low, high] per column (1 or d bounds), unit norm with normalize
     """
-OBJECTIVES: tuple = ('relaxed', 'knn')
-PROJECTIONS: tuple = ('auto', 'exact', 'hnsw')
-SEARCHES: tuple = ('descent', 'greedy')
-STOP_CRITERIA: tuple = ('increase', 'max_resets', 'min_difference', 'sequential_increase_tolerance', 'min_kl', 'data_size')
-V_INITS: tuple = ('mean', 'prev_opt', 'jump', 'worst')

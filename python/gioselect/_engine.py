@@ -7,11 +7,11 @@ import numpy as np
 from gioselect import _core
 
 # The names of every enum-valued option, from the core's own tables.
-OBJECTIVES = _core.OBJECTIVES
-SEARCHES = _core.SEARCHES
-STOP_CRITERIA = _core.STOP_CRITERIA
-V_INITS = _core.V_INITS
-PROJECTIONS = _core.PROJECTIONS
+OBJECTIVES = tuple(_core.option_names("objective"))
+SEARCHES = tuple(_core.option_names("search"))
+STOP_CRITERIA = tuple(_core.option_names("stop_criterion"))
+V_INITS = tuple(_core.option_names("v_init"))
+PROJECTIONS = tuple(_core.option_names("projection"))
 
 
 def _budget(value) -> int:

@@ -23,7 +23,6 @@ in float32 with the reference's distance formula, as the reference does (see REA
 
 from __future__ import annotations
 
-import csv
 import importlib
 import logging
 
@@ -32,7 +31,7 @@ import numpy as np
 from gioselect import _core, _engine
 from gioselect._validation import (as_matrix, check_choice, check_number, common_dtype, resolve_n_jobs,
                                    same_width, seeds_from)
-from gioselect.io import MissingDependencyError, parse_vector, read_parquet
+from gioselect.io import MissingDependencyError, read_parquet, read_reference
 from gioselect.quantize import kmeans
 
 log = logging.getLogger("gioselect")
@@ -211,32 +210,12 @@ def _require(module, needed_by):
 
 def _read_csv(path, delim):
     pd = _require("pandas", "GIOKL.read_data_from_csv")
-    records, vectors, first = [], [], None
-    with open(path, encoding="utf-8", newline="") as f:
-        reader = csv.reader(f, delimiter=delim)
-        for fields in reader:
-            if not fields:  # a blank line: Spark skips it too
-                continue
-            where = f"{path}: line {reader.line_num}"
-            if len(fields) < 3:
-                raise ValueError(f'{where}: {len(fields)} field(s) split by {delim!r}; expected at least 3, '
-                                 f'the third a "[v1, v2, ...]" vector')
-            try:
-                vector = parse_vector(fields[2])
-            except ValueError as e:
-                raise ValueError(f"{where}: third field: {e}") from None
-            if first is None:
-                first = reader.line_num
-            elif len(fields) != len(records[0]):
-                raise ValueError(f"{where}: {len(fields)} fields, line {first} has {len(records[0])}")
-            elif len(vector) != len(vectors[0]):
-                raise ValueError(f"{where}: a {len(vector)}-value vector, line {first} has {len(vectors[0])}")
-            records.append(fields)
-            vectors.append(vector)
-    if not records:
-        raise ValueError(f"{path}: has no rows")
+    try:
+        records, vectors = read_reference(path, delim)
+    except ValueError as e:
+        raise ValueError(f"{path}: {e}") from None
     df = pd.DataFrame(records, columns=[f"_c{j}" for j in range(len(records[0]))])
-    df["features"] = pd.Series(list(np.vstack(vectors)), index=df.index, dtype=object)
+    df["features"] = pd.Series(list(vectors), index=df.index, dtype=object)
     return df
 
 

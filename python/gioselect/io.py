@@ -8,6 +8,7 @@ MissingDependencyError (an ImportError naming the package to install).
 
 from __future__ import annotations
 
+import csv
 import zipfile
 from pathlib import Path
 
@@ -98,32 +99,44 @@ def read_delimited(path, delimiter: str) -> np.ndarray:
         raise ValueError("is empty")
     fields = first.rstrip("\r\n").split("\t")
     if len(fields) >= 3 and _is_vector(fields[2]):
-        return _read_reference(path)
+        return read_reference(path)[1]
     header = not all(_is_number(v) for v in first.split(delimiter))
     return np.loadtxt(path, delimiter=delimiter, skiprows=int(header), ndmin=2, dtype=np.float64)
 
 
-def _read_reference(path) -> np.ndarray:
-    rows = []
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip():
+def read_reference(path, delimiter: str = "\t") -> tuple[list, np.ndarray]:
+    """grad-info-opt's text format: (the fields of every line, the float64 matrix of their third
+    fields). Lines split by `delimiter` (csv quoting rules), blank lines skipped, every line with
+    the first one's field count and vector length; a bad line raises ValueError naming it."""
+    records, vectors, first = [], [], None
+    with open(path, encoding="utf-8", newline="") as f:
+        reader = csv.reader(f, delimiter=delimiter)
+        for fields in reader:
+            if not fields:
                 continue
-            fields = line.rstrip("\r\n").split("\t")
-            if len(fields) < 3 or not _is_vector(fields[2]):
-                raise ValueError(f"line {n}: expected a \"[v1, v2, ...]\" vector in the third tab-separated field")
+            where = f"line {reader.line_num}"
+            if len(fields) < 3:
+                raise ValueError(f'{where}: {len(fields)} field(s) split by {delimiter!r}; expected at least 3, '
+                                 f'the third a "[v1, v2, ...]" vector')
             try:
-                rows.append(parse_vector(fields[2]))
+                vector = parse_vector(fields[2])
             except ValueError as e:
-                raise ValueError(f"line {n}: {e}") from None
-            if len(rows[-1]) != len(rows[0]):
-                raise ValueError(f"line {n} has a {len(rows[-1])}-value vector, the first line has {len(rows[0])}")
-    return np.vstack(rows)
+                raise ValueError(f"{where}: third field: {e}") from None
+            if first is None:
+                first = reader.line_num
+            elif len(fields) != len(records[0]):
+                raise ValueError(f"{where}: {len(fields)} fields, line {first} has {len(records[0])}")
+            elif len(vector) != len(vectors[0]):
+                raise ValueError(f"{where}: a {len(vector)}-value vector, line {first} has {len(vectors[0])}")
+            records.append(fields)
+            vectors.append(vector)
+    if not records:
+        raise ValueError("has no rows")
+    return records, np.vstack(vectors)
 
 
 def parse_vector(field: str) -> np.ndarray:
-    """One "[v1, v2, ...]" field of grad-info-opt's text format as a float64 vector (shared with
-    `gioselect.compat`, whose csv reader keeps the other fields too)."""
+    """One "[v1, v2, ...]" field of grad-info-opt's text format as a float64 vector."""
     if not _is_vector(field):
         raise ValueError(f'expected a "[v1, v2, ...]" vector, got {field[:40]!r}')
     return np.array(field.strip().strip('"')[1:-1].replace(",", " ").split(), dtype=np.float64)

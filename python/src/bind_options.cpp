@@ -14,23 +14,26 @@ void enum_property(pyb::class_<Owner>& cls, const char* name, E Owner::*field, c
       [field](Owner& o, const std::string& s) { o.*field = parse<E>(s); }, doc);
 }
 
-template <class E>
-pyb::tuple name_tuple() {
-  return pyb::tuple(pyb::cast(names<E>()));
+// The accepted names of an enum-valued option (a function, so that the stub does not repeat them).
+std::vector<std::string> option_names(const std::string& option) {
+  if (option == "objective") return names<Objective>();
+  if (option == "search") return names<Search>();
+  if (option == "stop_criterion") return names<StopCriterion>();
+  if (option == "v_init") return names<VInit>();
+  if (option == "projection") return names<Projection>();
+  throw std::invalid_argument("'" + option + "' is not an enum-valued option; expected one of 'objective', "
+                              "'search', 'stop_criterion', 'v_init', 'projection'");
 }
 
 }  // namespace
 
 void init_options(pyb::module_& m) {
-  m.attr("OBJECTIVES") = name_tuple<Objective>();
-  m.attr("SEARCHES") = name_tuple<Search>();
-  m.attr("STOP_CRITERIA") = name_tuple<StopCriterion>();
-  m.attr("V_INITS") = name_tuple<VInit>();
-  m.attr("PROJECTIONS") = name_tuple<Projection>();
+  m.def("option_names", &option_names, "The accepted names of an enum-valued option, from the core's table.",
+        pyb::arg("option"));
 
   pyb::class_<ObjectiveOptions> objective(m, "ObjectiveOptions", "Which KL estimate a run minimises.");
   objective.def(pyb::init<>());
-  enum_property(objective, "kind", &ObjectiveOptions::kind, "'relaxed' or 'knn' (OBJECTIVES)");
+  enum_property(objective, "kind", &ObjectiveOptions::kind, "'relaxed' or 'knn'");
   objective.def_readwrite("k", &ObjectiveOptions::k, "neighbour rank of rho_k and nu_k")
       .def_readwrite("eps", &ObjectiveOptions::eps, "relaxed: epsilon inside log(distance + eps)")
       .def_readwrite("discard_nearest_for_xy", &ObjectiveOptions::discard_nearest_for_xy,
@@ -38,13 +41,13 @@ void init_options(pyb::module_& m) {
 
   pyb::class_<SearchOptions> search(m, "SearchOptions", "How each pick is found.");
   search.def(pyb::init<>());
-  enum_property(search, "kind", &SearchOptions::kind, "'descent' or 'greedy' (SEARCHES)");
+  enum_property(search, "kind", &SearchOptions::kind, "'descent' or 'greedy'");
   search.def_readwrite("n_candidates", &SearchOptions::n_candidates, "descent: re-rank this many nearest rows")
       .def_readwrite("batch_size", &SearchOptions::batch_size, "knn descent: picks per round");
 
   pyb::class_<StopOptions> stop(m, "StopOptions", "Budgets and stopping criteria.");
   stop.def(pyb::init<>());
-  enum_property(stop, "criterion", &StopOptions::criterion, "one of STOP_CRITERIA");
+  enum_property(stop, "criterion", &StopOptions::criterion, "a stopping criterion's name");
   stop.def_readwrite("max_picks", &StopOptions::max_picks, "most picks; < 0: unlimited")
       .def_readwrite("n_select", &StopOptions::n_select, "exactly this many picks (criteria off); < 0: none")
       .def_readwrite("min_difference", &StopOptions::min_difference, "'min_difference': smallest improvement")
@@ -57,7 +60,7 @@ void init_options(pyb::module_& m) {
 
   pyb::class_<DescentOptions> descent(m, "DescentOptions", "The gradient descent of the descent search.");
   descent.def(pyb::init<>());
-  enum_property(descent, "v_init", &DescentOptions::v_init, "where each descent starts (V_INITS)");
+  enum_property(descent, "v_init", &DescentOptions::v_init, "where each descent starts");
   descent.def_readwrite("grad_desc_iter", &DescentOptions::grad_desc_iter, "steps per pick (3x on long descents)")
       .def_readwrite("lr", &DescentOptions::lr, "learning rate")
       .def_readwrite("scale_auto", &DescentOptions::scale_auto, "True: derive the gradient scale ('auto')")
@@ -67,7 +70,7 @@ void init_options(pyb::module_& m) {
 
   pyb::class_<ProjectionOptions> projection(m, "ProjectionOptions", "How a descent's end point becomes a pool row.");
   projection.def(pyb::init<>());
-  enum_property(projection, "mode", &ProjectionOptions::mode, "'auto', 'exact' or 'hnsw' (PROJECTIONS)");
+  enum_property(projection, "mode", &ProjectionOptions::mode, "'auto', 'exact' or 'hnsw'");
   projection.def_readwrite("exact_below", &ProjectionOptions::exact_below, "auto: brute force while at most this many rows remain")
       .def_readwrite("hnsw_m", &ProjectionOptions::hnsw_m, "HNSW graph degree")
       .def_readwrite("ef_construction", &ProjectionOptions::ef_construction, "HNSW build breadth")
