@@ -241,6 +241,15 @@ def test_plot_writes_pngs(tmp_path, data):
     assert {"kl_trace.png", "selection_2d.png"} <= set(json.loads((out / "report.json").read_text())["outputs"])
 
 
+def test_plot_of_one_feature_writes_both_pngs(tmp_path):
+    pytest.importorskip("matplotlib")
+    pool = np.random.default_rng(0).normal(0, 1, (200, 1))
+    np.save(tmp_path / "pool.npy", pool)
+    assert run("--pool", tmp_path / "pool.npy", "-o", tmp_path / "out", *FLAGS, "--plot", "-q") == 0
+    outputs = json.loads((tmp_path / "out" / "report.json").read_text())["outputs"]
+    assert {"kl_trace.png", "selection_2d.png"} <= set(outputs)
+
+
 def test_plot_without_matplotlib_exits_2_before_running(tmp_path, data, capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # makes `import matplotlib` fail
     np.save(tmp_path / "pool.npy", data[0])
@@ -342,6 +351,18 @@ def test_demo_is_still_dispatched(monkeypatch):
     monkeypatch.setattr(gioselect.demo, "main", lambda out_dir: calls.append(out_dir) or 0)
     assert cli.main(["demo"]) == 0 and calls == ["gioselect-demo"]
     assert cli.main(["demo", "--out", "elsewhere"]) == 0 and calls[-1] == "elsewhere"
+
+
+@pytest.mark.parametrize("out", ["a file", "a file/sub"])
+def test_demo_out_that_cannot_be_a_folder_exits_2_before_running(tmp_path, capsys, monkeypatch, out):
+    import gioselect.demo
+
+    pytest.importorskip("matplotlib")
+    monkeypatch.setattr(gioselect.demo, "gaussian_2d", lambda **kw: pytest.fail("ran before checking --out"))
+    (tmp_path / "a file").write_text("keep me")
+    assert cli.main(["demo", "--out", str(tmp_path / out)]) == 2
+    assert_one_line_error(capsys, str(tmp_path / out), "not a directory" if out == "a file" else "cannot create")
+    assert (tmp_path / "a file").read_text() == "keep me"
 
 
 def test_console_script_end_to_end(tmp_path, data):

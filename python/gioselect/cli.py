@@ -265,46 +265,10 @@ def _require_matplotlib() -> None:
 
 
 def _plot(selector, arrays: dict, out: Path) -> list:
-    """The KL after each pick with the stop marked, and the selection in the target's first two
-    principal axes. The Figure API keeps matplotlib's global backend state untouched."""
-    from matplotlib.figure import Figure
+    """kl_trace.png and selection_2d.png in OUT (gioselect.plot draws them); returns their names."""
+    from gioselect.plot import save_report_plots
 
-    kl = np.concatenate([[selector.kl_start_], selector.kl_trace_])
-    fig = Figure(figsize=(7, 4), layout="constrained")
-    ax = fig.add_subplot()
-    ax.plot(np.arange(len(kl)), kl, lw=1.2)
-    ax.axvline(len(kl) - 1, color="tab:red", ls="--", lw=1)
-    ax.plot([len(kl) - 1], [kl[-1]], "o", color="tab:red")
-    ax.text(len(kl) - 1, 0.97, f"stop: {selector.stop_reason_} ", transform=ax.get_xaxis_transform(),
-            ha="right", va="top", color="tab:red")
-    ax.set(xlabel="picks", ylabel="KL(target || selected)",
-           title=f"GIO: {len(kl) - 1} picks, KL {kl[0]:.4g} -> {kl[-1]:.4g}")
-    fig.savefig(out / "kl_trace.png", dpi=120)
-    names = ["kl_trace.png"]
-
-    pool = arrays["pool"]
-    target = arrays.get("target", pool)
-    if pool.shape[1] >= 2:
-        rng = np.random.default_rng(0)
-
-        def sample(a):  # at most 5000 rows keep the plot readable and fast on large pools
-            return np.asarray(a[np.sort(rng.choice(len(a), min(len(a), 5000), replace=False))], float)
-
-        t = sample(target)
-        mean = t.mean(axis=0)
-        axes = np.linalg.svd(t - mean, full_matrices=False)[2][:2].T
-        fig = Figure(figsize=(6, 5), layout="constrained")
-        ax = fig.add_subplot()
-        for rows, style in ((sample(pool), dict(s=3, c="0.75", label="pool")),
-                            (t, dict(s=6, c="tab:blue", label="target")),
-                            (np.asarray(pool[selector.selected_indices_], float), dict(s=14, c="tab:red", label="selected"))):
-            p = (rows - mean) @ axes
-            ax.scatter(p[:, 0], p[:, 1], **style)
-        ax.set(xlabel="target PC 1", ylabel="target PC 2", title="selection in the target's principal axes")
-        ax.legend(loc="best")
-        fig.savefig(out / "selection_2d.png", dpi=120)
-        names.append("selection_2d.png")
-    return names
+    return [path.name for path in save_report_plots(selector, arrays["pool"], arrays.get("target"), out)]
 
 
 if __name__ == "__main__":

@@ -9,32 +9,31 @@
 
 from __future__ import annotations
 
-import os
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
 from gioselect import GIOSelector
+from gioselect.plot import save_report_plots
 
 
-def _save_plots(sel, pool, target, out_dir, name) -> list:
-    """trace and 2-D view PNGs, when matplotlib is there."""
+def _plot_folder(out_dir):
+    """The folder for the plots, created; None without matplotlib (the demo then runs without
+    plots). Checked before any work, so that a bad --out does not end a finished run."""
     try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        import matplotlib  # noqa: F401
     except ImportError:
-        return []
-    os.makedirs(out_dir, exist_ok=True)
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
-    sel.plot_trace(ax=axes[0])
-    sel.plot_selection(pool, target=target, ax=axes[1])
-    fig.tight_layout()
-    path = os.path.join(out_dir, f"{name}.png")
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return [path]
+        return None
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(f"output {out} exists and is not a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OSError(f"cannot create the output folder {out}: {e.strerror}") from None
+    return out
 
 
 def gaussian_2d(seed: int = 0, out_dir=None) -> dict:
@@ -45,7 +44,7 @@ def gaussian_2d(seed: int = 0, out_dir=None) -> dict:
     sel = GIOSelector(random_state=seed).fit(pool, target=target)
     seconds = time.perf_counter() - t0
     idx = sel.selected_indices_
-    plots = _save_plots(sel, pool, target, out_dir, "gaussian_2d") if out_dir else []
+    plots = save_report_plots(sel, pool, target, out_dir, prefix="gaussian_2d_") if out_dir else []
     return {"picked": len(idx), "from_target_cluster": float((idx < 500).mean()), "kl_start": sel.kl_start_,
             "kl_end": float(sel.kl_trace_[-1]), "stop": sel.stop_reason_, "seconds": seconds, "plots": plots}
 
@@ -70,7 +69,9 @@ def digits(seed: int = 0, out_dir=None) -> dict:
 
     rng = np.random.default_rng(seed)
     random_acc = [accuracy(rng.choice(len(X_pool), len(idx), replace=False)) for _ in range(5)]
-    plots = _save_plots(sel, X_pool, X_t, out_dir, "digits") if out_dir else []
+    plots = []
+    if out_dir:  # the selection coloured by class shows which digits GIO picked for a target of 0-4
+        plots = save_report_plots(sel, X_pool, X_t, out_dir, prefix="digits_", labels=y_pool)
     return {"plots": plots, "picked": len(idx), "pool": len(X_pool), "share_digits_0_4": float((y_pool[idx] < 5).mean()),
             "kl_start": sel.kl_start_, "kl_end": float(sel.kl_trace_[-1]), "stop": sel.stop_reason_,
             "acc_gio": accuracy(idx), "acc_random": float(np.mean(random_acc)),
@@ -78,6 +79,12 @@ def digits(seed: int = 0, out_dir=None) -> dict:
 
 
 def main(out_dir: str = "gioselect-demo") -> int:
+    """Runs both problems, writes their plots into out_dir (created if needed); 2 on a bad out_dir."""
+    try:
+        out_dir = _plot_folder(out_dir)
+    except OSError as e:
+        print(f"gioselect: error: {e}", file=sys.stderr)
+        return 2
     g = gaussian_2d(out_dir=out_dir)
     print("2-D Gaussians: pool 1000 rows in two clusters, target 200 rows from the (3, 4) cluster")
     print(f"  picked {g['picked']} rows, {100 * g['from_target_cluster']:.0f}% from the target's cluster; "
@@ -91,5 +98,5 @@ def main(out_dir: str = "gioselect-demo") -> int:
     print(f"    {'random subset (5 draws)':<24}{d['picked']:>6} rows  {d['acc_random']:.3f} ± {d['acc_random_std']:.3f}")
     print(f"    {'whole pool':<24}{d['pool']:>6} rows  {d['acc_all']:.3f}")
     plots = g["plots"] + d["plots"]
-    print("\nplots: " + ", ".join(plots) if plots else "\n(no plots: pip install 'gioselect[plot]' for them)")
+    print("\nplots: " + ", ".join(map(str, plots)) if plots else "\n(no plots: pip install 'gioselect[plot]' for them)")
     return 0
