@@ -341,12 +341,14 @@ class GIOBase(BaseEstimator):
         from gioselect.plot import plot_trace
 
         return plot_trace(self, ax=ax)
-    def plot_selection(self, X, target=None, ax=None):
-        """Pool, target and selection in 2-D, PCA when d > 2 (needs matplotlib)."""
+
+    def plot_selection(self, X, target=None, ax=None, labels=None):
+        """Pool, target and selection in 2-D, in the target's first two principal axes when
+        d > 2; labels (one per pool row, e.g. classes) colour the selected rows (needs matplotlib)."""
         self._check_same_pool(X)
         from gioselect.plot import plot_selection
 
-        return plot_selection(self, X, target=target, ax=ax)
+        return plot_selection(self, X, target=target, ax=ax, labels=labels)
 
     # -- scikit-learn integration -----------------------------------------------------------
     def get_metadata_routing(self):

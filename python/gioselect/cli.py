@@ -29,7 +29,6 @@ import numpy as np
 log = logging.getLogger("gioselect")
 
 OUTPUTS = ("selected_indices.npy", "selected_indices.txt", "report.json")
-PLOTS = ("kl_trace.png", "selection_2d.png")
 
 
 class _InputError(Exception):
@@ -159,11 +158,8 @@ def _progress_on_stderr(quiet: bool):
 
 
 def _select(args, argv: list) -> int:
-    import sklearn
-
-    import gioselect
     from gioselect import GIOSelector
-    from gioselect.io import load_matrix
+    from gioselect.plot import REPORT_PLOTS
 
     t_start = time.perf_counter()
     out = args.output
@@ -183,17 +179,7 @@ def _select(args, argv: list) -> int:
     params.setdefault("random_state", secrets.randbits(32))
     selector = GIOSelector(**params)
 
-    arrays, inputs, timings = {}, {}, {}
-    for role in ("pool", "target", "init"):
-        path = getattr(args, role)
-        if path is None:
-            inputs[role] = None
-            continue
-        t0 = time.perf_counter()
-        arrays[role] = load_matrix(path, key=args.key, column=args.column)
-        timings[f"load_{role}_s"] = time.perf_counter() - t0
-        inputs[role] = {"path": str(path.resolve()), "shape": list(arrays[role].shape), "dtype": str(arrays[role].dtype)}
-        log.info("%s: %s, %d rows x %d features (%s)", role, path, *arrays[role].shape, arrays[role].dtype)
+    arrays, inputs, timings = _load_inputs(args)
 
     if args.resume:
         log.info("resuming %s", ckpt)
@@ -212,18 +198,50 @@ def _select(args, argv: list) -> int:
     np.save(out / "selected_indices.npy", idx)
     np.savetxt(out / "selected_indices.txt", idx, fmt="%d")
     written = list(OUTPUTS) + ([CHECKPOINT] if ckpt.exists() else [])
-    for name in PLOTS:  # a forced rerun must not leave plots of an earlier run behind
+    for name in REPORT_PLOTS:  # a forced rerun must not leave plots of an earlier run behind
         (out / name).unlink(missing_ok=True)
     if args.plot:
         written += _plot(selector, arrays, out)
     timings["total_s"] = time.perf_counter() - t_start
 
+    report = _report(selector, argv, inputs, timings, written)
+    with open(out / "report.json", "w", encoding="utf-8") as f:
+        json.dump(_finite(report), f, indent=2, allow_nan=False)
+        f.write("\n")
+    log.info("wrote %d indices and report.json to %s", len(idx), out)
+    return 0
+
+
+def _load_inputs(args):
+    """(arrays, their descriptions for the report, load timings) of --pool, --target and --init."""
+    from gioselect.io import load_matrix
+
+    arrays, inputs, timings = {}, {}, {}
+    for role in ("pool", "target", "init"):
+        path = getattr(args, role)
+        if path is None:
+            inputs[role] = None
+            continue
+        t0 = time.perf_counter()
+        arrays[role] = load_matrix(path, key=args.key, column=args.column)
+        timings[f"load_{role}_s"] = time.perf_counter() - t0
+        inputs[role] = {"path": str(path.resolve()), "shape": list(arrays[role].shape), "dtype": str(arrays[role].dtype)}
+        log.info("%s: %s, %d rows x %d features (%s)", role, path, *arrays[role].shape, arrays[role].dtype)
+    return arrays, inputs, timings
+
+
+def _report(selector, argv: list, inputs: dict, timings: dict, written: list) -> dict:
+    """report.json's content: what was run on what, what it selected, how long it took."""
+    import sklearn
+
+    import gioselect
+
     trace = selector.kl_trace_
-    report = {
+    return {
         "command": ["gioselect", *argv],
         "parameters": {k: v for k, v in selector.get_params().items() if k != "callback"},
         "inputs": inputs,
-        "n_selected": len(idx),
+        "n_selected": len(selector.selected_indices_),
         "kl_start": selector.kl_start_,
         "kl_end": float(trace[-1]) if len(trace) else selector.kl_start_,
         "kl_trace": trace.tolist(),
@@ -237,11 +255,6 @@ def _select(args, argv: list) -> int:
                      "scikit-learn": sklearn.__version__, "python": platform.python_version()},
         "outputs": written,
     }
-    with open(out / "report.json", "w", encoding="utf-8") as f:
-        json.dump(_finite(report), f, indent=2, allow_nan=False)
-        f.write("\n")
-    log.info("wrote %d indices and report.json to %s", len(idx), out)
-    return 0
 
 
 def _finite(obj):

@@ -117,11 +117,14 @@ def _scatter_by_label(ax, xy, drawn_labels, picked_labels):
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize="small")
 
 
+REPORT_PLOTS = ("kl_trace.png", "selection_2d.png")  # what save_report_plots writes (after the prefix)
+
+
 def save_report_plots(selector, pool, target=None, out_dir=".", prefix="", labels=None, dpi=120) -> list:
     """Writes <prefix>kl_trace.png (plot_trace) and <prefix>selection_2d.png (plot_selection) into
     the existing folder out_dir; returns their paths."""
     out_dir = Path(out_dir)
-    paths = [out_dir / f"{prefix}kl_trace.png", out_dir / f"{prefix}selection_2d.png"]
+    paths = [out_dir / f"{prefix}{name}" for name in REPORT_PLOTS]
     plot_trace(selector).figure.savefig(paths[0], dpi=dpi)
     plot_selection(selector, pool, target=target, labels=labels).figure.savefig(paths[1], dpi=dpi)
     return paths
