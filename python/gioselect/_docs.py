@@ -1,14 +1,16 @@
 """The numpydoc text that GIOSelector and GIOSampler share: their parameters and fitted attributes."""
 
-PARAMETERS = """\
+from gioselect._engine import STOP_CRITERIA
+
+PARAMETERS = f"""\
     Parameters
     ----------
-    objective : {'relaxed', 'knn'}, default='relaxed'
+    objective : {{'relaxed', 'knn'}}, default='relaxed'
         The KL estimate minimised. 'relaxed' is grad-info-opt's: the mean log-distance to every
         selected point, whose gradient ignores what is already selected. 'knn' is the paper's own
         k-NN estimate (Wang, Kulkarni & Verdu 2009): each target's distance to its k-th nearest
         selected point, so a served region stops attracting picks. ``kl_trace_`` reports it.
-    search : {'descent', 'greedy'}, default='descent'
+    search : {{'descent', 'greedy'}}, default='descent'
         How a pick is found. 'descent': gradient descent from a start point, then the nearest
         unpicked row (the paper's relaxation). 'greedy': the exact greedy step, the available row
         whose addition lowers the estimate the most (ties within 1e-9 relative: the lowest row).
@@ -24,10 +26,10 @@ PARAMETERS = """\
         Largest number of picks (the reference's max_iter=T keeps T+1 points; this one keeps T).
     n_select : int or None, default=None
         Exact budget: make exactly this many picks; stopping criteria are then ignored.
-    stop_criterion : {'increase', 'min_difference', 'min_kl', 'data_size', \
-'sequential_increase_tolerance', 'max_resets'}, default='sequential_increase_tolerance'
-        When a run without n_select ends. The default tolerates up to two picks in a row that
-        raise the KL and drops such a trailing run when it stops.
+    stop_criterion : str, default='sequential_increase_tolerance'
+        When a run without n_select ends, one of {", ".join(map(repr, STOP_CRITERIA))}
+        (README, "Semantics"). The default tolerates up to two picks in a row that raise the KL
+        and drops such a trailing run when it stops.
     min_difference : float, default=0.0
         'min_difference': stop when a pick improves the KL by less.
     min_kl : float, default=0.0
@@ -40,7 +42,7 @@ PARAMETERS = """\
         Descent: refill the pool instead of stopping, up to max_resets times.
     max_resets : int, default=2
         Most refills of the pool.
-    v_init : {'auto', 'mean', 'prev_opt', 'jump', 'worst'}, default='auto'
+    v_init : {{'auto', 'mean', 'prev_opt', 'jump', 'worst'}}, default='auto'
         Start of each descent: the target mean, the previous optimum, a random target row, or
         (knn) the worst-served target row, the one with the largest log(nu_k / rho_k). 'auto':
         'jump' for 'relaxed', 'worst' for 'knn'.
@@ -67,7 +69,7 @@ PARAMETERS = """\
     n_candidates : int, default=1
         Descent: score the n_candidates nearest unpicked rows of each descent's end point by the
         KL they would give and pick the best (1: the nearest row, as the reference does).
-    projection : {'auto', 'exact', 'hnsw'}, default='auto'
+    projection : {{'auto', 'exact', 'hnsw'}}, default='auto'
         How a descent's end point becomes a pool row: brute force ('exact'), an HNSW graph
         ('hnsw'), or brute force while at most ``exact_below`` rows remain and HNSW beyond.
     exact_below : int, default=200000
