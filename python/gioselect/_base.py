@@ -15,8 +15,10 @@ from gioselect._hooks import StepHooks
 from gioselect._validation import (
     as_matrix,
     check_choice,
+    check_labels,
     check_number,
     common_dtype,
+    in_pool_order,
     resolve_n_jobs,
     same_width,
     seeds_from,
@@ -157,13 +159,11 @@ class GIOBase(BaseEstimator):
 
     # -- fitting ---------------------------------------------------------------------------
     def fit(self, X, y=None, *, target=None, init=None):
-        """Run GIO on pool X. target: the sample to preserve (default X); init: start rows."""
+        """Run GIO on pool X. target: the sample to preserve (default X); init: start rows.
+        y: labels of X's rows or None (ignored; the target is passed as ``target=``)."""
         self._check_params()
-        pool = as_matrix(X, "X (the pool)")
-        _check_features(self, X, reset=True)
-        tgt = pool if target is None else as_matrix(target, "target")
-        start = None if init is None else as_matrix(init, "init")
-        same_width({"X (the pool)": pool, "target": tgt, "init": start})
+        pool, tgt, start = self._inputs(X, target, init)
+        check_labels(y, pool)
         if tgt.shape[0] <= self.k:
             raise ValueError(f"target has {tgt.shape[0]} rows; k={self.k} needs more than k rows "
                              f"(n_samples={tgt.shape[0]}, at least {self.k + 1} needed): lower k or pass a "
@@ -195,6 +195,16 @@ class GIOBase(BaseEstimator):
         start = np.ascontiguousarray(start, dtype=dtype)
         return self._run(gio_pool, gio_tgt, start, start_rows, run_seed,
                          pool=pool, tgt=tgt, quant=quant, quant_seed=quant_seed)
+
+    def _inputs(self, X, target, init):
+        """(pool, target, init) as matrices of one width; DataFrames are matched by column name."""
+        pool = as_matrix(X, "X (the pool)")
+        _check_features(self, X, reset=True)
+        columns = getattr(X, "columns", None)
+        tgt = pool if target is None else as_matrix(in_pool_order(target, columns, "target"), "target")
+        start = None if init is None else as_matrix(in_pool_order(init, columns, "init"), "init")
+        same_width({"X (the pool)": pool, "target": tgt, "init": start})
+        return pool, tgt, start
 
     def _quantized(self, pool, tgt, seed):
         """What GIO runs on: (pool, target, None), or with quantize the cluster centres of the pool
@@ -269,9 +279,7 @@ class GIOBase(BaseEstimator):
         sel = cls(**header["params"])
         sel.checkpoint = path
         sel._check_params()
-        pool = as_matrix(X, "X (the pool)")
-        _check_features(sel, X, reset=True)
-        tgt = pool if target is None else as_matrix(target, "target")
+        pool, tgt, _ = sel._inputs(X, target, None)
         for name, data in (("pool", pool), ("target", tgt)):
             if fingerprint(data) != header[name]:
                 raise ValueError(f"{'X' if name == 'pool' else 'target'} is not the {name} of the checkpointed run "
@@ -320,9 +328,6 @@ class GIOBase(BaseEstimator):
 
     def fit_resample(self, X, y, *, target=None, init=None):
         """(X[sel], y[sel]): the imbalanced-learn sampler interface (pandas keep their index)."""
-        if y is not None and _n_rows(y) != _n_rows(X):
-            raise ValueError(f"y has {_n_rows(y)} rows but X has {_n_rows(X)}; fit_resample selects the "
-                             f"same rows of both")
         sel = self.fit(X, y, target=target, init=init).selected_indices_
         return _take_rows(X, sel), _take_rows(y, sel)
 
@@ -366,10 +371,6 @@ def _check_features(selector, X, *, reset):
     """n_features_in_ and feature_names_in_ (set on fit, compared on transform) with scikit-learn's
     messages; the values themselves are checked by as_matrix."""
     validate_data(selector, X, reset=reset, skip_check_array=True)
-
-
-def _n_rows(a) -> int:
-    return a.shape[0] if hasattr(a, "shape") else len(a)
 
 
 def _take_rows(a, idx):

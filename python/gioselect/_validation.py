@@ -110,3 +110,29 @@ def seeds_from(random_state, count: int = 2) -> list[int]:
         ss = np.random.SeedSequence(int(random_state))
         return [int(s) for s in ss.generate_state(count, dtype=np.uint64)]
     raise ValueError(f"random_state must be None, an int, a RandomState or a Generator, got {random_state!r}")
+
+
+def check_labels(y, pool: np.ndarray) -> None:
+    """y of fit(X, y) is what scikit-learn says it is: labels of X's rows (or None). A target
+    sample passed positionally, as fit(pool, target), lands here: refuse it, naming the fix."""
+    if y is None:
+        return
+    shape = np.shape(y)
+    if len(shape) == 2 and shape[1] == pool.shape[1] and shape[1] > 1 and np.issubdtype(np.asarray(y).dtype, np.floating):
+        raise ValueError(f"y has shape {shape}, the pool's width: it looks like a target sample; pass the target "
+                         f"as `target=`: fit(X, target=T) (y holds labels of X's rows, and GIO ignores them)")
+    if not shape or shape[0] != pool.shape[0]:
+        raise ValueError(f"y has {shape[0] if shape else 0} rows but X has {pool.shape[0]}; y holds labels of X's "
+                         f"rows (pass the target sample as `target=`)")
+
+
+def in_pool_order(a, pool_columns, name: str):
+    """a with its columns in the pool's order, when both are DataFrames with column names: a target
+    or init whose columns are the pool's in another order is matched by name, not by position."""
+    columns = getattr(a, "columns", None)
+    if pool_columns is None or columns is None or list(columns) == list(pool_columns):
+        return a
+    if len(set(columns)) != len(columns) or set(columns) != set(pool_columns):
+        raise ValueError(f"{name}'s columns {list(columns)} are not the pool's {list(pool_columns)}; "
+                         f"pool, target and init must have the same named features")
+    return a.loc[:, list(pool_columns)]
