@@ -229,16 +229,23 @@ class GIOBase(BaseEstimator):
         hooks = StepHooks(callback=self.callback, verbose=self.verbose, path=self.checkpoint,
                           every=self.checkpoint_every, meta=meta, init=start)
         t0 = time.perf_counter()
+        done = dict(start=start, start_rows=start_rows, pool=pool, tgt=tgt, quant=quant, pool_id=pool_id, t0=t0)
         if resume is not None and resume.stop_reason:  # a finished run's checkpoint
-            res = resume
-        elif hooks.active:
-            res = _engine.run(gio_pool, gio_tgt, start, opts, on_step=hooks.on_step,
+            return self._store(resume, **done)
+        try:
+            res = _engine.run(gio_pool, gio_tgt, start, opts, on_step=hooks.on_step if hooks.active else None,
                               on_checkpoint=hooks.on_checkpoint, resume=resume)
-            hooks.finish(res)
-        else:
-            res = _engine.run(gio_pool, gio_tgt, start, opts, resume=resume)
-        self.fit_seconds_ = time.perf_counter() - t0
+        except KeyboardInterrupt:
+            if hooks.last_state is not None:  # Ctrl-C: the selector keeps the picks made so far
+                hooks.last_state.stop_reason = "interrupted"
+                self._store(hooks.last_state, **done)
+            raise
+        hooks.finish(res)
+        return self._store(res, **done)
 
+    def _store(self, res, *, start, start_rows, pool, tgt, quant, pool_id, t0):
+        """The fitted attributes from a core Result (a finished or an interrupted run)."""
+        self.fit_seconds_ = time.perf_counter() - t0
         self.selected_indices_ = np.asarray(res.selected, dtype=np.int64)
         if quant is not None:
             self.selected_clusters_ = self.selected_indices_

@@ -14,7 +14,8 @@ GO_ON, STOP, CHECKPOINT = 0, 1, 2
 
 
 class StepHooks:
-    """on_step / on_checkpoint for the core (see _engine.run).
+    """on_step / on_checkpoint for the core (see _engine.run); on_checkpoint is always given, so
+    that an interrupted run's state (handed out with the interrupt) is kept in last_state.
 
     callback(step_info) gets a dict (n_iter, n_selected, kl, kl_start, seconds) after every
     iteration and stops the run by returning True. verbose > 0 draws a progress line on stderr
@@ -28,6 +29,7 @@ class StepHooks:
         self._t0 = time.perf_counter()
         self._last_draw = -1.0  # the first step draws
         self._last_saved = None
+        self.last_state = None  # the last state the core handed out (a checkpoint, or the interrupt's)
 
     @property
     def active(self) -> bool:
@@ -53,6 +55,7 @@ class StepHooks:
         sys.stderr.flush()
 
     def on_checkpoint(self, state) -> None:
+        self.last_state = state
         if self.path is not None:
             checkpoint.save(self.path, state, self.meta, self.init)
             log.debug("checkpoint: %d picks -> %s", len(state.selected), self.path)

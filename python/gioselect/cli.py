@@ -181,16 +181,14 @@ def _select(args, argv: list) -> int:
 
     arrays, inputs, timings = _load_inputs(args)
 
-    if args.resume:
-        log.info("resuming %s", ckpt)
-        selector = GIOSelector.resume(str(ckpt), arrays["pool"], target=arrays.get("target"))
-    else:
-        if args.checkpoint:
-            out.mkdir(parents=True, exist_ok=True)
-            ckpt.unlink(missing_ok=True)  # a forced rerun starts afresh
-            selector.set_params(checkpoint=str(ckpt))
-        log.info("running GIO (random_state=%s)", selector.random_state)
-        selector.fit(arrays["pool"], target=arrays.get("target"), init=arrays.get("init"))
+    interrupted = False
+    try:
+        selector = _fit(selector, args, arrays, ckpt)
+    except KeyboardInterrupt:
+        if not hasattr(selector, "selected_indices_"):
+            raise
+        interrupted = True  # the picks so far are written, then the command exits 130
+        log.warning("interrupted after %d picks: writing them to %s", len(selector.selected_indices_), out)
     timings["fit_s"] = selector.fit_seconds_
 
     out.mkdir(parents=True, exist_ok=True)
@@ -209,7 +207,24 @@ def _select(args, argv: list) -> int:
         json.dump(_finite(report), f, indent=2, allow_nan=False)
         f.write("\n")
     log.info("wrote %d indices and report.json to %s", len(idx), out)
+    if interrupted:
+        raise KeyboardInterrupt
     return 0
+
+
+def _fit(selector, args, arrays: dict, ckpt: Path):
+    """The fitted selector: a new run, or the checkpointed one resumed."""
+    from gioselect import GIOSelector
+
+    if args.resume:
+        log.info("resuming %s", ckpt)
+        return GIOSelector.resume(str(ckpt), arrays["pool"], target=arrays.get("target"))
+    if args.checkpoint:
+        ckpt.parent.mkdir(parents=True, exist_ok=True)
+        ckpt.unlink(missing_ok=True)  # a forced rerun starts afresh
+        selector.set_params(checkpoint=str(ckpt))
+    log.info("running GIO (random_state=%s)", selector.random_state)
+    return selector.fit(arrays["pool"], target=arrays.get("target"), init=arrays.get("init"))
 
 
 def _load_inputs(args):

@@ -22,7 +22,16 @@ Result run(const CArray<T>& pool, const CArray<T>& target, const CArray<T>& init
     hooks.on_step = [&](const Result& r) {
       pyb::gil_scoped_acquire gil;
       const double kl = r.kl_trace.empty() ? r.kl_start : r.kl_trace.back();
-      const int action = on_step(r.n_iter, r.selected.size(), kl, r.kl_start).template cast<int>();
+      int action = 0;
+      try {
+        action = on_step(r.n_iter, r.selected.size(), kl, r.kl_start).template cast<int>();
+      } catch (pyb::error_already_set& e) {
+        // Ctrl-C lands in Python code, i.e. often in this hook: it is the run's interrupt, at this
+        // iteration boundary (r), not an error. Leave it pending for run() to raise again.
+        if (!e.matches(PyExc_KeyboardInterrupt)) throw;
+        e.restore();
+        throw InterruptedRun(r);
+      }
       if (action == 2 && !on_checkpoint.is_none()) on_checkpoint(r);
       return action == 1;
     };
