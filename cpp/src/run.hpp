@@ -4,6 +4,7 @@
 // kept pick. descent.cpp and greedy.cpp each drive one Run.
 #pragma once
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <stdexcept>
@@ -41,11 +42,8 @@ class Run {
     for (std::size_t r = 0; r < init.rows; ++r) est_.add(as_double(init, r));
     if (resume) {
       resumed_ = true;
+      check_resumable(*resume, pool.rows, target.rows);
       res_ = *resume;
-      for (std::int64_t r : res_.selected)
-        if (r < 0 || r >= static_cast<std::int64_t>(pool.rows))
-          throw std::invalid_argument("the resumed state selects row " + std::to_string(r) + ", outside this pool's " +
-                                      std::to_string(pool.rows) + " rows");
       res_.stop_reason.clear();
       for (std::int64_t r : res_.selected) est_.add(as_double(pool, static_cast<std::size_t>(r)));  // same sums, same order
     } else {

@@ -1,6 +1,7 @@
 // gio::select on small problems: invariants of the result, determinism, budgets, bad input.
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <string>
 #include <set>
@@ -225,6 +226,27 @@ void interrupt() {
   CHECK_THROWS(gio::select<float>(pr.p(), pr.t(), pr.i(), o, hooks), gio::Interrupted);
 }
 
+// A resumed state is input: each kind of damage is refused with invalid_argument, never a crash.
+void tampered_states_are_refused(const Problem& pr, const gio::Options& o, const gio::Result& good) {
+  const std::vector<std::function<void(gio::Result&)>> damage = {
+      [](gio::Result& r) { r.selected[0] = -5; },
+      [](gio::Result& r) { r.selected[0] = std::int64_t{1} << 40; },
+      [](gio::Result& r) { r.selected[1] = r.selected[0]; },
+      [](gio::Result& r) { r.kl_trace.pop_back(); },
+      [](gio::Result& r) { r.n_iter = -1; },
+      [](gio::Result& r) { r.loop.rng_draws = std::uint64_t{1} << 62; },
+      [](gio::Result& r) { r.loop.jump_rows.push_back(1u << 30); },
+      [](gio::Result& r) { r.loop.reset_marks.push_back(3); },
+      [](gio::Result& r) { r.loop.v.assign(r.loop.v.size(), std::numeric_limits<double>::quiet_NaN()); },
+      [](gio::Result& r) { r.loop.v.pop_back(); },
+  };
+  for (const auto& d : damage) {
+    gio::Result bad = good;
+    d(bad);
+    CHECK_THROWS(gio::select<float>(pr.p(), pr.t(), pr.i(), o, {}, &bad), std::invalid_argument);
+  }
+}
+
 // A run stopped (by the step callback, or by an interrupt) and resumed from its state selects
 // exactly what the uninterrupted run selects: every v_init, resets, random restarts, both semantics.
 void resume() {
@@ -250,6 +272,7 @@ void resume() {
     CHECK(resumed.selected == full.selected);
     CHECK(resumed.kl_trace == full.kl_trace);
     CHECK(resumed.stop_reason == full.stop_reason);
+    tampered_states_are_refused(pr, o, part);
 
     int calls = 0;
     gio::Hooks interrupt_midway;

@@ -293,6 +293,10 @@ class GIOBase(BaseEstimator):
                                  f"{path} (its shape or rows differ); resume needs the same {name}")
         quant_seed = header.get("quant_seed", 0)
         gio_pool, gio_tgt, quant = sel._quantized(pool, tgt, quant_seed)  # the same seed: the same clusters
+        try:  # also for a finished run's checkpoint, which never reaches the core's loop
+            _core.check_resumable(state, gio_pool.shape[0], gio_tgt.shape[0])
+        except ValueError as e:
+            raise ValueError(f"{path}: {e}") from None
         dtype = start.dtype.type
         gio_pool, gio_tgt = gio_pool.astype(dtype, copy=False), gio_tgt.astype(dtype, copy=False)
         rows = header.get("init_indices")

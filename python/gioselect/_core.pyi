@@ -6,7 +6,7 @@ import collections.abc
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['DescentOptions', 'LoopState', 'ObjectiveOptions', 'Options', 'ProjectionOptions', 'Result', 'RunStats', 'SearchOptions', 'StopOptions', 'knn_kl', 'option_names', 'random_pool_rows', 'relaxed_kl', 'relaxed_kl_gradient', 'select', 'uniform_start']
+__all__: list[str] = ['DescentOptions', 'LoopState', 'ObjectiveOptions', 'Options', 'ProjectionOptions', 'Result', 'RunStats', 'SearchOptions', 'StopOptions', 'check_resumable', 'knn_kl', 'option_names', 'random_pool_rows', 'relaxed_kl', 'relaxed_kl_gradient', 'select', 'uniform_start']
 class ObjectiveOptions:
     """
     Which KL estimate a run minimises.
@@ -564,6 +564,10 @@ class Result:
         """
         v at the end
         """
+def check_resumable(state: Result, pool_rows: typing.SupportsInt | typing.SupportsIndex, target_rows: typing.SupportsInt | typing.SupportsIndex) -> None:
+    """
+    Raise ValueError naming the damage when no run on a pool of pool_rows and a target of target_rows rows could have reached this state (a checkpoint is input).
+    """
 @typing.overload
 def knn_kl(x: numpy.typing.NDArray[numpy.float32], w: numpy.typing.NDArray[numpy.float32], k: typing.SupportsInt | typing.SupportsIndex = 5, n_threads: typing.SupportsInt | typing.SupportsIndex = 0) -> float:
     """

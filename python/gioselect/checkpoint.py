@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import zipfile
 
 import numpy as np
 
@@ -36,16 +37,45 @@ def save(path: str, state: _core.Result, meta: dict, init: np.ndarray) -> None:
     os.replace(tmp, path)  # atomic: readers see the old checkpoint or the new one, never half
 
 
+# the arrays' kinds (numpy dtype.kind): integers, non-negative integers, floats
+_ARRAY_KINDS = {"selected": "iu", "kl_trace": "f", "reset_marks": "iu", "jump_rows": "iu", "v": "f", "init": "f"}
+
+
+def _check_fields(path, header: dict, arrays: dict) -> None:
+    """Every field has the type and range the core can take (a checkpoint file is input: it may
+    be damaged or edited); whether the state fits the data is checked by the core on resume."""
+    def bad(what):
+        raise ValueError(f"{path} is not a usable gioselect checkpoint: {what}")
+
+    for name in _INT_FIELDS + _LOOP_INTS:
+        value = header.get(name)
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**62:
+            bad(f"{name} is {value!r}, expected a whole number in [0, 2**62)")
+    for name in ("kl_start", "kl_prev", "scale_factor"):
+        if isinstance(header.get(name), bool) or not isinstance(header.get(name), (int, float)):
+            bad(f"{name} is {header.get(name)!r}, expected a number")
+    if not isinstance(header.get("just_reset"), bool):
+        bad(f"just_reset is {header.get('just_reset')!r}, expected true or false")
+    if not isinstance(header.get("params"), dict):
+        bad("it has no parameters")
+    for name, kinds in _ARRAY_KINDS.items():
+        a = arrays[name]
+        if a.dtype.kind not in kinds or a.ndim != (2 if name == "init" else 1) or (a.dtype.kind == "i" and (a < 0).any()):
+            bad(f"{name} holds a {a.ndim}-D {a.dtype} array")
+
+
 def load(path: str) -> tuple[_core.Result, dict, np.ndarray]:
     """(state, meta, init) from a checkpoint written by save()."""
     try:
-        with np.load(path, allow_pickle=False) as z:
+        with open(path, "rb") as f, np.load(f, allow_pickle=False) as z:  # our handle: closed on any error
             header = json.loads(str(z["header"]))
             arrays = {k: z[k] for k in ("init", "selected", "kl_trace", "reset_marks", "jump_rows", "v")}
-    except (OSError, KeyError, ValueError) as e:
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as e:
         raise ValueError(f"{path} is not a gioselect checkpoint ({e})") from None
-    if header.get("format") != FORMAT:
-        raise ValueError(f"{path} has checkpoint format {header.get('format')!r}; this gioselect reads {FORMAT}")
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        found = header.get("format") if isinstance(header, dict) else None
+        raise ValueError(f"{path} has checkpoint format {found!r}; this gioselect reads {FORMAT}")
+    _check_fields(path, header, arrays)
     state = _core.Result()
     state.selected = arrays["selected"].tolist()
     state.kl_trace = arrays["kl_trace"].tolist()

@@ -107,6 +107,10 @@ void init_selector(pyb::module_& m) {
                              "rows still available at the end")
       .def_readonly("stats", &Result::stats, "RunStats");
 
+  m.def("check_resumable", &check_resumable,
+        "Raise ValueError naming the damage when no run on a pool of pool_rows and a target of "
+        "target_rows rows could have reached this state (a checkpoint is input).",
+        pyb::arg("state"), pyb::arg("pool_rows"), pyb::arg("target_rows"));
   constexpr const char* select_doc =
       "Run GIO: pool, target and init share one dtype (float32 or float64), C-contiguous. "
       "on_step(n_iter, n_selected, kl, kl_start) after each iteration returns 0 to go on, 1 to stop, "

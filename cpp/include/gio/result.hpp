@@ -46,4 +46,8 @@ struct Result {
   RunStats stats;
 };
 
+// A state to resume (a checkpoint is input): throws std::invalid_argument naming the damage when
+// no run on a pool of pool_rows and a target of target_rows rows could have reached it.
+void check_resumable(const Result& state, std::size_t pool_rows, std::size_t target_rows);
+
 }  // namespace gio
