@@ -46,6 +46,7 @@ def assert_one_line_error(capsys, *fragments):
     assert sum(line.startswith("gioselect: error:") for line in lines) == 1, lines
     for fragment in fragments:
         assert fragment in lines[-1], lines
+    return lines[-1]
 
 
 # -- writers for each format ------------------------------------------------------------------
@@ -59,6 +60,12 @@ def write_csv(path, a, sep=",", header=True):
             f.write(sep.join(f"f{j}" for j in range(a.shape[1])) + "\n")
         for row in a:
             f.write(sep.join(repr(float(v)) for v in row) + "\n")
+
+
+def write_pandas(path, a, **to_csv):
+    """As users write CSVs: pandas.DataFrame(a).to_csv(path, **to_csv), its defaults unless told."""
+    pd = pytest.importorskip("pandas")
+    pd.DataFrame(a).to_csv(path, **to_csv)
 
 
 def write_reference_tsv(path, a):
@@ -90,6 +97,10 @@ FORMATS = {
     "csv_no_header": (".csv", lambda p, a: write_csv(p, a, header=False)),
     "tsv_numeric": (".tsv", lambda p, a: write_csv(p, a, sep="\t")),
     "tsv_reference": (".tsv", write_reference_tsv),
+    "csv_pandas": (".csv", write_pandas),  # index column and a header 0..d-1
+    "csv_pandas_no_index": (".csv", lambda p, a: write_pandas(p, a, index=False)),  # header 0..d-1
+    "tsv_pandas": (".tsv", lambda p, a: write_pandas(p, a, sep="\t")),
+    "csv_header_after_blank_lines": (".csv", lambda p, a: (write_csv(p, a), p.write_text("\n\n" + p.read_text()))),
     "parquet_vectors": (".parquet", write_parquet_vectors),
     "parquet_columns": (".parquet", write_parquet_columns),
 }
@@ -172,14 +183,61 @@ def test_search_mode_options_select_what_the_estimator_selects(tmp_path, data):
     np.testing.assert_array_equal(np.load(out / "selected_indices.npy"), expected.selected_indices_)
 
 
-def test_every_estimator_parameter_has_an_option():
-    help_text = " ".join(cli._parser()._subparsers._group_actions[0].choices["select"].format_help().split())
-    for name in ("objective", "search", "batch_size", "k", "max_iter", "n_select", "stop_criterion", "min_difference", "min_kl", "max_data_size",
-                 "max_sequential_increases", "resets_allowed", "max_resets", "v_init", "grad_desc_iter", "lr",
-                 "scale_factor", "random_restart_prob", "discard_nearest_for_xy", "uniform_start_size",
-                 "uniform_low", "uniform_high", "normalize", "random_init_pct", "projection", "exact_below",
-                 "hnsw_m", "ef_construction", "ef_search", "random_state", "n_jobs"):
-        assert "--" + name.replace("_", "-") in help_text, name
+def select_parser():
+    return cli._parser()._subparsers._group_actions[0].choices["select"]
+
+
+def test_every_estimator_parameter_has_exactly_one_option_that_says_what_it_does():
+    params = GIOSelector().get_params()
+    parser = select_parser()
+    group, = (g for g in parser._action_groups if g.title.startswith("GIOSelector parameters"))
+    actions = group._group_actions
+    dests = [a.dest for a in actions]
+    assert sorted(dests) == sorted(set(params) - cli._NOT_OPTIONS)  # each once, none missing
+    others = [a.dest for a in parser._actions if a not in actions]
+    assert set(others) & set(params) == {"checkpoint"}  # the Python-only parameter's own CLI flag
+    for action in actions:
+        assert action.option_strings == ["--" + action.dest.replace("_", "-")] + (
+            ["--no-" + action.dest.replace("_", "-")] if isinstance(params[action.dest], bool) else [])
+        assert action.help.endswith(")") and f"(default: {params[action.dest]}" in action.help, action.help
+        description = action.help[:action.help.index("(default:")].strip()
+        assert len(description) > 5 and description.endswith("."), (action.dest, action.help)
+
+
+def test_option_help_is_the_first_sentence_of_the_docstring():
+    doc = """Summary.
+
+    Parameters
+    ----------
+    alpha : int, default=1
+        The first sentence, e.g. with ``code``
+        over two lines. A second sentence.
+    beta, gamma : float, default=0.5, 1.0
+        Shared. More.
+
+    Attributes
+    ----------
+    fitted_ : int
+        Not a parameter.
+    """
+    assert cli.parameter_summaries(doc) == {"alpha": "The first sentence, e.g. with code over two lines.",
+                                            "beta": "Shared.", "gamma": "Shared."}
+    summaries = cli.parameter_summaries(GIOSelector.__doc__)
+    assert summaries["lr"] == "Learning rate of the descent."
+    assert summaries["hnsw_m"] == summaries["ef_search"]
+    assert "fit_seconds_" not in summaries and "callback" in summaries
+
+
+def test_quantize_option_selects_what_the_estimator_selects(tmp_path, data):
+    pool, target, _ = data
+    np.save(tmp_path / "pool.npy", pool)
+    np.save(tmp_path / "target.npy", target)
+    out = select(tmp_path, tmp_path / "pool.npy", tmp_path / "target.npy", "--quantize", "20",
+                 "--max-rows-per-cluster", "5")
+    expected = GIOSelector(**PARAMS, quantize=20, max_rows_per_cluster=5).fit(pool, target=target)
+    np.testing.assert_array_equal(np.load(out / "selected_indices.npy"), expected.selected_indices_)
+    params = json.loads((out / "report.json").read_text())["parameters"]
+    assert params["quantize"] == 20 and params["max_rows_per_cluster"] == 5
 
 
 def test_bad_option_value_is_a_usage_error(tmp_path):
@@ -264,6 +322,95 @@ def test_parquet_without_pyarrow_names_the_package(tmp_path, capsys, monkeypatch
     (tmp_path / "pool.parquet").write_bytes(b"PAR1")
     assert run("--pool", tmp_path / "pool.parquet", "-o", tmp_path / "out") == 2
     assert_one_line_error(capsys, "pyarrow", "pip install")
+
+
+# -- CSVs as pandas writes them: the index column, --index-col, --columns -----------------------
+def test_pandas_index_column_is_dropped_with_a_notice(tmp_path, data, capsys):
+    pool, target, expected = data
+    write_pandas(tmp_path / "pool.csv", pool)
+    write_pandas(tmp_path / "target.csv", target)
+    out = select(tmp_path, tmp_path / "pool.csv", tmp_path / "target.csv")
+    np.testing.assert_array_equal(np.load(out / "selected_indices.npy"), expected.selected_indices_)
+    notices = [line for line in capsys.readouterr().err.splitlines() if "dropped" in line]
+    assert len(notices) == 2 and all("unnamed index" in n and "--index-col none" in n for n in notices)
+    assert "pool.csv" in notices[0] and "target.csv" in notices[1]
+
+
+@pytest.mark.parametrize("with_index", ["pool", "target"])
+def test_index_column_in_only_one_file_exits_2_naming_both(tmp_path, data, capsys, with_index):
+    pool, target, _ = data
+    without = "target" if with_index == "pool" else "pool"
+    write_pandas(tmp_path / f"{with_index}.csv", {"pool": pool, "target": target}[with_index])
+    write_pandas(tmp_path / f"{without}.csv", {"pool": pool, "target": target}[without], index=False)
+    out = tmp_path / "out"
+    assert run("--pool", tmp_path / "pool.csv", "--target", tmp_path / "target.csv", "-o", out, *FLAGS) == 2
+    has, lacks = assert_one_line_error(capsys, "--index-col", "--columns").split(" but ")
+    assert f"{with_index}.csv" in has and "index column" in has
+    assert f"{without}.csv" in lacks and "does not" in lacks
+    assert not out.exists()
+
+
+def test_index_col_none_keeps_the_index_as_a_feature(tmp_path, data):
+    pool, target, _ = data
+    write_pandas(tmp_path / "pool.csv", pool)
+    write_pandas(tmp_path / "target.csv", target)
+    out = select(tmp_path, tmp_path / "pool.csv", tmp_path / "target.csv", "--index-col", "none")
+    with_index = [np.column_stack([np.arange(len(a)), a]) for a in (pool, target)]
+    expected = GIOSelector(**PARAMS).fit(with_index[0], target=with_index[1])
+    np.testing.assert_array_equal(np.load(out / "selected_indices.npy"), expected.selected_indices_)
+    assert json.loads((out / "report.json").read_text())["inputs"]["pool"]["shape"] == [240, 5]
+
+
+def test_index_col_0_drops_a_first_column_detection_keeps(tmp_path, data):
+    pd = pytest.importorskip("pandas")
+    pool, target, expected = data
+    for name, a in (("pool", pool), ("target", target)):  # a named id column: not pandas' unnamed index
+        pd.DataFrame(a).assign(id=np.arange(len(a)) + 1000).iloc[:, [-1, 0, 1, 2, 3]].to_csv(
+            tmp_path / f"{name}.csv", index=False)
+    assert load_matrix(tmp_path / "pool.csv").shape == (240, 5)
+    out = select(tmp_path, tmp_path / "pool.csv", tmp_path / "target.csv", "--index-col", "0")
+    np.testing.assert_array_equal(np.load(out / "selected_indices.npy"), expected.selected_indices_)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".tsv", ".parquet"])
+def test_columns_reads_the_named_columns_in_order(tmp_path, data, suffix):
+    pd = pytest.importorskip("pandas")
+    if suffix == ".parquet":
+        pytest.importorskip("pyarrow")
+    pool, target, _ = data
+    for name, a in (("pool", pool), ("target", target)):
+        df = pd.DataFrame(a, columns=["f0", "f1", "f2", "f3"]).assign(label=np.arange(len(a)) % 3)
+        if suffix == ".parquet":
+            df.to_parquet(tmp_path / f"{name}{suffix}")
+        else:
+            df.to_csv(tmp_path / f"{name}{suffix}", sep="," if suffix == ".csv" else "\t")
+    out = select(tmp_path, tmp_path / f"pool{suffix}", tmp_path / f"target{suffix}", "--columns", "f3,f0,f1")
+    order = [3, 0, 1]
+    expected = GIOSelector(**PARAMS).fit(pool[:, order], target=target[:, order])
+    np.testing.assert_array_equal(np.load(out / "selected_indices.npy"), expected.selected_indices_)
+
+
+def test_columns_resolves_an_index_column_in_only_one_file(tmp_path, data):
+    pool, target, expected = data
+    write_pandas(tmp_path / "pool.csv", pool)
+    write_pandas(tmp_path / "target.csv", target, index=False)
+    out = select(tmp_path, tmp_path / "pool.csv", tmp_path / "target.csv", "--columns", "0,1,2,3")
+    np.testing.assert_array_equal(np.load(out / "selected_indices.npy"), expected.selected_indices_)
+
+
+@pytest.mark.parametrize("case", ["unknown column", "no header", "with --index-col", "with --column"])
+def test_columns_errors_exit_2_with_one_line(tmp_path, data, capsys, case):
+    pool, _, _ = data
+    write_pandas(tmp_path / "pool.csv", pool)
+    write_csv(tmp_path / "bare.csv", pool, header=False)
+    path, extra, fragments = {
+        "unknown column": ("pool.csv", ["--columns", "0,nope"], ["pool.csv", "'nope'", "its columns"]),
+        "no header": ("bare.csv", ["--columns", "0,1"], ["bare.csv", "no header"]),
+        "with --index-col": ("pool.csv", ["--columns", "0", "--index-col", "0"], ["--index-col", "--columns"]),
+        "with --column": ("pool.csv", ["--columns", "0", "--column", "emb"], ["--column", "--columns"]),
+    }[case]
+    assert run("--pool", tmp_path / path, "-o", tmp_path / "out", "--max-iter", "3", *extra) == 2
+    assert_one_line_error(capsys, *fragments)
 
 
 # -- bad input: exit 2, one line --------------------------------------------------------------

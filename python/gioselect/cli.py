@@ -3,8 +3,9 @@
 gioselect demo                                    GIO on bundled data (no download)
 gioselect select --pool P [--target X] [--init D] -o OUT [GIOSelector options] [--plot]
 
-`select` reads .npy (memory-mapped), .npz, .parquet, .csv or .tsv files and writes the directory
-OUT: selected_indices.npy and .txt (pool rows in selection order, one per line in the .txt),
+`select` reads .npy (memory-mapped), .npz, .parquet, .csv or .tsv files (CSV/TSV as pandas'
+to_csv() writes them, its index column dropped: gioselect.io, --index-col, --columns) and writes
+the directory OUT: selected_indices.npy and .txt (pool rows in selection order, one per line in the .txt),
 report.json (parameters, KL trace, stop reason, timings, versions, inputs) and, with --plot,
 kl_trace.png and selection_2d.png. An existing OUT is only written into with --force. Without
 --random-state a seed is drawn and recorded in report.json, so every run can be repeated.
@@ -19,6 +20,7 @@ import json
 import logging
 import math
 import platform
+import re
 import secrets
 import sys
 import time
@@ -54,10 +56,11 @@ def _auto_or_float(text: str):
 
 
 # Parameters whose default (None, 'auto') does not tell the option's type; the rest follow their default.
-_TYPES = {"n_select": int, "random_state": int, "n_jobs": int, "uniform_low": _floats, "uniform_high": _floats,
+_TYPES = {"n_select": int, "random_state": int, "n_jobs": int, "quantize": int, "quantize_target": int,
+          "max_rows_per_cluster": int, "uniform_low": _floats, "uniform_high": _floats,
           "scale_factor": _auto_or_float}
-_NOTES = {"random_state": " (a drawn seed, recorded in report.json)",
-          "uniform_low": "; one value per feature or one for all (negative lists: --uniform-low=-1,-2)",
+_NOTES = {"random_state": "; unset: a drawn seed, recorded in report.json",
+          "uniform_low": "; one value per feature or one for all; negative lists: --uniform-low=-1,-2",
           "uniform_high": "; one value per feature or one for all"}
 
 
@@ -76,27 +79,70 @@ def _metavar(name: str, default):
 
 
 def _add_estimator_options(parser: argparse.ArgumentParser) -> None:
-    """One option per GIOSelector parameter (--max-iter for max_iter); unset ones keep its default."""
+    """One option per GIOSelector parameter (--max-iter for max_iter); unset ones keep its default.
+
+    Each option's help is the first sentence of the parameter's description in GIOSelector's
+    docstring, then its default."""
     from gioselect import GIOSelector, _engine
 
     choices = {"stop_criterion": _engine.STOP_CRITERIA, "v_init": ("auto",) + _engine.V_INITS,
                "objective": _engine.OBJECTIVES, "search": _engine.SEARCHES, "projection": _engine.PROJECTIONS}
+    summaries = parameter_summaries(GIOSelector.__doc__)
     group = parser.add_argument_group("GIOSelector parameters (README, 'Options')")
     for name, default in sorted(GIOSelector().get_params().items()):
         if name in _NOT_OPTIONS:
             continue
+        if name not in summaries:
+            raise TypeError(f"GIOSelector's docstring does not describe the parameter {name!r}")
         flag = "--" + name.replace("_", "-")
-        note = _NOTES.get(name, "")
-        common = {"dest": name, "default": argparse.SUPPRESS, "help": f"default: {default}{note}"}
+        text = f"{summaries[name]} (default: {default}{_NOTES.get(name, '')})"
+        common = {"dest": name, "default": argparse.SUPPRESS, "help": text.replace("%", "%%")}
         if isinstance(default, bool):
             group.add_argument(flag, action=argparse.BooleanOptionalAction, **common)
         elif name in _TYPES or type(default) in (int, float, str):
             group.add_argument(flag, type=_TYPES.get(name, type(default)), choices=choices.get(name),
                                metavar=_metavar(name, default), **common)
-        # a parameter without a known command-line type keeps its default
+        else:
+            raise TypeError(f"GIOSelector parameter {name!r} (default {default!r}) has no command-line type; "
+                            f"give it one in cli._TYPES or list it in cli._NOT_OPTIONS")
+
+
+def parameter_summaries(doc: str) -> dict:
+    """Parameter name -> the first sentence of its description, from the numpydoc Parameters
+    section of `doc` (a line `    name : type, default=...` or `    a, b : ...`, then the
+    description indented by 8 spaces)."""
+    lines = doc.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip() == "Parameters") + 2  # past the underline
+    summaries, names, text = {}, [], []
+    for line in lines[start:] + ["    (end)"]:
+        if line.startswith(" " * 8):
+            text.append(line.strip())
+            continue
+        if not line.strip():
+            continue
+        summaries.update(dict.fromkeys(names, _first_sentence(" ".join(text))))
+        match = re.fullmatch(r" {4}(\w+(?:, \w+)*) : .*", line)
+        if match is None:  # the next section
+            break
+        names, text = match.group(1).split(", "), []
+    return summaries
+
+
+def _first_sentence(text: str) -> str:
+    """Up to the first period followed by a new sentence (a capital or a quote; not 'e.g. with')."""
+    return re.split(r"(?<=\.)\s+(?=[A-Z'\"])", text.replace("``", ""), maxsplit=1)[0]
+
+
+def _names(text: str) -> list:
+    names = [name.strip() for name in text.split(",")]
+    if not all(names):
+        raise argparse.ArgumentTypeError(f"expected comma-separated column names, got {text!r}")
+    return names
 
 
 def _parser() -> argparse.ArgumentParser:
+    from gioselect.io import INDEX_COL_CHOICES
+
     parser = argparse.ArgumentParser(prog="gioselect", description="GIO training-data selection")
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="run GIO on bundled data (2-D Gaussians, scikit-learn digits)")
@@ -110,6 +156,12 @@ def _parser() -> argparse.ArgumentParser:
     sel.add_argument("-o", "--output", required=True, type=Path, metavar="OUT", help="output directory")
     sel.add_argument("--key", help="array to read from every .npz input (needed when one holds several)")
     sel.add_argument("--column", help="column to read from every .parquet input (a vector or numeric column)")
+    sel.add_argument("--columns", type=_names, metavar="NAME[,NAME...]",
+                     help="read exactly these named columns, in this order, from every CSV/TSV/parquet input")
+    sel.add_argument("--index-col", choices=INDEX_COL_CHOICES, default="auto",
+                     help="CSV/TSV: 'auto' drops a leading unnamed column of increasing integers (the index "
+                          "pandas' to_csv() writes), 'none' never drops a column, '0' always drops the first one "
+                          "(default: auto)")
     sel.add_argument("--force", action="store_true", help="write into OUT even if it exists")
     sel.add_argument("--plot", action="store_true", help="also write PNG plots (needs matplotlib)")
     sel.add_argument("--checkpoint", action="store_true",
@@ -173,6 +225,10 @@ def _select(args, argv: list) -> int:
         raise _InputError(f"output {out} already exists; pass --force to overwrite it (or --resume)")
     if args.plot:
         _require_matplotlib()
+    if args.columns is not None and args.column is not None:
+        raise _InputError("--column (one parquet vector column) and --columns (named columns) exclude each other")
+    if args.columns is not None and args.index_col != "auto":
+        raise _InputError("--columns reads only the named columns; --index-col does not apply with it")
 
     params = {name: getattr(args, name) for name in GIOSelector().get_params()
               if name not in _NOT_OPTIONS and hasattr(args, name)}
@@ -229,20 +285,37 @@ def _fit(selector, args, arrays: dict, ckpt: Path):
 
 def _load_inputs(args):
     """(arrays, their descriptions for the report, load timings) of --pool, --target and --init."""
-    from gioselect.io import load_matrix
+    from gioselect.io import load_input
 
-    arrays, inputs, timings = {}, {}, {}
+    arrays, inputs, timings, index_dropped = {}, {}, {}, {}
     for role in ("pool", "target", "init"):
         path = getattr(args, role)
         if path is None:
             inputs[role] = None
             continue
         t0 = time.perf_counter()
-        arrays[role] = load_matrix(path, key=args.key, column=args.column)
+        read = load_input(path, key=args.key, column=args.column, index_col=args.index_col, columns=args.columns)
         timings[f"load_{role}_s"] = time.perf_counter() - t0
+        arrays[role] = read.values
+        if read.index_dropped is not None:
+            index_dropped[path] = read.index_dropped
+        if read.index_dropped:
+            log.info("%s: dropped the first column, an unnamed index as pandas' to_csv() writes it "
+                     "(--index-col none keeps it)", path)
         inputs[role] = {"path": str(path.resolve()), "shape": list(arrays[role].shape), "dtype": str(arrays[role].dtype)}
         log.info("%s: %s, %d rows x %d features (%s)", role, path, *arrays[role].shape, arrays[role].dtype)
+    _check_index_columns_agree(index_dropped)
     return arrays, inputs, timings
+
+
+def _check_index_columns_agree(index_dropped: dict) -> None:
+    """CSV/TSV inputs (with a header, --index-col auto) must all start with pandas' index or all not."""
+    with_index = [path for path, dropped in index_dropped.items() if dropped]
+    without = [path for path, dropped in index_dropped.items() if not dropped]
+    if with_index and without:
+        raise _InputError(f"{with_index[0]} starts with an unnamed index column (as pandas' to_csv() writes it) "
+                          f"but {without[0]} does not; say --index-col 0 if the first column of every file is "
+                          f"an index, --index-col none if none is, or name the features with --columns")
 
 
 def _report(selector, argv: list, inputs: dict, timings: dict, written: list) -> dict:

@@ -1,9 +1,20 @@
 """Read a 2-D matrix of embeddings from .npy, .npz, .parquet, .csv or .tsv files.
 
-`load_matrix(path, key=None, column=None)` picks the reader by suffix. It checks that the result
-is a 2-D numeric array; NaN/inf and matching widths are checked later by `GIOSelector.fit`.
-Problems raise ValueError (bad content or unknown format), FileNotFoundError, or
-MissingDependencyError (an ImportError naming the package to install).
+`load_input(path, ...)` picks the reader by suffix and returns a `Matrix` (the values, and whether
+a leading pandas index column was found and dropped); `load_matrix` returns the values alone. It
+checks that the result is a 2-D numeric array; NaN/inf and matching widths are checked later by
+`GIOSelector.fit`. Problems raise ValueError (bad content or unknown format), FileNotFoundError,
+or MissingDependencyError (an ImportError naming the package to install).
+
+CSV/TSV files are read as `pandas.DataFrame.to_csv()` writes them: a header line is optional and
+may follow blank lines; a first line of exactly the integers 0..d-1 is a header (pandas' default
+column names), and `index_col` decides about a leading index column:
+
+- 'auto' (default): in a file with a header, drop the first column when its name is empty or
+  'Unnamed: 0' and its values are strictly increasing integers (pandas' default index);
+- 'none': never drop a column; '0': always drop the first column.
+
+`columns` instead reads exactly the named columns, in that order (CSV/TSV with a header, parquet).
 """
 
 from __future__ import annotations
@@ -11,8 +22,20 @@ from __future__ import annotations
 import csv
 import zipfile
 from pathlib import Path
+from typing import NamedTuple, Optional, Sequence
 
 import numpy as np
+
+INDEX_COL_CHOICES = ("auto", "none", "0")
+_INDEX_NAMES = ("", "Unnamed: 0")  # how pandas writes, and reads back, an unnamed index
+
+
+class Matrix(NamedTuple):
+    """What `load_input` read: the values, and (index_col='auto' on a CSV/TSV file with a header
+    only, else None) whether its leading column was a pandas index and was dropped."""
+
+    values: np.ndarray
+    index_dropped: Optional[bool] = None
 
 
 class MissingDependencyError(ImportError):
@@ -43,11 +66,12 @@ def read_npz(path, key=None) -> np.ndarray:
         return z[key]
 
 
-def read_parquet(path, column=None) -> np.ndarray:
-    """A vector column (lists or fixed-size lists of numbers), or else all numeric columns.
+def read_parquet(path, column=None, columns: Optional[Sequence[str]] = None) -> np.ndarray:
+    """A vector column (lists or fixed-size lists of numbers), the numeric `columns`, or else all
+    numeric columns.
 
-    Without `column`, a file with exactly one vector column uses it; with none, every numeric
-    column is a feature (text columns such as ids are skipped)."""
+    Without `column` or `columns`, a file with exactly one vector column uses it; with none, every
+    numeric column is a feature (text columns such as ids, and the index pandas stores, are skipped)."""
     try:
         import pyarrow.compute as pc
         import pyarrow.parquet as pq
@@ -58,7 +82,15 @@ def read_parquet(path, column=None) -> np.ndarray:
     is_vector = {f.name: pt.is_list(f.type) or pt.is_large_list(f.type) or pt.is_fixed_size_list(f.type)
                  for f in schema}
     numeric = [f.name for f in schema if pt.is_integer(f.type) or pt.is_floating(f.type) or pt.is_boolean(f.type)]
-    if column is not None:
+    if columns is not None:
+        if column is not None:
+            raise ValueError("give column (one vector column) or columns (numeric columns), not both")
+        _check_names(columns, schema.names)
+        not_numeric = [c for c in columns if c not in numeric]
+        if not_numeric:
+            raise ValueError(f"column(s) {', '.join(map(repr, not_numeric))} do not hold numbers")
+        cols = list(columns)
+    elif column is not None:
         if column not in is_vector:
             raise ValueError(f"has no column {column!r}; columns: {', '.join(schema.names)}")
         if not (is_vector[column] or column in numeric):
@@ -68,7 +100,7 @@ def read_parquet(path, column=None) -> np.ndarray:
         vectors = [name for name, v in is_vector.items() if v]
         if len(vectors) > 1:
             raise ValueError(f"has several vector columns ({', '.join(vectors)}); choose one with --column")
-        cols = vectors or numeric
+        cols = vectors or [name for name in numeric if name not in _pandas_index_columns(schema)]
         if not cols:
             raise ValueError(f"has no vector or numeric column; columns: {', '.join(schema.names)}")
     table = pq.read_table(path, columns=cols)
@@ -90,18 +122,86 @@ def read_parquet(path, column=None) -> np.ndarray:
     return values.to_numpy(zero_copy_only=False).reshape(len(col), width)
 
 
-def read_delimited(path, delimiter: str) -> np.ndarray:
-    """Numeric columns with an optional header line, or grad-info-opt's reference format (detected):
-    tab-separated, no header, the third field a "[v1, v2, ...]" vector."""
-    with open(path, encoding="utf-8") as f:
-        first = next((line for line in f if line.strip()), None)
+def read_delimited(path, delimiter: str, index_col: str = "auto",
+                   columns: Optional[Sequence[str]] = None) -> Matrix:
+    """Numeric columns with an optional header line (see the module docstring for `index_col` and
+    `columns`), or grad-info-opt's reference format (detected): tab-separated, no header, the
+    third field a "[v1, v2, ...]" vector."""
+    if index_col not in INDEX_COL_CHOICES:
+        raise ValueError(f"index_col must be one of {', '.join(INDEX_COL_CHOICES)}, got {index_col!r}")
+    line_no, first = _first_line(path)
     if first is None:
         raise ValueError("is empty")
     fields = first.rstrip("\r\n").split("\t")
     if len(fields) >= 3 and _is_vector(fields[2]):
-        return read_reference(path)[1]
-    header = not all(_is_number(v) for v in first.split(delimiter))
-    return np.loadtxt(path, delimiter=delimiter, skiprows=int(header), ndmin=2, dtype=np.float64)
+        if columns is not None or index_col == "0":
+            raise ValueError("is in grad-info-opt's format (no header, a vector per line); "
+                             "--columns and --index-col 0 do not apply to it")
+        return Matrix(read_reference(path)[1])
+    names = _header(first, delimiter)
+    skip = line_no + (names is not None)  # the header and the blank lines before it
+    if columns is not None:
+        if names is None:
+            raise ValueError("has no header line, so --columns cannot name its columns")
+        usecols = [names.index(c) for c in _check_names(columns, names)]
+        return Matrix(_loadtxt(path, delimiter, skip, usecols))
+    values = _loadtxt(path, delimiter, skip)
+    if index_col == "none":
+        return Matrix(values)
+    if index_col == "0":
+        if values.shape[1] < 2:
+            raise ValueError("has a single column; --index-col 0 would leave no features")
+        return Matrix(np.ascontiguousarray(values[:, 1:]))
+    if names is None:
+        return Matrix(values)
+    dropped = values.shape[1] > 1 and _is_pandas_index(names[0], values[:, 0])
+    return Matrix(np.ascontiguousarray(values[:, 1:]) if dropped else values, dropped)
+
+
+def _first_line(path) -> tuple[int, Optional[str]]:
+    """(0-based number, text) of the first line that is not blank; (0, None) for a blank file."""
+    with open(path, encoding="utf-8") as f:
+        for number, line in enumerate(f):
+            if line.strip():
+                return number, line
+    return 0, None
+
+
+def _header(line: str, delimiter: str) -> Optional[list]:
+    """The column names of a header line, or None when the line is data: all numbers, other than
+    exactly 0..d-1 (the default column names pandas writes)."""
+    names = [name.strip() for name in next(csv.reader([line.rstrip("\r\n")], delimiter=delimiter))]
+    if names == [str(j) for j in range(len(names))] or not all(_is_number(v) for v in names):
+        return names
+    return None
+
+
+def _loadtxt(path, delimiter: str, skip: int, usecols=None) -> np.ndarray:
+    return np.loadtxt(path, delimiter=delimiter, skiprows=skip, usecols=usecols, ndmin=2, dtype=np.float64)
+
+
+def _is_pandas_index(name: str, column: np.ndarray) -> bool:
+    """An unnamed column of strictly increasing integers: the index `DataFrame.to_csv()` writes."""
+    return (name in _INDEX_NAMES and len(column) > 0 and bool(np.all(column == np.round(column)))
+            and bool(np.all(np.diff(column) > 0)))
+
+
+def _check_names(columns: Sequence[str], names: Sequence[str]) -> Sequence[str]:
+    """`columns`, once each and all among `names`, else a ValueError listing what the file has."""
+    missing = [c for c in columns if c not in names]
+    if missing:
+        shown = ", ".join(repr(n) for n in names[:20]) + (", ..." if len(names) > 20 else "")
+        raise ValueError(f"has no column(s) {', '.join(map(repr, missing))}; its columns: {shown}")
+    repeated = sorted({c for c in columns if list(columns).count(c) > 1})
+    if repeated:
+        raise ValueError(f"--columns names {', '.join(map(repr, repeated))} more than once")
+    return columns
+
+
+def _pandas_index_columns(schema) -> set:
+    """The columns in which pandas' to_parquet stored the DataFrame's index (not features)."""
+    meta = schema.pandas_metadata or {}
+    return {c for c in meta.get("index_columns", []) if isinstance(c, str)}
 
 
 def read_reference(path, delimiter: str = "\t") -> tuple[list, np.ndarray]:
@@ -158,8 +258,16 @@ def _is_number(s: str) -> bool:
 _READERS = {".npy": "npy", ".npz": "npz", ".parquet": "parquet", ".pq": "parquet", ".csv": ",", ".tsv": "\t"}
 
 
-def load_matrix(path, key=None, column=None) -> np.ndarray:
-    """Read a 2-D numeric matrix; `key` chooses a .npz array, `column` a .parquet column.
+def load_matrix(path, key=None, column=None, index_col: str = "auto",
+                columns: Optional[Sequence[str]] = None) -> np.ndarray:
+    """The values of `load_input(path, ...)`."""
+    return load_input(path, key, column, index_col, columns).values
+
+
+def load_input(path, key=None, column=None, index_col: str = "auto",
+               columns: Optional[Sequence[str]] = None) -> Matrix:
+    """Read a 2-D numeric matrix; `key` chooses a .npz array, `column` a .parquet vector column,
+    `columns` named CSV/TSV/parquet columns, `index_col` what happens to a CSV/TSV index column.
 
     Error messages start with the path."""
     path = Path(path)
@@ -173,17 +281,18 @@ def load_matrix(path, key=None, column=None) -> np.ndarray:
                          f"expected .npy, .npz, .parquet, .csv or .tsv")
     try:
         if kind == "npy":
-            arr = read_npy(path)
+            read = Matrix(read_npy(path))
         elif kind == "npz":
-            arr = read_npz(path, key)
+            read = Matrix(read_npz(path, key))
         elif kind == "parquet":
-            arr = read_parquet(path, column)
+            read = Matrix(read_parquet(path, column, columns))
         else:
-            arr = read_delimited(path, kind)
+            read = read_delimited(path, kind, index_col, columns)
     except (ValueError, EOFError) as e:  # EOFError: a truncated .npy/.npz
         raise ValueError(f"{path}: {e or 'unexpected end of file'}") from e
+    arr = read.values
     if arr.ndim != 2:
         raise ValueError(f"{path}: holds a {arr.ndim}-D array of shape {arr.shape}; expected 2-D (rows, features)")
     if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         raise ValueError(f"{path}: holds {arr.dtype} values; expected numbers")
-    return arr
+    return read
