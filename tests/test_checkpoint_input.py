@@ -79,3 +79,32 @@ def test_a_truncated_or_foreign_file_is_refused(problem, tmp_path, content):
     path.write_bytes(content)
     with pytest.raises(ValueError, match="is not a gioselect checkpoint"):
         GIOSelector.resume(str(path), pool, target=target)
+
+
+def test_a_link_planted_where_the_temporary_file_goes_is_not_followed(problem, tmp_path):
+    pool, target = problem
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    path = tmp_path / "run.ckpt"
+    (tmp_path / "run.ckpt.tmp").symlink_to(victim)
+    GIOSelector(max_iter=20, random_state=0, checkpoint=str(path)).fit(pool, target=target)
+    assert victim.read_text() == "keep me"
+    assert GIOSelector.resume(str(path), pool, target=target).stop_reason_
+
+
+@pytest.mark.parametrize("param, value", [("checkpoint_every", 0), ("k", 2**40), ("grad_desc_iter", 2**31),
+                                          ("max_iter", 2**70), ("uniform_start_size", 3 * 10**9),
+                                          ("random_state", -5)])
+def test_out_of_range_parameters_are_refused_by_name(problem, param, value):
+    pool, target = problem
+    with pytest.raises(ValueError, match=param):
+        GIOSelector(**{param: value}).fit(pool, target=target)
+
+
+@pytest.mark.parametrize("kwargs", [dict(k=2.7), dict(max_iter=-1)])
+def test_compat_refuses_what_the_reference_silently_bends(problem, kwargs):
+    from gioselect.compat import GIOKL
+
+    pool, target = problem
+    with pytest.raises(ValueError, match=next(iter(kwargs))):
+        GIOKL(dim=4).fit(pool, target, **kwargs)

@@ -556,7 +556,9 @@ def test_checkpoint_then_resume_gives_the_uninterrupted_selection(tmp_path, data
     args = ["--pool", tmp_path / "pool.npy", "--target", tmp_path / "target.npy", "-o", out, *flags]
     assert run(*args) == 2  # the output exists: no overwrite without --force or --resume
     assert_one_line_error(capsys, "already exists")
-    assert run(*args, "--resume") == 0
+    assert run(*args, "--resume") == 2  # options typed with --resume would be dropped: refused, by name
+    assert_one_line_error(capsys, "--resume continues the checkpointed run", "--max-iter", "--stop-criterion")
+    assert run(*args[:6], "--resume") == 0
     np.testing.assert_array_equal(np.load(out / "selected_indices.npy"), full.selected_indices_)
     report = json.loads((out / "report.json").read_text())
     assert cli.CHECKPOINT in report["outputs"]
@@ -576,3 +578,24 @@ def test_checkpoint_flag_keeps_the_state(tmp_path, data):
     out = select(tmp_path, tmp_path / "pool.npy", tmp_path / "target.npy", "--checkpoint")
     np.testing.assert_array_equal(np.load(out / "selected_indices.npy"), expected.selected_indices_)
     assert (out / cli.CHECKPOINT).exists()
+
+
+@pytest.mark.parametrize("flags, fragment", [(["--lr", "1e300"], "diverged"), (["--max-iter", str(2**70)], "max_iter"),
+                                             (["--uniform-start-size", "3000000000"], "uniform_start_size"),
+                                             (["--k", str(2**40)], "k must be")])
+def test_out_of_range_options_exit_2_with_one_line(tmp_path, data, capsys, flags, fragment):
+    pool, target, _ = data
+    write_npy(tmp_path / "pool.npy", pool)
+    assert run("--pool", tmp_path / "pool.npy", "-o", tmp_path / "out", "--random-state", "0", *flags) == 2
+    assert_one_line_error(capsys, fragment)
+
+
+@pytest.mark.parametrize("content", [b"", b"PK\x03\x04 cut", b"garbage"])
+def test_a_broken_checkpoint_exits_2_with_one_line(tmp_path, data, capsys, content):
+    pool, _, _ = data
+    write_npy(tmp_path / "pool.npy", pool)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / cli.CHECKPOINT).write_bytes(content)
+    assert run("--pool", tmp_path / "pool.npy", "-o", out, "--resume") == 2
+    assert_one_line_error(capsys, "not a gioselect checkpoint")

@@ -134,8 +134,8 @@ class DescentSearch {
       }
     }
     if (!std::all_of(v_.begin(), v_.end(), [](double x) { return std::isfinite(x); }))
-      throw std::runtime_error("gradient descent diverged (v is not finite, scale_factor = " + std::to_string(scale_) +
-                               "); lower lr or scale_factor");
+      throw std::invalid_argument("gradient descent diverged (v is not finite, lr = " + std::to_string(de_.lr) +
+                                  ", scale_factor = " + std::to_string(scale_) + "); lower lr or scale_factor");
   }
 
   // knn: a round's batch_size descents start from the batch_size worst-served targets (or the

@@ -28,6 +28,11 @@ from gioselect.memory import refuse_if_too_large
 
 log = logging.getLogger("gioselect")
 
+# Bounds of the core's integer fields (C int, int64), so that an out-of-range value is refused by
+# name here rather than by pybind11; start rows are drawn in memory, so they get a sane cap too.
+_INT32_MAX, _INT64_MAX = 2**31 - 1, 2**63 - 1
+_START_ROWS_MAX = 10**7
+
 
 class GIOBase(BaseEstimator):
     """GIO: select the pool rows that best preserve information about a target sample.
@@ -119,11 +124,11 @@ class GIOBase(BaseEstimator):
     def _check_params(self) -> None:
         check_choice(self.objective, "objective", _engine.OBJECTIVES)
         check_choice(self.search, "search", _engine.SEARCHES)
-        check_number(self.batch_size, "batch_size", low=1, integer=True)
-        check_number(self.k, "k", low=1, integer=True)
-        check_number(self.max_iter, "max_iter", low=0, integer=True)
+        check_number(self.batch_size, "batch_size", low=1, high=_INT32_MAX, integer=True)
+        check_number(self.k, "k", low=1, high=_INT32_MAX, integer=True)
+        check_number(self.max_iter, "max_iter", low=0, high=_INT64_MAX, integer=True)
         if self.n_select is not None:
-            check_number(self.n_select, "n_select", low=0, integer=True)
+            check_number(self.n_select, "n_select", low=0, high=_INT64_MAX, integer=True)
         check_choice(self.stop_criterion, "stop_criterion", _engine.STOP_CRITERIA)
         check_choice(self.v_init, "v_init", ("auto",) + _engine.V_INITS)
         if self.v_init == "worst" and self.objective != "knn":
@@ -132,25 +137,26 @@ class GIOBase(BaseEstimator):
         check_number(self.min_difference, "min_difference")
         check_number(self.min_kl, "min_kl")
         check_number(self.max_data_size, "max_data_size", low=0, high=1)
-        check_number(self.max_sequential_increases, "max_sequential_increases", low=1, integer=True)
-        check_number(self.max_resets, "max_resets", low=0, integer=True)
-        check_number(self.grad_desc_iter, "grad_desc_iter", low=0, integer=True)
+        check_number(self.max_sequential_increases, "max_sequential_increases", low=1, high=_INT32_MAX, integer=True)
+        check_number(self.max_resets, "max_resets", low=0, high=_INT32_MAX, integer=True)
+        check_number(self.grad_desc_iter, "grad_desc_iter", low=0, high=_INT32_MAX, integer=True)
         check_number(self.lr, "lr", low=0)
         if not (isinstance(self.scale_factor, str) and self.scale_factor == "auto"):
             check_number(self.scale_factor, "scale_factor", low=0, low_open=True)
         check_number(self.random_restart_prob, "random_restart_prob", low=0, high=1)
-        check_number(self.uniform_start_size, "uniform_start_size", low=1, integer=True)
+        check_number(self.uniform_start_size, "uniform_start_size", low=1, high=_START_ROWS_MAX, integer=True)
+        check_number(self.checkpoint_every, "checkpoint_every", low=1, high=_INT64_MAX, integer=True)
         check_number(self.random_init_pct, "random_init_pct", low=0, high=1)
         check_choice(self.projection, "projection", _engine.PROJECTIONS)
-        check_number(self.exact_below, "exact_below", low=0, integer=True)
-        check_number(self.n_candidates, "n_candidates", low=1, integer=True)
+        check_number(self.exact_below, "exact_below", low=0, high=_INT64_MAX, integer=True)
+        check_number(self.n_candidates, "n_candidates", low=1, high=_INT32_MAX, integer=True)
         if self.search == "greedy" and (self.n_candidates > 1 or self.batch_size > 1):
             raise ValueError(f"search='greedy' scores every available row exactly, one pick at a time, so "
                              f"n_candidates={self.n_candidates} and batch_size={self.batch_size} would change "
                              f"nothing; they are options of search='descent' (leave them at 1)")
-        check_number(self.hnsw_m, "hnsw_m", low=2, integer=True)
-        check_number(self.ef_construction, "ef_construction", low=1, integer=True)
-        check_number(self.ef_search, "ef_search", low=1, integer=True)
+        check_number(self.hnsw_m, "hnsw_m", low=2, high=_INT32_MAX, integer=True)
+        check_number(self.ef_construction, "ef_construction", low=1, high=_INT32_MAX, integer=True)
+        check_number(self.ef_search, "ef_search", low=1, high=_INT32_MAX, integer=True)
         for name in ("quantize", "quantize_target", "max_rows_per_cluster"):
             if getattr(self, name) is not None:
                 check_number(getattr(self, name), name, low=1, integer=True)

@@ -78,7 +78,7 @@ def check_number(value, name: str, *, low=None, high=None, integer=False, low_op
     kind = numbers.Integral if integer else numbers.Real
     if isinstance(value, bool) or not isinstance(value, kind):
         raise ValueError(f"{name} must be {'an integer' if integer else 'a number'}, got {value!r}")
-    if not np.isfinite(value):
+    if not integer and not np.isfinite(value):  # integers are finite (and may exceed what numpy holds)
         raise ValueError(f"{name} must be finite, got {value!r}")
     if low is not None and (value <= low if low_open else value < low):
         raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}, got {value!r}")
@@ -107,6 +107,8 @@ def seeds_from(random_state, count: int = 2) -> list[int]:
         rs = random_state if random_state is not None else np.random.mtrand._rand
         return [int(s) for s in rs.randint(0, 2**63 - 1, size=count, dtype=np.int64)]
     if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
+        if random_state < 0:
+            raise ValueError(f"random_state must be a non-negative int, got {random_state!r}")
         ss = np.random.SeedSequence(int(random_state))
         return [int(s) for s in ss.generate_state(count, dtype=np.uint64)]
     raise ValueError(f"random_state must be None, an int, a RandomState or a Generator, got {random_state!r}")

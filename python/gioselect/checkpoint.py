@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import zipfile
 
 import numpy as np
@@ -24,17 +25,24 @@ def save(path: str, state: _core.Result, meta: dict, init: np.ndarray) -> None:
                   just_reset=bool(loop.just_reset), kl_prev=loop.kl_prev,
                   **{f: int(getattr(state, f)) for f in _INT_FIELDS},
                   **{f: int(getattr(loop, f)) for f in _LOOP_INTS})
-    tmp = f"{path}.tmp"
-    with open(tmp, "wb") as f:
-        np.savez(f, header=np.array(json.dumps(header)), init=init,
-                 selected=np.asarray(state.selected, dtype=np.int64),
-                 kl_trace=np.asarray(state.kl_trace, dtype=np.float64),
-                 reset_marks=np.asarray(loop.reset_marks, dtype=np.int64),
-                 jump_rows=np.asarray(loop.jump_rows, dtype=np.uint64),
-                 v=np.asarray(loop.v, dtype=np.float64))
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)  # atomic: readers see the old checkpoint or the new one, never half
+    # A fresh temporary file next to the checkpoint (created exclusively, so a planted file or link
+    # is never followed or overwritten), then an atomic rename over it.
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=os.path.basename(path) + ".",
+                               suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, header=np.array(json.dumps(header)), init=init,
+                     selected=np.asarray(state.selected, dtype=np.int64),
+                     kl_trace=np.asarray(state.kl_trace, dtype=np.float64),
+                     reset_marks=np.asarray(loop.reset_marks, dtype=np.int64),
+                     jump_rows=np.asarray(loop.jump_rows, dtype=np.uint64),
+                     v=np.asarray(loop.v, dtype=np.float64))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)  # atomic: readers see the old checkpoint or the new one, never half
+    except BaseException:
+        os.unlink(tmp)
+        raise
 
 
 # the arrays' kinds (numpy dtype.kind): integers, non-negative integers, floats

@@ -232,6 +232,10 @@ def _select(args, argv: list) -> int:
 
     params = {name: getattr(args, name) for name in GIOSelector().get_params()
               if name not in _NOT_OPTIONS and hasattr(args, name)}
+    if args.resume and params:  # a resumed run keeps its own parameters: never drop what was typed
+        given = ", ".join("--" + name.replace("_", "-") for name in sorted(params))
+        raise _InputError(f"--resume continues the checkpointed run with the parameters it started with; "
+                          f"{given} would be ignored: drop them, or start a new run without --resume")
     params.setdefault("random_state", secrets.randbits(32))
     selector = GIOSelector(**params)
 

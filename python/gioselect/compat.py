@@ -91,6 +91,8 @@ class GIOKL:
         adder, kl_divs)) where W holds the start rows followed by the picks."""
         pool = as_matrix(train, "train")
         target = as_matrix(X, "X")
+        check_number(k, "k", low=1, integer=True)  # the reference would truncate k=2.7 to 2 without a word
+        check_number(max_iter, "max_iter", low=0, integer=True)  # and take a negative max_iter as no limit
         check_choice(stop_criterion, "stop_criterion", REFERENCE_STOP_CRITERIA)
         check_choice(v_init, "v_init", REFERENCE_V_INITS)
         run_seed, start_seed = seeds_from(None, 2)
