@@ -157,23 +157,30 @@ void PoolIndex<T>::build() {
       &hnsw_->space, n, static_cast<std::size_t>(opts_.hnsw_m),
       static_cast<std::size_t>(opts_.ef_construction), static_cast<std::size_t>(opts_.seed));
   auto* index = hnsw_->index.get();
+  auto add = [&](std::size_t i, std::vector<float>& buf) {
+    const T* row = pool_.row(i);
+    if constexpr (std::is_same_v<T, float>) {
+      index->addPoint(row, static_cast<hnswlib::labeltype>(i));
+    } else {
+      for (std::size_t j = 0; j < d; ++j) buf[j] = static_cast<float>(row[j]);
+      index->addPoint(buf.data(), static_cast<hnswlib::labeltype>(i));
+    }
+  };
+  // hnswlib's insertion is thread-safe except for the first element, which sets the entry point:
+  // it goes in alone. The rest go in parallel; hnswlib draws each element's level from one shared
+  // generator inside addPoint (unsynchronised, and not ours to seed per element), and neighbour
+  // lists depend on the interleaving, so a parallel build is not deterministic: n_jobs=1 (or
+  // projection='exact') is, and the README says so.
+  std::vector<float> first(std::is_same_v<T, float> ? 0 : d);
+  if (n > 0) add(0, first);
   const int nt = detail::resolve_threads(n_threads_);
   detail::FirstError err;
 #pragma omp parallel num_threads(nt)
   {
     std::vector<float> buf(std::is_same_v<T, float> ? 0 : d);
 #pragma omp for schedule(dynamic, 256)
-    for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(n); ++i) {
-      err.run([&] {
-        const T* row = pool_.row(static_cast<std::size_t>(i));
-        if constexpr (std::is_same_v<T, float>) {
-          index->addPoint(row, static_cast<hnswlib::labeltype>(i));
-        } else {
-          for (std::size_t j = 0; j < d; ++j) buf[j] = static_cast<float>(row[j]);
-          index->addPoint(buf.data(), static_cast<hnswlib::labeltype>(i));
-        }
-      });
-    }
+    for (std::ptrdiff_t i = 1; i < static_cast<std::ptrdiff_t>(n); ++i)
+      err.run([&] { add(static_cast<std::size_t>(i), buf); });
   }
   err.rethrow();
   index->setEf(static_cast<std::size_t>(opts_.ef_search));
