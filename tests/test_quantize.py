@@ -107,3 +107,30 @@ def test_memory_mapped_pool_is_not_copied(tmp_path):
     grown, picked = int(out[0]), int(out[1])
     assert picked > 0
     assert grown < 0.5 * 2_000_000 * 32 * 4, f"peak RSS grew by {grown / 2**20:.0f} MiB for a 244 MiB pool"
+
+
+def test_a_row_budget_stops_inside_the_last_cluster_on_a_memory_mapped_pool(tmp_path):
+    rng = np.random.default_rng(3)
+    pool = np.vstack([rng.normal(0, 1, (3000, 6)), rng.normal(4, 1, (3000, 6))]).astype(np.float32)
+    np.save(tmp_path / "pool.npy", pool)
+    mapped = np.load(tmp_path / "pool.npy", mmap_mode="r")
+    target = rng.normal(4, 1, (300, 6)).astype(np.float32)
+    sel = GIOSelector(quantize=60, n_select_rows=700, random_state=0).fit(mapped, target=target)
+    assert len(sel.selected_indices_) == 700 and sel.stop_reason_ == "n_select_rows"
+    assert len(np.unique(sel.selected_indices_)) == 700
+    # the same rows as the cluster picks of a run without a budget, in order, cut at 700 rows
+    every = GIOSelector(quantize=60, n_select=60, random_state=0).fit(mapped, target=target)
+    np.testing.assert_array_equal(sel.selected_clusters_, every.selected_clusters_[:len(sel.selected_clusters_)])
+    np.testing.assert_array_equal(sel.selected_indices_, every.selected_indices_[:700])
+    # every picked cluster but the last is whole; the last one is cut to fit, nearest its centre first
+    labels = sel.cluster_labels_[sel.selected_indices_]
+    assert set(labels) == set(sel.selected_clusters_)
+    assert len(sel.kl_trace_) == len(sel.selected_clusters_)
+
+
+def test_a_row_budget_needs_quantize_and_excludes_n_select():
+    X = np.random.default_rng(0).normal(size=(200, 3))
+    with pytest.raises(ValueError, match="set quantize"):
+        GIOSelector(n_select_rows=10).fit(X)
+    with pytest.raises(ValueError, match="two budgets"):
+        GIOSelector(quantize=20, n_select=5, n_select_rows=10).fit(X)

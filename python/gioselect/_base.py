@@ -79,6 +79,7 @@ class GIOBase(BaseEstimator):
         quantize=None,
         quantize_target=None,
         max_rows_per_cluster=None,
+        n_select_rows=None,
     ):
         self.objective = objective
         self.search = search
@@ -119,6 +120,7 @@ class GIOBase(BaseEstimator):
         self.quantize = quantize
         self.quantize_target = quantize_target
         self.max_rows_per_cluster = max_rows_per_cluster
+        self.n_select_rows = n_select_rows
 
     # -- parameters -----------------------------------------------------------------------
     def _check_params(self) -> None:
@@ -157,11 +159,15 @@ class GIOBase(BaseEstimator):
         check_number(self.hnsw_m, "hnsw_m", low=2, high=_INT32_MAX, integer=True)
         check_number(self.ef_construction, "ef_construction", low=1, high=_INT32_MAX, integer=True)
         check_number(self.ef_search, "ef_search", low=1, high=_INT32_MAX, integer=True)
-        for name in ("quantize", "quantize_target", "max_rows_per_cluster"):
+        for name in ("quantize", "quantize_target", "max_rows_per_cluster", "n_select_rows"):
             if getattr(self, name) is not None:
                 check_number(getattr(self, name), name, low=1, integer=True)
         if self.quantize is None and (self.quantize_target is not None or self.max_rows_per_cluster is not None):
             raise ValueError("quantize_target and max_rows_per_cluster are options of quantize=K; set quantize too")
+        if self.n_select_rows is not None and (self.quantize is None or self.n_select is not None):
+            raise ValueError("n_select_rows is the budget in pool rows of quantize=K (where n_select counts clusters): "
+                             "set quantize, and not n_select" if self.quantize is None else
+                             "n_select (clusters) and n_select_rows (rows) are two budgets; set one of them")
 
     # -- fitting ---------------------------------------------------------------------------
     def fit(self, X, y=None, *, target=None, init=None):
@@ -227,6 +233,8 @@ class GIOBase(BaseEstimator):
         core = {name: value for name, value in params.items() if name in _engine.CORE_FIELDS}
         core.update(v_init=self._v_init(), max_picks=self.max_iter, n_threads=resolve_n_jobs(self.n_jobs),
                     seed=run_seed, reference_semantics=False)
+        if self.n_select_rows is not None:  # every cluster in pick order; _cut_to_rows keeps the prefix
+            core["n_select"] = gio_pool.shape[0]
         opts = _engine.make_options(**core)
         pool_id = fingerprint(pool)
         meta = dict(params=_json_params(params), run_seed=run_seed, quant_seed=quant_seed,
@@ -253,19 +261,25 @@ class GIOBase(BaseEstimator):
         """The fitted attributes from a core Result (a finished or an interrupted run)."""
         self.fit_seconds_ = time.perf_counter() - t0
         self.selected_indices_ = np.asarray(res.selected, dtype=np.int64)
+        kl_trace, stop_reason = res.kl_trace, res.stop_reason
         if quant is not None:
             self.selected_clusters_ = self.selected_indices_
             self.selected_indices_ = quantize.explode(quant.labels, quant.sq_dist, self.selected_clusters_,
                                                       self.max_rows_per_cluster)
+            if self.n_select_rows is not None:
+                kl_trace = kl_trace[:self._cut_to_rows(quant.labels)]
+                if stop_reason != "interrupted":
+                    reached = len(self.selected_indices_) == self.n_select_rows
+                    stop_reason = "n_select_rows" if reached else "pool exhausted"
             self.cluster_labels_, self.cluster_centers_ = quant.labels, quant.centers
             self.quantize_seconds_ = quant.seconds
             self.fit_seconds_ += quant.seconds
         else:  # a refit without quantize leaves no clustering of an earlier fit behind
             for name in ("selected_clusters_", "cluster_labels_", "cluster_centers_", "quantize_seconds_"):
                 self.__dict__.pop(name, None)
-        self.kl_trace_ = np.asarray(res.kl_trace, dtype=np.float64)
+        self.kl_trace_ = np.asarray(kl_trace, dtype=np.float64)
         self.kl_start_ = float(res.kl_start)
-        self.stop_reason_ = res.stop_reason
+        self.stop_reason_ = stop_reason
         self.n_iter_ = int(res.n_iter)
         self.n_resets_ = int(res.n_resets)
         self.scale_factor_ = float(res.scale_factor)
@@ -281,6 +295,23 @@ class GIOBase(BaseEstimator):
                  pool.shape[0], self.fit_seconds_, self.kl_start_,
                  self.kl_trace_[-1] if len(self.kl_trace_) else self.kl_start_, self.stop_reason_)
         return self
+
+    def _cut_to_rows(self, labels) -> int:
+        """n_select_rows: keep the cluster picks up to the first whose rows reach the budget, and
+        exactly n_select_rows rows (the last cluster's nearest its centre). A run's first j picks
+        are the picks of a run stopped after j, so this is the run that stops at the budget.
+        Returns the number of cluster picks kept."""
+        sizes = np.bincount(labels, minlength=int(self.selected_clusters_.max(initial=0)) + 1)
+        if self.max_rows_per_cluster is not None:
+            sizes = np.minimum(sizes, self.max_rows_per_cluster)
+        _, first = np.unique(self.selected_clusters_, return_index=True)
+        new = np.zeros(len(self.selected_clusters_), dtype=bool)
+        new[first] = True  # a cluster picked again (after a reset) brings no new rows
+        rows = np.cumsum(np.where(new, sizes[self.selected_clusters_], 0))
+        kept = int(np.searchsorted(rows, self.n_select_rows)) + 1  # the first pick that reaches the budget
+        self.selected_clusters_ = self.selected_clusters_[:kept]
+        self.selected_indices_ = self.selected_indices_[:self.n_select_rows]
+        return kept
 
     @classmethod
     def resume(cls, path, X, y=None, *, target=None):

@@ -101,6 +101,10 @@ PARAMETERS = f"""\
         With quantize: also K-means the target into this many centres and use them as the target.
     max_rows_per_cluster : int or None, default=None
         With quantize: take at most this many rows (the nearest to the centre) of each cluster.
+    n_select_rows : int or None, default=None
+        With quantize: the budget in pool rows (``n_select`` counts clusters there). Clusters are
+        picked until their rows reach it; the last cluster is cut to fit, keeping its rows nearest
+        its centre (``stop_reason_ == 'n_select_rows'``). Stopping criteria are then ignored.
 """
 
 ATTRIBUTES = """\
