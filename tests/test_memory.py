@@ -64,3 +64,37 @@ def test_a_fit_that_would_not_fit_is_refused_with_the_numbers(monkeypatch, blobs
         GIOSelector().fit(pool, target=target)
     monkeypatch.setattr(memory, "available_memory", lambda: 2**40)
     assert len(GIOSelector(max_iter=5).fit(pool, target=target).selected_indices_) > 0
+
+
+UNDER_A_LIMIT = """
+import resource, numpy as np
+from gioselect import GIOSelector, estimate_memory, memory
+pool = np.random.default_rng(0).normal(size=(200_000, 64)).astype(np.float32)
+target = pool[:2000]
+with open("/proc/self/status") as f:
+    size = next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize:"))
+need = estimate_memory(200_000, 2000, 64, projection="hnsw")
+resource.setrlimit(resource.RLIMIT_AS, (size + need // 2, resource.RLIM_INFINITY))  # room for half of it
+assert memory.available_memory() < need
+try:
+    GIOSelector(projection="hnsw", n_select=10).fit(pool, target=target)
+except MemoryError as e:
+    print("refused:", e)
+"""
+
+
+def test_an_address_space_limit_is_respected():
+    out = subprocess.run([sys.executable, "-c", UNDER_A_LIMIT], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "refused: this fit needs about" in out.stdout and "are available" in out.stdout, out.stdout
+
+
+def test_more_threads_than_cores_are_capped_and_said(caplog):
+    import os
+
+    from gioselect._validation import resolve_n_jobs
+
+    cores = len(os.sched_getaffinity(0))
+    with caplog.at_level("WARNING", logger="gioselect"):
+        assert resolve_n_jobs(1000) == cores
+    assert f"using {cores}" in caplog.text

@@ -5,6 +5,7 @@ Every message says what was received and what is expected; nothing the user pass
 
 from __future__ import annotations
 
+import logging
 import numbers
 import os
 
@@ -94,9 +95,14 @@ def resolve_n_jobs(n_jobs) -> int:
     check_number(n_jobs, "n_jobs", integer=True)
     if n_jobs == 0:
         raise ValueError("n_jobs == 0 has no meaning; use None, a positive count, or -1 for all cores")
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if n_jobs > cores:  # more threads than cores only slows a run, and can exhaust a thread limit
+        logging.getLogger("gioselect").warning("n_jobs=%d: this machine gives the process %d cores; using %d",
+                                               n_jobs, cores, cores)
+        return cores
     if n_jobs > 0:
         return int(n_jobs)
-    return max(1, (os.cpu_count() or 1) + 1 + int(n_jobs))
+    return max(1, cores + 1 + int(n_jobs))
 
 
 def seeds_from(random_state, count: int = 2) -> list[int]:

@@ -67,7 +67,14 @@ def _search_bytes(p: dict, m: int, n: int, d: int, threads: int) -> int:
 
 
 def available_memory() -> int | None:
-    """Bytes the system can give this process now (MemAvailable), or None where it is unknown."""
+    """Bytes this process can still allocate now: the least of the system's MemAvailable, the room
+    left under an address-space limit (ulimit -v, prlimit --as) and the room left in its memory
+    cgroup (v2 or v1). None where none of them is known."""
+    known = [v for v in (_mem_available(), _address_space_left(), _cgroup_left()) if v is not None]
+    return min(known) if known else None
+
+
+def _mem_available():
     try:
         with open("/proc/meminfo") as f:
             for line in f:
@@ -79,6 +86,48 @@ def available_memory() -> int | None:
         return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):
         return None
+
+
+def _address_space_left():
+    try:
+        import resource
+
+        limit = resource.getrlimit(resource.RLIMIT_AS)[0]
+        if limit == resource.RLIM_INFINITY:
+            return None
+        with open("/proc/self/status") as f:
+            size = next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize:"))
+        return max(0, limit - size)
+    except (ImportError, OSError, StopIteration, ValueError):
+        return None
+
+
+def _cgroup_left():
+    """limit - usage of this process's memory cgroup; v2 (memory.max) or v1 (memory.limit_in_bytes)."""
+    try:
+        with open("/proc/self/cgroup") as f:
+            entries = [line.rstrip("\n").split(":", 2) for line in f]
+    except OSError:
+        return None
+    candidates = []
+    for _, controllers, path in entries:
+        if controllers == "":  # v2
+            candidates.append((f"/sys/fs/cgroup{path}", "memory.max", "memory.current"))
+        elif "memory" in controllers.split(","):  # v1: the namespace root, or the full path
+            candidates += [("/sys/fs/cgroup/memory", "memory.limit_in_bytes", "memory.usage_in_bytes"),
+                           (f"/sys/fs/cgroup/memory{path}", "memory.limit_in_bytes", "memory.usage_in_bytes")]
+    for folder, limit_file, usage_file in candidates:
+        try:
+            with open(os.path.join(folder, limit_file)) as f:
+                limit = f.read().strip()
+            with open(os.path.join(folder, usage_file)) as f:
+                usage = int(f.read().strip())
+        except (OSError, ValueError):
+            continue
+        if limit == "max" or int(limit) >= 2**60:  # no limit set
+            return None
+        return max(0, int(limit) - usage)
+    return None
 
 
 def refuse_if_too_large(n_pool: int, n_target: int, dim: int, dtype, params: dict, copies: int = 0) -> None:
