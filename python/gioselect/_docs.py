@@ -119,8 +119,9 @@ ATTRIBUTES = """\
     kl_start_ : float
         The estimate of the start rows alone.
     stop_reason_ : str
-        Why the run ended: a stop criterion's name, 'n_select', 'max_iter', 'data_size',
-        'pool exhausted' or 'callback'.
+        Why the run ended: a stop criterion's name, 'n_select', 'n_select_rows', 'max_iter',
+        'data_size', 'pool exhausted', 'callback', or 'interrupted' (Ctrl-C: the attributes hold
+        the picks made until then).
     n_iter_ : int
         Loop iterations, rejected picks and resets included.
     n_resets_ : int
