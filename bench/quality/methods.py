@@ -1,4 +1,5 @@
-"""The selection methods compared: random subsets, the whole pool, and GIO modes.
+"""The selection methods compared: random subsets, nearest-to-target round-robin, the clean-domain
+oracle, the whole pool, and GIO modes.
 
 GIO_MODES is the one place that defines the GIO modes: each is a dict of `gioselect.GIOSelector`
 keyword parameters; the harness adds n_select and random_state=seed.
@@ -11,6 +12,8 @@ import time
 import numpy as np
 from gioselect import GIOSelector
 
+import baselines
+
 GIO_MODES = {
     "relaxed": dict(),  # defaults: objective='relaxed', v_init='jump'
     "relaxed+rerank": dict(n_candidates=8),
@@ -20,7 +23,7 @@ GIO_MODES = {
     "greedy": dict(objective="knn", search="greedy"),
     "greedy k=1": dict(objective="knn", search="greedy", k=1),
 }
-METHODS = ("random", *GIO_MODES, "full")
+METHODS = ("random", "nearest", "oracle", *GIO_MODES, "full")
 
 
 def parse(text: str) -> list:
@@ -60,7 +63,7 @@ def check_modes(modes: list) -> dict:
 
 
 def select(method: str, pool: np.ndarray, target: np.ndarray, sizes: list, seed: int,
-           prefix_ok: bool) -> tuple[dict, float]:
+           prefix_ok: bool, clean=None) -> tuple[dict, float]:
     """({n: selected rows} for every n in sizes, selection seconds). With prefix_ok a single run
     at the largest size serves every size; otherwise each size is its own run."""
     if method == "full":
@@ -68,6 +71,12 @@ def select(method: str, pool: np.ndarray, target: np.ndarray, sizes: list, seed:
     t0 = time.perf_counter()
     if method == "random":  # its own stream, independent of the split's
         order = np.random.default_rng([seed, 1]).permutation(len(pool))
+        return {n: order[:n] for n in sizes}, time.perf_counter() - t0
+    if method == "nearest":  # round-robin: a run's first n picks are the n-pick run
+        order = baselines.nearest_round_robin(pool, target, max(sizes), seed)
+        return {n: order[:n] for n in sizes}, time.perf_counter() - t0
+    if method == "oracle":
+        order = baselines.clean_oracle(clean, len(pool), max(sizes), seed)
         return {n: order[:n] for n in sizes}, time.perf_counter() - t0
     if prefix_ok:
         order = gio(method, pool, target, max(sizes), seed)

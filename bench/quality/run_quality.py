@@ -63,7 +63,8 @@ def run_problem(table, problem, rep, seed, sizes, args, prefix_ok, test, rows_ou
     pool, other = representations.embed(rep, seed, problem["pool"], {
         "target": problem["target"], "heldout": problem["heldout"], "test": test["images"]})
     for method in args.modes:
-        picks, seconds = methods.select(method, pool, other["target"], sizes, seed, prefix_ok.get(method, True))
+        picks, seconds = methods.select(method, pool, other["target"], sizes, seed, prefix_ok.get(method, True),
+                                        clean=problem["clean"])
         for n, rows in picks.items():
             rec = dict(table=table, rep=rep, seed=seed, method=method, n=int(n), pct=round(100 * n / len(pool), 2),
                        select_seconds=seconds)
