@@ -28,7 +28,7 @@ class DescentSearch {
   DescentSearch(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, const Options& o, const Hooks& hooks,
                 const Result* resume)
       : o_(o), de_(o.descent), run_(pool, target, init, o, hooks, resume), res_(run_.result()), st_(res_.loop),
-        ts_(run_.ts()), est_(run_.est()), index_(pool, o.projection, run_.n_threads()), rng_(o.seed),
+        ts_(run_.ts()), est_(run_.est()), index_(pool, o.projection, run_.n_threads(), run_.interrupt_check()), rng_(o.seed),
         starts_(ts_, de_.v_init, rng_, st_.jump_rows), v_(target.cols) {
     if (run_.resumed()) {
       if (st_.v.size() != target.cols) throw std::invalid_argument("the resumed state is for another number of columns");
@@ -58,7 +58,14 @@ class DescentSearch {
       }
       if (run_.budget_reached()) break;
       descend(long_descent(round_start), round_start);
-      const std::int64_t row = project_or_reset();
+      std::int64_t row = -1;
+      try {
+        row = project_or_reset();  // the first projection builds the HNSW index, which polls interrupts
+      } catch (const InterruptedRun&) {
+        throw;
+      } catch (const Interrupted&) {
+        run_.throw_interrupted_run();
+      }
       if (row < 0) {
         res_.stop_reason = "pool exhausted";
         break;

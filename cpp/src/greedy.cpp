@@ -14,9 +14,11 @@ namespace {
 // The relaxed search's whole ranking: every row scored against the start rows alone (its
 // change of the estimate, up to a term that depends only on |W|), best first, ties: lowest row.
 template <class T>
-std::vector<std::int64_t> relaxed_ranking(MatrixView<T> pool, const TargetStats& ts, double eps, int nt) {
+std::vector<std::int64_t> relaxed_ranking(MatrixView<T> pool, const TargetStats& ts, double eps, int nt,
+                                          const InterruptCheck* interrupted) {
   std::vector<double> value(pool.rows);
   FirstError err;
+  Stopper stopper(interrupted);
 #pragma omp parallel num_threads(nt)
   {
     std::unique_ptr<RelaxedKL> est;
@@ -24,13 +26,14 @@ std::vector<std::int64_t> relaxed_ranking(MatrixView<T> pool, const TargetStats&
     err.run([&] { est = std::make_unique<RelaxedKL>(ts, false, eps); });
 #pragma omp for schedule(static)
     for (std::ptrdiff_t r = 0; r < static_cast<std::ptrdiff_t>(pool.rows); ++r) {
-      if (!est) continue;
+      if (!est || stopper.stop()) continue;
       const T* x = pool.row(static_cast<std::size_t>(r));
       std::copy(x, x + pool.cols, buf.begin());
       value[static_cast<std::size_t>(r)] = est->evaluate(buf.data());
     }
   }
   err.rethrow();
+  stopper.throw_if_stopped();
   std::vector<std::int64_t> order(pool.rows);
   std::iota(order.begin(), order.end(), std::int64_t{0});
   std::stable_sort(order.begin(), order.end(), [&](std::int64_t a, std::int64_t b) {
@@ -46,7 +49,8 @@ class BestRow;
 template <class T>
 class BestRow<T, KnnKL> {
  public:
-  BestRow(MatrixView<T> pool, Run<T, KnnKL>& run) : scores_(pool, run.ts(), run.est(), run.n_threads()) {}
+  BestRow(MatrixView<T> pool, Run<T, KnnKL>& run)
+      : scores_(pool, run.ts(), run.est(), run.n_threads(), run.interrupt_check()) {}
   std::int64_t next(const std::vector<std::uint8_t>& available) { return scores_.best(available); }
   void commit(Run<T, KnnKL>& run) { run.result().stats.greedy_changed_targets += scores_.commit(run.est()); }
   void report(RunStats& s) const {
@@ -62,7 +66,7 @@ template <class T>
 class BestRow<T, RelaxedKL> {
  public:
   BestRow(MatrixView<T> pool, Run<T, RelaxedKL>& run, double eps)
-      : ranking_(relaxed_ranking(pool, run.ts(), eps, run.n_threads())) {}
+      : ranking_(relaxed_ranking(pool, run.ts(), eps, run.n_threads(), run.interrupt_check())) {}
   std::int64_t next(const std::vector<std::uint8_t>& available) {
     while (next_ < ranking_.size() && !available[static_cast<std::size_t>(ranking_[next_])]) ++next_;
     return next_ < ranking_.size() ? ranking_[next_] : -1;

@@ -55,7 +55,8 @@ int thread_id() {
 }  // namespace
 
 template <class T>
-KnnGainScores<T>::KnnGainScores(MatrixView<T> pool, const TargetStats& ts, const KnnKL& est, int n_threads)
+KnnGainScores<T>::KnnGainScores(MatrixView<T> pool, const TargetStats& ts, const KnnKL& est, int n_threads,
+                                const InterruptCheck* interrupted)
     : pool_(pool), ts_(ts), nt_(n_threads), pool_sq_(pool.rows), score_(pool.rows, 0.0),
       list_rows_(ts.n()), list_dists_(ts.n()), has_list_(ts.n(), 0),
       max_list_(std::max<std::size_t>(512, kListBudget / ts.n())) {
@@ -78,6 +79,7 @@ KnnGainScores<T>::KnnGainScores(MatrixView<T> pool, const TargetStats& ts, const
     a2[i] = est.nu_k_minus_1(i) * est.nu_k_minus_1(i);
     b2[i] = est.nu_k(i) * est.nu_k(i);
   }
+  Stopper stopper(interrupted);
   pass(all, [&](int t, std::size_t r, const double* sq) {
     LogOfProducts sum;  // of KnnKL::term over the targets, as squared ratios
     auto& count = counts[static_cast<std::size_t>(t)];
@@ -87,14 +89,15 @@ KnnGainScores<T>::KnnGainScores(MatrixView<T> pool, const TargetStats& ts, const
         ++count[i];
       }
     score_[r] = sum.half_log();
-  });
+  }, &stopper);
+  stopper.throw_if_stopped();
   pass_updates_ += pool.rows * all.size();
   build_lists(est, all, counts);
 }
 
 template <class T>
 template <class F>
-void KnnGainScores<T>::pass(const std::vector<std::size_t>& targets, F&& f) const {
+void KnnGainScores<T>::pass(const std::vector<std::size_t>& targets, F&& f, Stopper* stopper) const {
   const std::size_t s = targets.size(), d = pool_.cols, m = pool_.rows;
   if (s == 0) return;
   std::vector<double> xt(d * s), tsq(s);  // the targets, column-major
@@ -115,7 +118,7 @@ void KnnGainScores<T>::pass(const std::vector<std::size_t>& targets, F&& f) cons
     const int t = thread_id();
 #pragma omp for schedule(static)
     for (std::ptrdiff_t tile = 0; tile < static_cast<std::ptrdiff_t>(tiles); ++tile) {
-      if (dots.size() != kTileRows * s) continue;
+      if (dots.size() != kTileRows * s || (stopper != nullptr && stopper->stop())) continue;
       const std::size_t r0 = static_cast<std::size_t>(tile) * kTileRows, nr = std::min(kTileRows, m - r0);
       for (std::size_t r = 0; r < nr; ++r) std::copy(pool_.row(r0 + r), pool_.row(r0 + r) + d, rows.data() + r * d);
       if (s >= kMinColumns) {

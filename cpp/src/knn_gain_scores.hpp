@@ -13,6 +13,7 @@
 #include "gio/knn_kl.hpp"
 #include "gio/matrix.hpp"
 #include "gio/target_stats.hpp"
+#include "parallel.hpp"
 
 namespace gio::detail {
 
@@ -20,7 +21,9 @@ template <class T>
 class KnnGainScores {
  public:
   // The scores of every pool row against est's current W (one blocked pass over pool x target).
-  KnnGainScores(MatrixView<T> pool, const TargetStats& ts, const KnnKL& est, int n_threads);
+  // interrupted (optional): polled during that first pass; true ends it with gio::Interrupted.
+  KnnGainScores(MatrixView<T> pool, const TargetStats& ts, const KnnKL& est, int n_threads,
+                const InterruptCheck* interrupted = nullptr);
 
   // The lowest-scoring available row: scores within kTieTolerance * (1 + |best|) of the best
   // count as tied and the lowest row wins (updates round differently from a fresh sum, and this
@@ -40,7 +43,7 @@ class KnnGainScores {
   // Calls f(thread, row, sq) for every pool row, rows split across threads, where sq[j] is the
   // row's clipped squared distance to target targets[j] (formed as KnnKL forms it).
   template <class F>
-  void pass(const std::vector<std::size_t>& targets, F&& f) const;
+  void pass(const std::vector<std::size_t>& targets, F&& f, Stopper* stopper = nullptr) const;
   // Lists for those of `candidates` with at most max_list_ rows within nu_k (counts: per thread,
   // per target, rows found within nu_k by the pass just made).
   void build_lists(const KnnKL& est, const std::vector<std::size_t>& candidates,

@@ -1,7 +1,10 @@
 // OpenMP helpers: thread counts per call, and exceptions carried out of parallel regions.
 #pragma once
+#include <atomic>
 #include <exception>
 #include <mutex>
+
+#include "gio/interrupt.hpp"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -38,6 +41,33 @@ class FirstError {
  private:
   std::mutex mu_;
   std::exception_ptr err_;
+};
+
+// Lets a long loop end early on an interrupt (Ctrl-C). Only the calling thread may run the
+// InterruptCheck (it may take Python's GIL), which inside a parallel region is OpenMP's thread 0;
+// once it fires, every thread skips its remaining iterations. After the loop,
+// throw_if_stopped() throws gio::Interrupted. The check itself rate-limits (bindings: 50 ms).
+class Stopper {
+ public:
+  explicit Stopper(const InterruptCheck* check) : check_(check != nullptr && *check ? check : nullptr) {}
+  // In the loop body: true means skip this iteration.
+  bool stop() {
+    if (check_ == nullptr) return false;
+    if (stopped_.load(std::memory_order_relaxed)) return true;
+#ifdef _OPENMP
+    if (omp_get_thread_num() != 0) return false;
+#endif
+    if ((*check_)()) stopped_.store(true, std::memory_order_relaxed);
+    return stopped_.load(std::memory_order_relaxed);
+  }
+  bool stopped() const { return stopped_.load(); }
+  void throw_if_stopped() const {
+    if (stopped_.load()) throw Interrupted();
+  }
+
+ private:
+  const InterruptCheck* check_;
+  std::atomic<bool> stopped_{false};
 };
 
 }  // namespace gio::detail

@@ -47,8 +47,8 @@ double sq_diff(const T* a, const double* b, std::size_t d) {
 }  // namespace
 
 template <class T>
-PoolIndex<T>::PoolIndex(MatrixView<T> pool, ProjectionOptions opts, int n_threads)
-    : pool_(pool), opts_(opts), n_threads_(n_threads), taken_(pool.rows, 0), available_(pool.rows) {
+PoolIndex<T>::PoolIndex(MatrixView<T> pool, ProjectionOptions opts, int n_threads, const InterruptCheck* interrupted)
+    : pool_(pool), opts_(opts), n_threads_(n_threads), interrupted_(interrupted), taken_(pool.rows, 0), available_(pool.rows) {
   if (opts_.hnsw_m < 2) throw std::invalid_argument("hnsw_m must be >= 2, got " + std::to_string(opts_.hnsw_m));
   if (opts_.ef_search < 1 || opts_.ef_construction < 1)
     throw std::invalid_argument("ef_search and ef_construction must be >= 1");
@@ -175,14 +175,19 @@ void PoolIndex<T>::build() {
   if (n > 0) add(0, first);
   const int nt = detail::resolve_threads(n_threads_);
   detail::FirstError err;
+  detail::Stopper stopper(interrupted_);
 #pragma omp parallel num_threads(nt)
   {
     std::vector<float> buf(std::is_same_v<T, float> ? 0 : d);
 #pragma omp for schedule(dynamic, 256)
     for (std::ptrdiff_t i = 1; i < static_cast<std::ptrdiff_t>(n); ++i)
-      err.run([&] { add(static_cast<std::size_t>(i), buf); });
+      if (!stopper.stop()) err.run([&] { add(static_cast<std::size_t>(i), buf); });
   }
   err.rethrow();
+  if (stopper.stopped()) {
+    hnsw_.reset();  // half a graph is no index
+    stopper.throw_if_stopped();
+  }
   index->setEf(static_cast<std::size_t>(opts_.ef_search));
   build_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }

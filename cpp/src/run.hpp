@@ -38,7 +38,7 @@ class Run {
   Run(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, const Options& o, const Hooks& hooks,
       const Result* resume)
       : pool_(pool), o_(o), hooks_(hooks), n_threads_(resolve_threads(o.n_threads)),
-        ts_(target, o.objective.k, n_threads_), est_(make_estimator<Est>(ts_, o.objective)), buf_(target.cols) {
+        ts_(target, o.objective.k, n_threads_, interrupt_check()), est_(make_estimator<Est>(ts_, o.objective)), buf_(target.cols) {
     for (std::size_t r = 0; r < init.rows; ++r) est_.add(as_double(init, r));
     if (resume) {
       resumed_ = true;
@@ -57,6 +57,8 @@ class Run {
   Est& est() { return est_; }
   const TargetStats& ts() const { return ts_; }
   int n_threads() const { return n_threads_; }
+  // For the set-up phases' own loops (target statistics, index, first scores); nullptr: none.
+  const InterruptCheck* interrupt_check() const { return hooks_.interrupted ? &hooks_.interrupted : nullptr; }
   bool resumed() const { return resumed_; }
 
   // The estimate with pool row `row` added; leaves it ready for est().commit().
@@ -82,11 +84,14 @@ class Run {
   }
 
   void check_interrupt() const {
-    if (hooks_.interrupted && hooks_.interrupted()) {
-      Result snapshot = res_;
-      if (snapshot.loop.jump_rows.size() > boundary_jump_rows_) snapshot.loop.jump_rows.resize(boundary_jump_rows_);
-      throw InterruptedRun(std::move(snapshot));
-    }
+    if (hooks_.interrupted && hooks_.interrupted()) throw_interrupted_run();
+  }
+
+  // An interrupt inside an iteration (e.g. in the lazy HNSW build): the state at its boundary.
+  [[noreturn]] void throw_interrupted_run() const {
+    Result snapshot = res_;
+    if (snapshot.loop.jump_rows.size() > boundary_jump_rows_) snapshot.loop.jump_rows.resize(boundary_jump_rows_);
+    throw InterruptedRun(std::move(snapshot));
   }
 
   // The native budget is spent (sets stop_reason).

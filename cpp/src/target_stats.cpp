@@ -13,7 +13,7 @@
 namespace gio {
 
 template <class T>
-TargetStats::TargetStats(MatrixView<T> x, int k, int n_threads)
+TargetStats::TargetStats(MatrixView<T> x, int k, int n_threads, const InterruptCheck* interrupted)
     : n_(x.rows), d_(x.cols), k_(k) {
   if (k < 1) throw std::invalid_argument("k must be >= 1, got " + std::to_string(k));
   if (n_ <= static_cast<std::size_t>(k))
@@ -54,6 +54,7 @@ TargetStats::TargetStats(MatrixView<T> x, int k, int n_threads)
   const std::size_t kk = static_cast<std::size_t>(k), rows_per_task = 4;
   const std::size_t tasks = (n_ + rows_per_task - 1) / rows_per_task;
   detail::FirstError err;
+  detail::Stopper stopper(interrupted);
 #pragma omp parallel num_threads(nt)
   {
     std::vector<double> dots, buf;
@@ -63,7 +64,7 @@ TargetStats::TargetStats(MatrixView<T> x, int k, int n_threads)
     });
 #pragma omp for schedule(dynamic, 4)
     for (std::ptrdiff_t task = 0; task < static_cast<std::ptrdiff_t>(tasks); ++task) {
-      if (buf.size() != kk) continue;
+      if (buf.size() != kk || stopper.stop()) continue;
       const std::size_t i0 = static_cast<std::size_t>(task) * rows_per_task;
       const std::size_t rows = std::min(rows_per_task, n_ - i0);
       kernels::dots_rows_colmajor(x_.data(), xt_.data(), n_, d_, i0, rows, dots.data());
@@ -87,6 +88,7 @@ TargetStats::TargetStats(MatrixView<T> x, int k, int n_threads)
     }
   }
   err.rethrow();
+  stopper.throw_if_stopped();
 }
 
 void TargetStats::clipped_sq_dists_to(const double* w, double* out) const {
@@ -95,7 +97,7 @@ void TargetStats::clipped_sq_dists_to(const double* w, double* out) const {
   for (std::size_t i = 0; i < n_; ++i) out[i] = clipped_sq_dist(sq_norms_[i], w_sq, out[i]);
 }
 
-template TargetStats::TargetStats(MatrixView<float>, int, int);
-template TargetStats::TargetStats(MatrixView<double>, int, int);
+template TargetStats::TargetStats(MatrixView<float>, int, int, const InterruptCheck*);
+template TargetStats::TargetStats(MatrixView<double>, int, int, const InterruptCheck*);
 
 }  // namespace gio

@@ -109,9 +109,14 @@ void stop_and_resume() {
     for (auto r : full.remaining) best = std::min(best, est.delta(&pool[static_cast<std::size_t>(r) * d]));
     CHECK(best >= 0);
   }
-  int calls = 0;
+  // The interrupt arrives after 7 picks (set-up phases poll the same check, so count picks, not calls).
+  bool armed = false;
   gio::Hooks h;
-  h.interrupted = [&] { return ++calls > 7; };
+  h.on_step = [&](const gio::Result& r) {
+    armed = r.selected.size() >= 7;
+    return false;
+  };
+  h.interrupted = [&] { return armed; };
   gio::Result part;
   try {
     gio::select<double>(P, X, I, o, h);

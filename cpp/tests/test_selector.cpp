@@ -224,6 +224,18 @@ void interrupt() {
   gio::Hooks hooks;
   hooks.interrupted = [&calls] { return ++calls > 3; };
   CHECK_THROWS(gio::select<float>(pr.p(), pr.t(), pr.i(), o, hooks), gio::Interrupted);
+  // An interrupt during set-up (here: the target statistics) is gio::Interrupted without a state.
+  int setup_calls = 0;
+  gio::Hooks at_once;
+  at_once.interrupted = [&setup_calls] { return ++setup_calls >= 1; };
+  try {
+    gio::select<float>(pr.p(), pr.t(), pr.i(), o, at_once);
+    CHECK(false);
+  } catch (const gio::InterruptedRun&) {
+    CHECK(false);
+  } catch (const gio::Interrupted&) {
+    CHECK(setup_calls == 1);
+  }
 }
 
 // A resumed state is input: each kind of damage is refused with invalid_argument, never a crash.
@@ -274,9 +286,13 @@ void resume() {
     CHECK(resumed.stop_reason == full.stop_reason);
     tampered_states_are_refused(pr, o, part);
 
-    int calls = 0;
+    bool armed = false;  // after 25 iterations (set-up phases poll the same check: count iterations)
     gio::Hooks interrupt_midway;
-    interrupt_midway.interrupted = [&calls] { return ++calls > 25; };
+    interrupt_midway.on_step = [&armed](const gio::Result& r) {
+      armed = r.n_iter >= 25;
+      return false;
+    };
+    interrupt_midway.interrupted = [&armed] { return armed; };
     try {
       gio::select<float>(pr.p(), pr.t(), pr.i(), o, interrupt_midway);
       CHECK(false);

@@ -32,8 +32,15 @@ void register_dtype(pyb::module_& m) {
       "knn_kl",
       [](const CArray<T>& x, const CArray<T>& w, int k, int n_threads) {
         auto xv = view2d(x, "X"), wv = view2d(w, "W");
-        pyb::gil_scoped_release nogil;
-        return knn_kl(xv, wv, k, n_threads);
+        const InterruptCheck interrupted = python_interrupt_check();
+        double kl = 0;
+        try {
+          pyb::gil_scoped_release nogil;
+          kl = knn_kl(xv, wv, k, n_threads, &interrupted);
+        } catch (Interrupted&) {
+          raise_pending_interrupt();  // with the GIL held again
+        }
+        return kl;
       },
       "Exact k-NN estimate of KL(x || w) (Wang, Kulkarni & Verdu 2009; DESIGN.md 2b).",
       data_arg<T>("x"), data_arg<T>("w"), pyb::arg("k") = 5, pyb::arg("n_threads") = 0);

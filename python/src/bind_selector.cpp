@@ -38,14 +38,18 @@ Result run(const CArray<T>& pool, const CArray<T>& target, const CArray<T>& init
   }
   Result r;
   std::unique_ptr<Result> interrupted;
+  bool interrupted_in_setup = false;  // before the first iteration: no state to hand out
   {
     pyb::gil_scoped_release nogil;
     try {
       r = select(pv, tv, iv, opts, hooks, resume);
     } catch (InterruptedRun& e) {
       interrupted = std::make_unique<Result>(std::move(e.state));
+    } catch (Interrupted&) {
+      interrupted_in_setup = true;
     }
   }
+  if (interrupted_in_setup) raise_pending_interrupt();
   if (interrupted) {
     // Fetch (and clear) the KeyboardInterrupt the signal handler raised, so that Python can run
     // the checkpoint; then raise it again.

@@ -56,4 +56,11 @@ inline InterruptCheck python_interrupt_check() {
   };
 }
 
+// After the core stopped on an interrupt: raise the KeyboardInterrupt that the signal check
+// left pending (or, if none is, a RuntimeError saying the run was interrupted).
+[[noreturn]] inline void raise_pending_interrupt() {
+  if (PyErr_Occurred()) throw pyb::error_already_set();
+  throw std::runtime_error("gioselect run interrupted");
+}
+
 }  // namespace gio::py

@@ -14,7 +14,9 @@ struct Hooks {
   std::function<bool(const Result&)> on_step;        // after each iteration; true: stop ("callback")
 };
 
-// An interrupted run, with its state at the last iteration boundary (resumable).
+// An interrupted run, with its state at the last iteration boundary (resumable). An interrupt
+// during set-up (target statistics, the HNSW build, the greedy's first scores), before the first
+// iteration, throws plain gio::Interrupted: there is no state to resume yet.
 struct InterruptedRun : Interrupted {
   explicit InterruptedRun(Result s) : state(std::move(s)) {}
   Result state;

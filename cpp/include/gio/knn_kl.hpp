@@ -11,6 +11,7 @@
 #include <cmath>
 #include <vector>
 
+#include "gio/interrupt.hpp"
 #include "gio/matrix.hpp"
 #include "gio/target_stats.hpp"
 
@@ -74,6 +75,6 @@ class KnnKL {
 
 // One-shot estimate (double precision throughout).
 template <class T>
-double knn_kl(MatrixView<T> x, MatrixView<T> w, int k, int n_threads);
+double knn_kl(MatrixView<T> x, MatrixView<T> w, int k, int n_threads, const InterruptCheck* interrupted = nullptr);
 
 }  // namespace gio

@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+#include "gio/interrupt.hpp"
 #include "gio/matrix.hpp"
 #include "gio/options.hpp"
 
@@ -18,7 +19,9 @@ template <class T>
 class PoolIndex {
  public:
   // n_threads: for the HNSW build and brute-force scans (<= 0: OpenMP's default).
-  PoolIndex(MatrixView<T> pool, ProjectionOptions opts, int n_threads);
+  // interrupted (optional, must outlive the index): polled during the HNSW build; true ends the
+  // build with gio::Interrupted (the index then builds again on its next use).
+  PoolIndex(MatrixView<T> pool, ProjectionOptions opts, int n_threads, const InterruptCheck* interrupted = nullptr);
   ~PoolIndex();
   PoolIndex(const PoolIndex&) = delete;
   PoolIndex& operator=(const PoolIndex&) = delete;
@@ -52,6 +55,7 @@ class PoolIndex {
   MatrixView<T> pool_;
   ProjectionOptions opts_;
   int n_threads_;
+  const InterruptCheck* interrupted_;
   std::vector<std::uint8_t> taken_;
   std::size_t available_;
   struct Hnsw;

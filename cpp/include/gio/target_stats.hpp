@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "gio/constants.hpp"
+#include "gio/interrupt.hpp"
 #include "gio/matrix.hpp"
 
 namespace gio {
@@ -11,8 +12,9 @@ namespace gio {
 class TargetStats {
  public:
   // Exact k-NN inside the target (blocked, OpenMP over row blocks). Needs rows > k.
+  // interrupted (optional): polled while rho_k is computed; true ends it with gio::Interrupted.
   template <class T>
-  TargetStats(MatrixView<T> x, int k, int n_threads);
+  TargetStats(MatrixView<T> x, int k, int n_threads, const InterruptCheck* interrupted = nullptr);
 
   std::size_t n() const { return n_; }
   std::size_t d() const { return d_; }
