@@ -3,16 +3,19 @@
 result and exits 130."""
 
 import json
-import os
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from gioselect import GIOSelector
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+import interrupt_latency  # noqa: E402  (bench/: the long phases, sized once for test and benchmark)
 
 
 @pytest.fixture
@@ -106,11 +109,6 @@ def test_the_cli_writes_the_picks_so_far_and_exits_130(tmp_path):
     assert report["stop_reason"] == "interrupted" and 0 < len(picks) == report["n_selected"] < 50000
     assert len(np.unique(picks)) == len(picks)
 
-
-import pathlib  # noqa: E402
-
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "bench"))
-import interrupt_latency  # noqa: E402
 
 
 @pytest.mark.parametrize("phase", list(interrupt_latency.PHASES))
