@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 import time
 
 import numpy as np
@@ -11,7 +12,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from gioselect import _core, _engine, checkpoint, quantize
 from gioselect._blocks import fingerprint
-from gioselect._hooks import StepHooks
+from gioselect._hooks import StepHooks, phase
 from gioselect._validation import (
     as_matrix,
     check_choice,
@@ -223,9 +224,11 @@ class GIOBase(BaseEstimator):
         (and of the target with quantize_target) and the pool's Quantization."""
         if self.quantize is None:
             return pool, tgt, None
-        quant = quantize.kmeans(pool, int(self.quantize), random_state=seed)
+        with phase(self.verbose, f"quantize: K-means of {pool.shape[0]:,} pool rows into {self.quantize:,} clusters"):
+            quant = quantize.kmeans(pool, int(self.quantize), random_state=seed)
         if self.quantize_target is not None:
-            tgt = quantize.kmeans(tgt, int(self.quantize_target), random_state=seed ^ 1).centers
+            with phase(self.verbose, f"quantize_target: K-means of {tgt.shape[0]:,} target rows"):
+                tgt = quantize.kmeans(tgt, int(self.quantize_target), random_state=seed ^ 1).centers
         return quant.centers, tgt, quant
 
     def _run(self, gio_pool, gio_tgt, start, start_rows, run_seed, resume=None, *, pool, tgt, quant, quant_seed):
@@ -240,8 +243,13 @@ class GIOBase(BaseEstimator):
         meta = dict(params=_json_params(params), run_seed=run_seed, quant_seed=quant_seed,
                     pool=pool_id, target=pool_id if tgt is pool else fingerprint(tgt),
                     init_indices=None if start_rows is None else np.asarray(start_rows).tolist())
+        exact = core.get("n_select") is not None
         hooks = StepHooks(callback=self.callback, verbose=self.verbose, path=self.checkpoint,
-                          every=self.checkpoint_every, meta=meta, init=start)
+                          every=self.checkpoint_every, meta=meta, init=start, exact_total=exact,
+                          total=core["n_select"] if exact else min(self.max_iter, gio_pool.shape[0]))
+        if self.verbose > 0:  # the core's set-up runs before the first pick is drawn
+            sys.stderr.write(f"gioselect: {self.search} on {gio_pool.shape[0]:,} rows, target {gio_tgt.shape[0]:,} "
+                             f"rows: target statistics{self._index_phase(gio_pool.shape[0])} first\n")
         t0 = time.perf_counter()
         done = dict(start=start, start_rows=start_rows, pool=pool, tgt=tgt, quant=quant, pool_id=pool_id, t0=t0)
         if resume is not None and resume.stop_reason:  # a finished run's checkpoint
@@ -295,6 +303,14 @@ class GIOBase(BaseEstimator):
                  pool.shape[0], self.fit_seconds_, self.kl_start_,
                  self.kl_trace_[-1] if len(self.kl_trace_) else self.kl_start_, self.stop_reason_)
         return self
+
+    def _index_phase(self, rows: int) -> str:
+        """What the core builds before its first pick, besides the target statistics."""
+        if self.search == "greedy":
+            return ", the scores of every row" if self.objective == "knn" else ", a ranking of every row"
+        if self.projection == "hnsw" or (self.projection == "auto" and rows > self.exact_below):
+            return f", an HNSW index of {rows:,} rows"
+        return ""
 
     def _cut_to_rows(self, labels) -> int:
         """n_select_rows: keep the cluster picks up to the first whose rows reach the budget, and

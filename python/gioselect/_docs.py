@@ -84,7 +84,8 @@ PARAMETERS = f"""\
         Called after every iteration with a dict (n_iter, n_selected, kl, kl_start, seconds);
         returning True stops the run (``stop_reason_ == 'callback'``).
     verbose : int, default=0
-        > 0: a progress line on stderr (picks, KL, picks/s).
+        > 0: progress on stderr: each phase with its time, then picks against the budget, KL,
+        picks/s and an ETA.
     checkpoint : path or None, default=None
         Write the run's state there every ``checkpoint_every`` picks, on Ctrl-C and at the end
         (atomically); ``resume(path, X, target=...)`` continues it and selects what the

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 import time
@@ -23,9 +24,11 @@ class StepHooks:
     `every` new picks, when the run is interrupted and when it ends.
     """
 
-    def __init__(self, *, callback=None, verbose=0, path=None, every=100, meta=None, init=None):
+    def __init__(self, *, callback=None, verbose=0, path=None, every=100, meta=None, init=None, total=None,
+                 exact_total=False):
         self.callback, self.verbose, self.path, self.every = callback, verbose, path, max(1, int(every))
         self.meta, self.init = meta, init
+        self.total, self.exact_total = total, exact_total  # the budget of picks; exact: n_select
         self._t0 = time.perf_counter()
         self._last_draw = -1.0  # the first step draws
         self._last_saved = None
@@ -49,9 +52,15 @@ class StepHooks:
             return CHECKPOINT
         return GO_ON
 
-    @staticmethod
-    def _draw(n_selected, kl, seconds):
-        sys.stderr.write(f"\rgioselect: {n_selected} picks, KL {kl:.5g}, {n_selected / max(seconds, 1e-9):.1f} picks/s ")
+    def _draw(self, n_selected, kl, seconds):
+        rate = n_selected / max(seconds, 1e-9)
+        picks = f"{n_selected} picks"
+        eta = ""
+        if self.total:  # a budget: the total, and the time left (at most that, if criteria may stop earlier)
+            picks = f"{n_selected}/{self.total} picks" if self.exact_total else f"{n_selected} picks (at most {self.total})"
+            if rate > 0 and n_selected < self.total:
+                eta = f", ETA {'' if self.exact_total else '<= '}{_duration((self.total - n_selected) / rate)}"
+        sys.stderr.write(f"\rgioselect: {picks}, KL {kl:.5g}, {rate:.1f} picks/s{eta} ")
         sys.stderr.flush()
 
     def on_checkpoint(self, state) -> None:
@@ -67,3 +76,24 @@ class StepHooks:
             sys.stderr.write(f"({state.stop_reason})\n")
         if self.path is not None:  # the finished run: resume() returns it as it is
             checkpoint.save(self.path, state, dict(self.meta, stop_reason=state.stop_reason), self.init)
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"
+
+
+@contextlib.contextmanager
+def phase(verbose: int, what: str):
+    """With verbose > 0: a line on stderr when a phase starts ("gioselect: what ...") and when it
+    ends (its seconds), so that no long phase runs in silence."""
+    if verbose <= 0:
+        yield
+        return
+    sys.stderr.write(f"gioselect: {what} ...\n")
+    sys.stderr.flush()
+    t0 = time.perf_counter()
+    yield
+    sys.stderr.write(f"gioselect: {what}: done in {_duration(time.perf_counter() - t0)}\n")
+    sys.stderr.flush()

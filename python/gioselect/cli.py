@@ -237,6 +237,8 @@ def _select(args, argv: list) -> int:
         raise _InputError(f"--resume continues the checkpointed run with the parameters it started with; "
                           f"{given} would be ignored: drop them, or start a new run without --resume")
     params.setdefault("random_state", secrets.randbits(32))
+    if "verbose" not in params and not args.quiet and sys.stderr.isatty():
+        params["verbose"] = 1  # someone is watching: show phases, picks, ETA (--verbose 0 silences)
     selector = GIOSelector(**params)
 
     arrays, inputs, timings = _load_inputs(args)
