@@ -52,7 +52,7 @@ def test_wrong_number_of_dimensions(blobs):
 
 
 @pytest.mark.parametrize("param, value, message", [
-    ("stop_criterion", "never", "unknown stop_criterion 'never'; expected one of 'increase'"),
+    ("stop_criterion", "never", "unknown stop_criterion 'never'; expected one of 'auto', 'increase'"),
     ("v_init", "median", "unknown v_init 'median'; expected one of 'auto', 'mean', 'prev_opt', 'jump', 'worst'"),
     ("lr", -0.1, "lr must be >= 0, got -0.1"),
     ("k", 0, "k must be >= 1"),

@@ -20,19 +20,20 @@ struct Table<Objective> {
 template <>
 struct Table<Search> {
   static constexpr const char* option = "search";
-  static constexpr std::array<std::pair<Search, const char*>, 2> entries{
-      {{Search::Descent, "descent"}, {Search::Greedy, "greedy"}}};
+  static constexpr std::array<std::pair<Search, const char*>, 4> entries{
+      {{Search::Descent, "descent"}, {Search::Greedy, "greedy"}, {Search::Nearest, "nearest"}, {Search::Spread, "spread"}}};
 };
 template <>
 struct Table<StopCriterion> {
   static constexpr const char* option = "stop_criterion";
-  static constexpr std::array<std::pair<StopCriterion, const char*>, 6> entries{
+  static constexpr std::array<std::pair<StopCriterion, const char*>, 7> entries{
       {{StopCriterion::Increase, "increase"},
        {StopCriterion::MaxResets, "max_resets"},
        {StopCriterion::MinDifference, "min_difference"},
        {StopCriterion::SequentialIncreaseTolerance, "sequential_increase_tolerance"},
        {StopCriterion::MinKL, "min_kl"},
-       {StopCriterion::DataSize, "data_size"}}};
+       {StopCriterion::DataSize, "data_size"},
+       {StopCriterion::InDomain, "in_domain"}}};
 };
 template <>
 struct Table<VInit> {

@@ -1,10 +1,12 @@
-// select(): checks the inputs, then hands the run to its search mode (descent.cpp, greedy.cpp).
+// select(): checks the inputs, then hands the run to its search mode (descent.cpp, greedy.cpp,
+// ordered.cpp).
 #include "gio/selector.hpp"
 
 #include "gio/knn_kl.hpp"
 #include "gio/relaxed_kl.hpp"
 #include "descent.hpp"
 #include "greedy.hpp"
+#include "ordered.hpp"
 #include "validate.hpp"
 
 namespace gio {
@@ -16,6 +18,8 @@ Result run_search(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, 
   switch (o.search.kind) {
     case Search::Descent: return detail::descent_select<T, Est>(pool, target, init, o, hooks, resume);
     case Search::Greedy: return detail::greedy_select<T, Est>(pool, target, init, o, hooks, resume);
+    case Search::Nearest:
+    case Search::Spread: return detail::ordered_select<T, Est>(pool, target, init, o, hooks, resume);
   }
   throw std::invalid_argument("invalid search value");
 }

@@ -21,7 +21,8 @@ inline bool stop_rule_fires(const StopOptions& o, double kl, double kl_prev, int
     case StopCriterion::MinDifference: return kl_prev - kl < o.min_difference;
     case StopCriterion::SequentialIncreaseTolerance: return increase && run_of_increases + 1 >= o.max_sequential_increases;
     case StopCriterion::MinKL:
-    case StopCriterion::DataSize: return false;
+    case StopCriterion::DataSize:
+    case StopCriterion::InDomain: return false;
   }
   return false;
 }

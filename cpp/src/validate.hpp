@@ -10,6 +10,33 @@
 
 namespace gio::detail {
 
+// search='nearest' / 'spread': no descent, no resets, no reference semantics.
+inline void validate_ordered(const Options& o) {
+  const std::string mode = "search='" + to_string(o.search.kind) + "'";
+  const StopOptions& st = o.stop;
+  if (o.reference_semantics) throw std::invalid_argument(mode + " has no reference semantics");
+  if (st.resets_allowed || st.criterion == StopCriterion::MaxResets)
+    throw std::invalid_argument(mode + " does not refill the pool: resets_allowed and 'max_resets' are options of "
+                                "the descent search");
+  if (o.search.n_candidates > 1 || o.search.batch_size > 1)
+    throw std::invalid_argument(mode + " takes rows in a fixed order: n_candidates and batch_size are options of the "
+                                "descent search (leave them at 1)");
+  if (o.search.kind == Search::Nearest && st.criterion == StopCriterion::InDomain)
+    throw std::invalid_argument("stop_criterion 'in_domain' is the stop of search='spread'");
+  if (o.search.kind == Search::Spread) {
+    if (st.n_select < 0 && st.criterion != StopCriterion::InDomain && st.criterion != StopCriterion::DataSize)
+      throw std::invalid_argument("search='spread' orders the pool by its domain, not by the estimate, so the "
+                                  "estimate's stop criteria do not apply: use stop_criterion='in_domain' or "
+                                  "'data_size', or n_select");
+    if (!(o.search.spread_threshold > 0) || !std::isfinite(o.search.spread_threshold))
+      throw std::invalid_argument("spread_threshold must be a finite number > 0, got " +
+                                  std::to_string(o.search.spread_threshold));
+    if (o.search.spread_cell_rows < 0)
+      throw std::invalid_argument("spread_cell_rows must be >= 0 (0: no limit), got " +
+                                  std::to_string(o.search.spread_cell_rows));
+  }
+}
+
 template <class T>
 void validate(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, const Options& o) {
   if (pool.rows == 0) throw std::invalid_argument("pool is empty (0 rows)");
@@ -68,6 +95,9 @@ void validate(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, cons
       throw std::invalid_argument("search='greedy' already scores every available row exactly, one pick at a time: "
                                   "n_candidates and batch_size are options of the descent search (leave them at 1)");
   }
+  if (o.search.kind == Search::Nearest || o.search.kind == Search::Spread) validate_ordered(o);
+  else if (st.criterion == StopCriterion::InDomain)
+    throw std::invalid_argument("stop_criterion 'in_domain' is the stop of search='spread'");
   require_finite(pool, "pool");
   require_finite(target, "target");
   require_finite(init, "init");

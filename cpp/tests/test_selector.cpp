@@ -206,8 +206,8 @@ void bad_input() {
   CHECK(gio::parse<gio::StopCriterion>("min_kl") == gio::StopCriterion::MinKL);
   CHECK(gio::to_string(gio::StopCriterion::SequentialIncreaseTolerance) == "sequential_increase_tolerance");
   enum_names_round_trip<gio::Objective>(2);
-  enum_names_round_trip<gio::Search>(2);
-  enum_names_round_trip<gio::StopCriterion>(6);
+  enum_names_round_trip<gio::Search>(4);
+  enum_names_round_trip<gio::StopCriterion>(7);
   enum_names_round_trip<gio::VInit>(4);
   enum_names_round_trip<gio::Projection>(3);
   // After all that, valid input still runs.

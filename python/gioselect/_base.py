@@ -47,7 +47,7 @@ class GIOBase(BaseEstimator):
         k=5,
         max_iter=1000,
         n_select=None,
-        stop_criterion="sequential_increase_tolerance",
+        stop_criterion="auto",
         min_difference=0.0,
         min_kl=0.0,
         max_data_size=1.0,
@@ -81,6 +81,8 @@ class GIOBase(BaseEstimator):
         quantize_target=None,
         max_rows_per_cluster=None,
         n_select_rows=None,
+        spread_threshold=0.5,
+        spread_cell_rows=15,
     ):
         self.objective = objective
         self.search = search
@@ -122,6 +124,8 @@ class GIOBase(BaseEstimator):
         self.quantize_target = quantize_target
         self.max_rows_per_cluster = max_rows_per_cluster
         self.n_select_rows = n_select_rows
+        self.spread_threshold = spread_threshold
+        self.spread_cell_rows = spread_cell_rows
 
     # -- parameters -----------------------------------------------------------------------
     def _check_params(self) -> None:
@@ -129,10 +133,11 @@ class GIOBase(BaseEstimator):
         check_choice(self.search, "search", _engine.SEARCHES)
         check_number(self.batch_size, "batch_size", low=1, high=_INT32_MAX, integer=True)
         check_number(self.k, "k", low=1, high=_INT32_MAX, integer=True)
-        check_number(self.max_iter, "max_iter", low=0, high=_INT64_MAX, integer=True)
+        if self.max_iter is not None:
+            check_number(self.max_iter, "max_iter", low=0, high=_INT64_MAX, integer=True)
         if self.n_select is not None:
             check_number(self.n_select, "n_select", low=0, high=_INT64_MAX, integer=True)
-        check_choice(self.stop_criterion, "stop_criterion", _engine.STOP_CRITERIA)
+        check_choice(self.stop_criterion, "stop_criterion", ("auto",) + _engine.STOP_CRITERIA)
         check_choice(self.v_init, "v_init", ("auto",) + _engine.V_INITS)
         if self.v_init == "worst" and self.objective != "knn":
             raise ValueError("v_init='worst' needs objective='knn' (the relaxed estimate keeps no per-target "
@@ -153,10 +158,21 @@ class GIOBase(BaseEstimator):
         check_choice(self.projection, "projection", _engine.PROJECTIONS)
         check_number(self.exact_below, "exact_below", low=0, high=_INT64_MAX, integer=True)
         check_number(self.n_candidates, "n_candidates", low=1, high=_INT32_MAX, integer=True)
-        if self.search == "greedy" and (self.n_candidates > 1 or self.batch_size > 1):
-            raise ValueError(f"search='greedy' scores every available row exactly, one pick at a time, so "
-                             f"n_candidates={self.n_candidates} and batch_size={self.batch_size} would change "
-                             f"nothing; they are options of search='descent' (leave them at 1)")
+        if self.search != "descent" and (self.n_candidates > 1 or self.batch_size > 1):
+            how = ("scores every available row exactly, one pick at a time" if self.search == "greedy" else
+                   "takes rows in a fixed order")
+            raise ValueError(f"search={self.search!r} {how}, so n_candidates={self.n_candidates} and "
+                             f"batch_size={self.batch_size} would change nothing; they are options of "
+                             f"search='descent' (leave them at 1)")
+        check_number(self.spread_threshold, "spread_threshold", low=0, low_open=True)
+        check_number(self.spread_cell_rows, "spread_cell_rows", low=0, high=_INT32_MAX, integer=True)
+        if self.search == "spread" and self.n_select is None and self._stop_criterion() not in ("in_domain", "data_size"):
+            raise ValueError(f"search='spread' orders the pool by the target's domain, not by the estimate, so "
+                             f"stop_criterion={self.stop_criterion!r} does not apply: use 'auto' (its in-domain "
+                             f"stop), 'in_domain' or 'data_size', or set n_select")
+        if self.search != "spread" and self.stop_criterion == "in_domain":
+            raise ValueError("stop_criterion='in_domain' is the stop of search='spread' (where its in-domain "
+                             f"rows run out); search={self.search!r} has no in-domain set")
         check_number(self.hnsw_m, "hnsw_m", low=2, high=_INT32_MAX, integer=True)
         check_number(self.ef_construction, "ef_construction", low=1, high=_INT32_MAX, integer=True)
         check_number(self.ef_search, "ef_search", low=1, high=_INT32_MAX, integer=True)
@@ -234,8 +250,8 @@ class GIOBase(BaseEstimator):
     def _run(self, gio_pool, gio_tgt, start, start_rows, run_seed, resume=None, *, pool, tgt, quant, quant_seed):
         params = self.get_params()
         core = {name: value for name, value in params.items() if name in _engine.CORE_FIELDS}
-        core.update(v_init=self._v_init(), max_picks=self.max_iter, n_threads=resolve_n_jobs(self.n_jobs),
-                    seed=run_seed, reference_semantics=False)
+        core.update(v_init=self._v_init(), stop_criterion=self._stop_criterion(), max_picks=self.max_iter,
+                    n_threads=resolve_n_jobs(self.n_jobs), seed=run_seed, reference_semantics=False)
         if self.n_select_rows is not None:  # every cluster in pick order; _cut_to_rows keeps the prefix
             core["n_select"] = gio_pool.shape[0]
         opts = _engine.make_options(**core)
@@ -246,7 +262,7 @@ class GIOBase(BaseEstimator):
         exact = core.get("n_select") is not None
         hooks = StepHooks(callback=self.callback, verbose=self.verbose, path=self.checkpoint,
                           every=self.checkpoint_every, meta=meta, init=start, exact_total=exact,
-                          total=core["n_select"] if exact else min(self.max_iter, gio_pool.shape[0]))
+                          total=core["n_select"] if exact else min(self.max_iter or gio_pool.shape[0], gio_pool.shape[0]))
         if self.verbose > 0:  # the core's set-up runs before the first pick is drawn
             sys.stderr.write(f"gioselect: {self.search} on {gio_pool.shape[0]:,} rows, target {gio_tgt.shape[0]:,} "
                              f"rows: target statistics{self._index_phase(gio_pool.shape[0])} first\n")
@@ -355,6 +371,11 @@ class GIOBase(BaseEstimator):
         rows = header.get("init_indices")
         return sel._run(gio_pool, gio_tgt, start, None if rows is None else np.asarray(rows, dtype=np.int64),
                         header["run_seed"], resume=state, pool=pool, tgt=tgt, quant=quant, quant_seed=quant_seed)
+
+    def _stop_criterion(self) -> str:
+        if self.stop_criterion != "auto":
+            return self.stop_criterion
+        return "in_domain" if self.search == "spread" else "sequential_increase_tolerance"
 
     def _v_init(self) -> str:
         if self.v_init != "auto":

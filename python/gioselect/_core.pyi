@@ -62,7 +62,7 @@ class SearchOptions:
     @property
     def kind(self) -> str:
         """
-        'descent' or 'greedy'
+        'descent', 'greedy', 'nearest' or 'spread'
         """
     @kind.setter
     def kind(self, arg1: str) -> None:
@@ -74,6 +74,22 @@ class SearchOptions:
         """
     @n_candidates.setter
     def n_candidates(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def spread_cell_rows(self) -> int:
+        """
+        spread: in-domain rows nearest each target that enter the balanced phase (0: all)
+        """
+    @spread_cell_rows.setter
+    def spread_cell_rows(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def spread_threshold(self) -> float:
+        """
+        spread: in-domain when the density ratio is >= this times the target's median
+        """
+    @spread_threshold.setter
+    def spread_threshold(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
         ...
 class StopOptions:
     """
@@ -448,6 +464,11 @@ class RunStats:
     def cache_hits(self) -> int:
         """
         exact projections answered by the certified cache
+        """
+    @property
+    def domain_end(self) -> int:
+        """
+        spread: picks up to the end of the in-domain set
         """
     @property
     def greedy_changed_targets(self) -> int:

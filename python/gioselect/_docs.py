@@ -10,10 +10,15 @@ PARAMETERS = f"""\
         selected point, whose gradient ignores what is already selected. 'knn' is the paper's own
         k-NN estimate (Wang, Kulkarni & Verdu 2009): each target's distance to its k-th nearest
         selected point, so a served region stops attracting picks. ``kl_trace_`` reports it.
-    search : {{'descent', 'greedy'}}, default='descent'
+    search : {{'descent', 'greedy', 'nearest', 'spread'}}, default='descent'
         How a pick is found. 'descent': gradient descent from a start point, then the nearest
         unpicked row (the paper's relaxation). 'greedy': the exact greedy step, the available row
         whose addition lowers the estimate the most (ties within 1e-9 relative: the lowest row).
+        'nearest': nearest-to-target round-robin, each target row (in a seeded shuffled order)
+        takes in turn its nearest unpicked row. 'spread': one nearest round, then the pool rows
+        of the target's domain (by a k-NN density ratio, target against a sample of the pool)
+        spread evenly over the targets' Voronoi cells; it stops where that domain is used up.
+        'nearest' and 'spread' do not follow the estimate, which ``kl_trace_`` still reports.
         See the README, "Which mode".
     batch_size : int, default=1
         knn descent: picks per round. The round's descents (from the batch_size worst-served
@@ -22,14 +27,16 @@ PARAMETERS = f"""\
         changes nothing. Not an option of the greedy search.
     k : int, default=5
         Neighbour rank of the k-NN distances (rho_k within the target, nu_k to the selection).
-    max_iter : int, default=1000
+    max_iter : int or None, default=1000
         Largest number of picks (the reference's max_iter=T keeps T+1 points; this one keeps T).
+        None: no limit but the stop criterion (search='spread' often keeps more than 1000 rows).
     n_select : int or None, default=None
         Exact budget: make exactly this many picks; stopping criteria are then ignored.
-    stop_criterion : str, default='sequential_increase_tolerance'
-        When a run without n_select ends, one of {", ".join(map(repr, STOP_CRITERIA))}
-        (README, "Semantics"). The default tolerates up to two picks in a row that raise the KL
-        and drops such a trailing run when it stops.
+    stop_criterion : str, default='auto'
+        When a run without n_select ends, one of {", ".join(map(repr, ("auto",) + STOP_CRITERIA))}
+        (README, "Semantics"). 'auto': 'in_domain' for search='spread' (stop where its in-domain
+        rows are used up), else 'sequential_increase_tolerance', which tolerates up to two picks in
+        a row that raise the KL and drops such a trailing run when it stops.
     min_difference : float, default=0.0
         'min_difference': stop when a pick improves the KL by less.
     min_kl : float, default=0.0
@@ -102,6 +109,13 @@ PARAMETERS = f"""\
         With quantize: also K-means the target into this many centres and use them as the target.
     max_rows_per_cluster : int or None, default=None
         With quantize: take at most this many rows (the nearest to the centre) of each cluster.
+    spread_threshold : float, default=0.5
+        search='spread': a pool row is in the target's domain when its density ratio is at least
+        this times the median ratio at the target rows. Lower keeps more rows, and more shifted ones.
+    spread_cell_rows : int, default=15
+        search='spread': only the in-domain rows among the this-many nearest each target row are
+        spread first; the other in-domain rows follow by ratio (0: no limit). The in-domain stop
+        counts all of them.
     n_select_rows : int or None, default=None
         With quantize: the budget in pool rows (``n_select`` counts clusters there). Clusters are
         picked until their rows reach it; the last cluster is cut to fit, keeping its rows nearest

@@ -43,6 +43,8 @@ CORE_FIELDS = {
     "search": ("search.kind", str),
     "n_candidates": ("search.n_candidates", int),
     "batch_size": ("search.batch_size", int),
+    "spread_threshold": ("search.spread_threshold", float),
+    "spread_cell_rows": ("search.spread_cell_rows", int),
     "stop_criterion": ("stop.criterion", str),
     "max_picks": ("stop.max_picks", _budget),
     "n_select": ("stop.n_select", _budget),

@@ -85,7 +85,7 @@ def _add_estimator_options(parser: argparse.ArgumentParser) -> None:
     docstring, then its default."""
     from gioselect import GIOSelector, _engine
 
-    choices = {"stop_criterion": _engine.STOP_CRITERIA, "v_init": ("auto",) + _engine.V_INITS,
+    choices = {"stop_criterion": ("auto",) + _engine.STOP_CRITERIA, "v_init": ("auto",) + _engine.V_INITS,
                "objective": _engine.OBJECTIVES, "search": _engine.SEARCHES, "projection": _engine.PROJECTIONS}
     summaries = parameter_summaries(GIOSelector.__doc__)
     group = parser.add_argument_group("GIOSelector parameters (README, 'Options')")

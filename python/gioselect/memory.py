@@ -63,6 +63,15 @@ def _search_bytes(p: dict, m: int, n: int, d: int, threads: int) -> int:
             links = (2 * p["hnsw_m"] + 1) * _I32
             total += m * (d * _F32 + links + _I64 + _HNSW_PER_ROW) + threads * m * 2
         return total
+    if p["search"] == "nearest":
+        cap = next((int(v) for v in (p["n_select"], p["max_iter"]) if v is not None), m)
+        list_len = min(m, max(64, 4 * (cap // n + 1) + 32))
+        return n * list_len * (2 * _F64 + _I64)                    # per-target lists and their heaps
+    if p["search"] == "spread":
+        ref = n + min(m, n * min(20, max(1, m // 2 // n)))         # spread_order.cpp: targets + sample
+        return (ref * d * _F64 + threads * ref * 2 * _F64          # the reference rows, per-thread scratch
+                + m * (3 * _F64 + 4 * _I64)                        # neighbourhoods, cell ranks, the order
+                + n * 32 * 3 * _F64)                               # the first round's lists
     raise ValueError(f"no memory model for search={p['search']!r}")
 
 

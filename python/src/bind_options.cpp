@@ -41,9 +41,13 @@ void init_options(pyb::module_& m) {
 
   pyb::class_<SearchOptions> search(m, "SearchOptions", "How each pick is found.");
   search.def(pyb::init<>());
-  enum_property(search, "kind", &SearchOptions::kind, "'descent' or 'greedy'");
+  enum_property(search, "kind", &SearchOptions::kind, "'descent', 'greedy', 'nearest' or 'spread'");
   search.def_readwrite("n_candidates", &SearchOptions::n_candidates, "descent: re-rank this many nearest rows")
-      .def_readwrite("batch_size", &SearchOptions::batch_size, "knn descent: picks per round");
+      .def_readwrite("batch_size", &SearchOptions::batch_size, "knn descent: picks per round")
+      .def_readwrite("spread_threshold", &SearchOptions::spread_threshold,
+                     "spread: in-domain when the density ratio is >= this times the target's median")
+      .def_readwrite("spread_cell_rows", &SearchOptions::spread_cell_rows,
+                     "spread: in-domain rows nearest each target that enter the balanced phase (0: all)");
 
   pyb::class_<StopOptions> stop(m, "StopOptions", "Budgets and stopping criteria.");
   stop.def(pyb::init<>());

@@ -89,7 +89,8 @@ void init_selector(pyb::module_& m) {
       .def_readonly("greedy_pool_pass_updates", &RunStats::greedy_pool_pass_updates,
                     "knn greedy: updates from pool passes")
       .def_readonly("greedy_changed_targets", &RunStats::greedy_changed_targets,
-                    "knn greedy: targets whose nu_k a pick lowered, summed");
+                    "knn greedy: targets whose nu_k a pick lowered, summed")
+      .def_readonly("domain_end", &RunStats::domain_end, "spread: picks up to the end of the in-domain set");
 
   pyb::class_<Result>(m, "Result", "What a run returns: the selection, its loop state and statistics.")
       .def(pyb::init<>())

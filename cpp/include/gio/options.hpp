@@ -10,12 +10,16 @@ namespace gio {
 
 // Which KL estimate the run minimises (DESIGN.md §2a, §2b).
 enum class Objective { Relaxed, Knn };
-// How each pick is found: gradient descent + projection (the paper's relaxation), or the exact
-// greedy step (every available row scored by its exact change of the estimate).
-enum class Search { Descent, Greedy };
+// How each pick is found: gradient descent + projection (the paper's relaxation), the exact
+// greedy step (every available row scored by its exact change of the estimate), nearest-to-target
+// round-robin (each target in turn takes its nearest available row), or spread (one nearest
+// round, then the target's domain spread over its support; spread_order.hpp). The last two order
+// the pool without the estimate, which they only report (kl_trace).
+enum class Search { Descent, Greedy, Nearest, Spread };
 // When a run without n_select ends (stop_rules.hpp has the native rules, reference_rules.hpp
 // grad-info-opt's).
-enum class StopCriterion { Increase, MaxResets, MinDifference, SequentialIncreaseTolerance, MinKL, DataSize };
+// in_domain: search='spread' only, the end of its in-domain set.
+enum class StopCriterion { Increase, MaxResets, MinDifference, SequentialIncreaseTolerance, MinKL, DataSize, InDomain };
 // Where each descent starts: the target mean, the previous optimum, a random target row, or
 // (knn only) the worst-served target row, the one with the largest log(nu_k / rho_k).
 enum class VInit { Mean, PrevOpt, Jump, Worst };
@@ -49,6 +53,11 @@ struct SearchOptions {
   // their picks are applied in order, each re-scored against the picks before it. The relaxed
   // descent does not depend on W, so there it changes nothing.
   int batch_size = 1;
+  // Spread: a pool row is in the target's domain when its k-NN density ratio is at least
+  // spread_threshold times the median ratio at the target rows; with spread_cell_rows = L > 0
+  // only the L in-domain rows nearest each target enter the balanced phase (0: all).
+  double spread_threshold = 0.5;
+  int spread_cell_rows = 15;
 };
 
 struct StopOptions {

@@ -1,0 +1,241 @@
+#include "spread_order.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "gio/rng.hpp"
+#include "kernels/kernels.hpp"
+#include "nearest_lists.hpp"
+#include "parallel.hpp"
+
+namespace gio::detail {
+namespace {
+
+// Sub-streams of the run's seed; the round-robin uses the seed itself, so the first round equals
+// search='nearest' with the same seed.
+constexpr std::uint64_t kReferenceStream = 0x9e3779b97f4a7c15ULL;
+constexpr std::uint64_t kCellStream = 0xc2b2ae3d27d4eb4fULL;
+
+template <class I>
+void shuffle(std::vector<I>& v, Rng& rng) {
+  for (std::size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[rng.below(i)]);
+}
+
+// The reference set R = target rows (0..n-1) then the sample S of pool rows (n..), as doubles.
+struct Reference {
+  std::vector<double> rows;
+  std::size_t n_target = 0, size = 0;
+  std::vector<std::int64_t> sample;            // S, as pool rows
+  std::vector<std::int64_t> slot_of_pool_row;  // its index in R, or -1
+};
+
+template <class T>
+Reference make_reference(MatrixView<T> pool, const TargetStats& ts, std::size_t n_sample, std::uint64_t seed) {
+  const std::size_t n = ts.n(), d = ts.d();
+  Reference ref;
+  ref.n_target = n;
+  ref.size = n + n_sample;
+  ref.rows.assign(ts.data(), ts.data() + n * d);
+  ref.rows.resize(ref.size * d);
+  ref.slot_of_pool_row.assign(pool.rows, -1);
+  std::vector<std::int64_t> rows(pool.rows);
+  std::iota(rows.begin(), rows.end(), std::int64_t{0});
+  Rng rng(seed ^ kReferenceStream);
+  for (std::size_t i = 0; i < n_sample; ++i) {  // partial Fisher-Yates: a uniform sample without replacement
+    std::swap(rows[i], rows[i + rng.below(pool.rows - i)]);
+    const auto g = static_cast<std::size_t>(rows[i]);
+    std::copy(pool.row(g), pool.row(g) + d, ref.rows.begin() + static_cast<std::ptrdiff_t>((n + i) * d));
+    ref.slot_of_pool_row[g] = static_cast<std::int64_t>(n + i);
+    ref.sample.push_back(rows[i]);
+  }
+  return ref;
+}
+
+// What one query row learns from its K nearest rows of R (itself excluded).
+struct Neighbourhood {
+  double ratio = 0;          // ((t + .5) / n) / ((K - t + .5) / |S|), t = targets among the K
+  std::size_t nearest_target = 0;
+  double target_sq_dist = 0;  // to that target
+};
+
+class RatioScorer {
+ public:
+  RatioScorer(const Reference& ref, std::size_t d, std::size_t k)
+      : ref_(ref), d_(d), k_(k), none_(ref.size, 0), dist_(ref.size), idx_(ref.size) {}
+
+  Neighbourhood score(const double* q, std::int64_t own_slot) {
+    kernels::sq_dists_rows(ref_.rows.data(), d_, 0, ref_.size, none_.data(), q, dist_.data());
+    if (own_slot >= 0) dist_[static_cast<std::size_t>(own_slot)] = INFINITY;
+    Neighbourhood nb;
+    nb.target_sq_dist = INFINITY;
+    for (std::size_t i = 0; i < ref_.n_target; ++i)
+      if (dist_[i] < nb.target_sq_dist) nb.target_sq_dist = dist_[i], nb.nearest_target = i;
+    std::iota(idx_.begin(), idx_.end(), std::size_t{0});
+    auto closer = [&](std::size_t a, std::size_t b) { return dist_[a] < dist_[b] || (dist_[a] == dist_[b] && a < b); };
+    std::nth_element(idx_.begin(), idx_.begin() + static_cast<std::ptrdiff_t>(k_ - 1), idx_.end(), closer);
+    const auto t = static_cast<double>(
+        std::count_if(idx_.begin(), idx_.begin() + static_cast<std::ptrdiff_t>(k_), [&](std::size_t i) { return i < ref_.n_target; }));
+    const auto n = static_cast<double>(ref_.n_target), s = static_cast<double>(ref_.size - ref_.n_target);
+    nb.ratio = ((t + 0.5) / n) / ((static_cast<double>(k_) - t + 0.5) / s);
+    return nb;
+  }
+
+ private:
+  const Reference& ref_;
+  std::size_t d_, k_;
+  std::vector<std::uint8_t> none_;
+  std::vector<double> dist_;
+  std::vector<std::size_t> idx_;
+};
+
+// Every query row's neighbourhood (OpenMP over rows). own_slot(r): r's own index in R, or -1.
+template <class Row, class OwnSlot>
+std::vector<Neighbourhood> neighbourhoods(std::size_t rows, std::size_t d, Row row, OwnSlot own_slot,
+                                          const Reference& ref, std::size_t k, int n_threads,
+                                          const InterruptCheck* interrupted) {
+  std::vector<Neighbourhood> out(rows);
+  Stopper stopper(interrupted);
+#pragma omp parallel num_threads(n_threads)
+  {
+    RatioScorer scorer(ref, d, k);
+    std::vector<double> buf(d);
+#pragma omp for schedule(dynamic, 256)
+    for (std::ptrdiff_t r = 0; r < static_cast<std::ptrdiff_t>(rows); ++r) {
+      if (stopper.stop()) continue;
+      const auto i = static_cast<std::size_t>(r);
+      row(i, buf.data());
+      out[i] = scorer.score(buf.data(), own_slot(i));
+    }
+  }
+  stopper.throw_if_stopped();
+  return out;
+}
+
+double median(std::vector<double> v) {
+  const std::size_t m = v.size() / 2;
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(m), v.end());
+  if (v.size() % 2 == 1) return v[m];
+  const double hi = v[m];
+  return (hi + *std::max_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(m))) / 2;
+}
+
+// Each row's rank in its Voronoi cell, nearest its target first (ties: the lower row).
+std::vector<std::size_t> cell_ranks(const DomainScores& ds) {
+  std::vector<std::size_t> order(ds.cell.size()), rank(ds.cell.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    if (ds.cell[a] != ds.cell[b]) return ds.cell[a] < ds.cell[b];
+    if (ds.cell_sq_dist[a] != ds.cell_sq_dist[b]) return ds.cell_sq_dist[a] < ds.cell_sq_dist[b];
+    return a < b;
+  });
+  for (std::size_t i = 0, start = 0; i < order.size(); ++i) {
+    if (i > 0 && ds.cell[order[i]] != ds.cell[order[i - 1]]) start = i;
+    rank[order[i]] = i - start;
+  }
+  return rank;
+}
+
+// Voronoi-balanced order of the rows `members`: shuffled targets take in turn a random row of
+// their cell; cells used up drop out.
+std::vector<std::int64_t> balanced_order(std::vector<std::int64_t> members, const std::vector<std::size_t>& cell,
+                                         std::size_t n_targets, Rng& rng) {
+  shuffle(members, rng);
+  std::vector<std::vector<std::int64_t>> cells(n_targets);
+  for (std::int64_t g : members) cells[cell[static_cast<std::size_t>(g)]].push_back(g);
+  std::vector<std::size_t> turn(n_targets);
+  std::iota(turn.begin(), turn.end(), std::size_t{0});
+  shuffle(turn, rng);
+  std::vector<std::int64_t> out;
+  out.reserve(members.size());
+  for (std::size_t round = 0; out.size() < members.size(); ++round)
+    for (std::size_t t : turn)
+      if (round < cells[t].size()) out.push_back(cells[t][round]);
+  return out;
+}
+
+}  // namespace
+
+std::size_t spread_neighbours(std::size_t pool_rows, std::size_t target_rows) {
+  const auto k = static_cast<std::size_t>(std::llround(static_cast<double>(pool_rows) / 600.0));
+  return std::min(std::clamp<std::size_t>(k, 10, 100), target_rows + spread_reference_rows(pool_rows, target_rows) - 1);
+}
+
+std::size_t spread_reference_rows(std::size_t pool_rows, std::size_t target_rows) {
+  const std::size_t mult = std::clamp<std::size_t>(pool_rows / 2 / target_rows, 1, 20);
+  return std::min(pool_rows, mult * target_rows);
+}
+
+template <class T>
+DomainScores domain_scores(MatrixView<T> pool, const TargetStats& ts, std::uint64_t seed, int n_threads,
+                           const InterruptCheck* interrupted) {
+  const std::size_t M = pool.rows, n = ts.n(), d = ts.d();
+  DomainScores out;
+  out.neighbours = spread_neighbours(M, n);
+  Reference ref = make_reference(pool, ts, spread_reference_rows(M, n), seed);
+  const auto pool_nb = neighbourhoods(
+      M, d, [&](std::size_t g, double* buf) { std::copy(pool.row(g), pool.row(g) + d, buf); },
+      [&](std::size_t g) { return ref.slot_of_pool_row[g]; }, ref, out.neighbours, n_threads, interrupted);
+  const auto target_nb = neighbourhoods(
+      n, d, [&](std::size_t i, double* buf) { std::copy(ts.row(i), ts.row(i) + d, buf); },
+      [](std::size_t i) { return static_cast<std::int64_t>(i); }, ref, out.neighbours, n_threads, interrupted);
+  std::vector<double> target_ratio(n);
+  for (std::size_t i = 0; i < n; ++i) target_ratio[i] = target_nb[i].ratio;
+  out.target_median = median(std::move(target_ratio));
+  out.ratio.resize(M);
+  out.cell.resize(M);
+  out.cell_sq_dist.resize(M);
+  for (std::size_t g = 0; g < M; ++g) {
+    out.ratio[g] = pool_nb[g].ratio;
+    out.cell[g] = pool_nb[g].nearest_target;
+    out.cell_sq_dist[g] = pool_nb[g].target_sq_dist;
+  }
+  out.reference_rows = std::move(ref.sample);
+  return out;
+}
+
+template <class T>
+SpreadOrder spread_order(MatrixView<T> pool, const TargetStats& ts, const SearchOptions& so, std::uint64_t seed,
+                         int n_threads, const InterruptCheck* interrupted) {
+  const std::size_t M = pool.rows, n = ts.n();
+  const DomainScores ds = domain_scores(pool, ts, seed, n_threads, interrupted);
+  const double bar = so.spread_threshold * ds.target_median;
+  SpreadOrder out;
+  // 1. One round of nearest-to-target.
+  std::vector<std::uint8_t> taken(M, 0);
+  NearestRoundRobin<T> first(pool, ts, seed, 32, n_threads, interrupted);
+  for (std::size_t i = 0; i < std::min(n, M); ++i) {
+    const std::int64_t g = first.next(taken);
+    taken[static_cast<std::size_t>(g)] = 1;
+    out.rows.push_back(g);
+  }
+  // 2. The in-domain rows, Voronoi-balanced.
+  const std::vector<std::size_t> rank = so.spread_cell_rows > 0 ? cell_ranks(ds) : std::vector<std::size_t>();
+  std::vector<std::int64_t> domain, rest;
+  std::size_t unrestricted = 0;
+  for (std::size_t g = 0; g < M; ++g) {
+    if (taken[g]) continue;
+    const bool in = ds.ratio[g] >= bar;
+    unrestricted += in;
+    if (in && (rank.empty() || rank[g] < static_cast<std::size_t>(so.spread_cell_rows))) domain.push_back(static_cast<std::int64_t>(g));
+    else rest.push_back(static_cast<std::int64_t>(g));
+  }
+  Rng rng(seed ^ kCellStream);
+  for (std::int64_t g : balanced_order(std::move(domain), ds.cell, n, rng)) out.rows.push_back(g);
+  // 3. The rest by decreasing ratio.
+  std::stable_sort(rest.begin(), rest.end(), [&](std::int64_t a, std::int64_t b) {
+    return ds.ratio[static_cast<std::size_t>(a)] > ds.ratio[static_cast<std::size_t>(b)];
+  });
+  out.rows.insert(out.rows.end(), rest.begin(), rest.end());
+  out.domain_end = std::min(n, M) + unrestricted;
+  return out;
+}
+
+template DomainScores domain_scores(MatrixView<float>, const TargetStats&, std::uint64_t, int, const InterruptCheck*);
+template DomainScores domain_scores(MatrixView<double>, const TargetStats&, std::uint64_t, int, const InterruptCheck*);
+template SpreadOrder spread_order(MatrixView<float>, const TargetStats&, const SearchOptions&, std::uint64_t, int,
+                                  const InterruptCheck*);
+template SpreadOrder spread_order(MatrixView<double>, const TargetStats&, const SearchOptions&, std::uint64_t, int,
+                                  const InterruptCheck*);
+
+}  // namespace gio::detail
