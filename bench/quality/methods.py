@@ -22,8 +22,17 @@ GIO_MODES = {
     "knn batch 8": dict(objective="knn", v_init="worst", batch_size=8),
     "greedy": dict(objective="knn", search="greedy"),
     "greedy k=1": dict(objective="knn", search="greedy", k=1),
+    "core nearest": dict(search="nearest"),
+    "spread": dict(search="spread"),  # spread_cell_rows=15
+    "spread L=all": dict(search="spread", spread_cell_rows=0),
 }
-METHODS = ("random", "nearest", "oracle", *GIO_MODES, "full")
+# GIO modes run without a budget: each stops where its own rule says (one row per seed).
+AUTO_MODES = {
+    "relaxed auto": dict(),
+    "spread auto": dict(search="spread"),
+    "spread L=all auto": dict(search="spread", spread_cell_rows=0),
+}
+METHODS = ("random", "nearest", "oracle", *GIO_MODES, *AUTO_MODES, "full")
 
 
 def parse(text: str) -> list:
@@ -54,6 +63,8 @@ def check_modes(modes: list) -> dict:
     target = rng.normal(0.5, 1, (40, 8)).astype(np.float32)
     prefix_ok = {}
     for mode in modes:
+        if mode in AUTO_MODES:
+            continue
         try:
             long, short = gio(mode, pool, target, 12, 0), gio(mode, pool, target, 5, 0)
         except (TypeError, ValueError) as err:
@@ -68,6 +79,10 @@ def select(method: str, pool: np.ndarray, target: np.ndarray, sizes: list, seed:
     at the largest size serves every size; otherwise each size is its own run."""
     if method == "full":
         return {len(pool): np.arange(len(pool))}, 0.0
+    if method in AUTO_MODES:  # key "auto": the size is the stop's
+        t0 = time.perf_counter()
+        sel = GIOSelector(**AUTO_MODES[method], max_iter=None, random_state=seed).fit(pool, target=target)
+        return {"auto": sel.selected_indices_}, time.perf_counter() - t0
     t0 = time.perf_counter()
     if method == "random":  # its own stream, independent of the split's
         order = np.random.default_rng([seed, 1]).permutation(len(pool))

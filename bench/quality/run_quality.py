@@ -42,6 +42,7 @@ def parse_args(argv):
     p.add_argument("--modes", default=",".join(methods.METHODS),
                    help=f"comma-separated methods, of {','.join(methods.METHODS)} (default all)")
     p.add_argument("--tables", default=",".join(tables.TITLES), help="shift, compression or both (default both)")
+    p.add_argument("--sizes-pct", help="comma-separated budgets in %% of the pool (default 1,2,5)")
     p.add_argument("--out", default=str(RESULTS), help="folder for quality.json and quality.md (default bench/results)")
     p.add_argument("--data-dir", default=str(fashion_mnist.DEFAULT_DIR), help="folder of the four idx .gz files")
     args = p.parse_args(argv)
@@ -53,6 +54,7 @@ def parse_args(argv):
     bad = sorted(set(args.reps) - set(representations.REPRESENTATIONS)) + sorted(set(args.tables) - set(tables.TITLES))
     if bad:
         p.error(f"unknown representation or table: {bad}")
+    args.sizes_pct = tuple(float(x) for x in args.sizes_pct.split(",")) if args.sizes_pct else SIZES_PCT
     args.pool_size = quick.get("pool_size")
     args.compression_pool = quick.get("compression_pool", COMPRESSION_POOL)
     return args
@@ -65,9 +67,10 @@ def run_problem(table, problem, rep, seed, sizes, args, prefix_ok, test, rows_ou
     for method in args.modes:
         picks, seconds = methods.select(method, pool, other["target"], sizes, seed, prefix_ok.get(method, True),
                                         clean=problem["clean"])
-        for n, rows in picks.items():
-            rec = dict(table=table, rep=rep, seed=seed, method=method, n=int(n), pct=round(100 * n / len(pool), 2),
-                       select_seconds=seconds)
+        for budget, rows in picks.items():
+            n = len(rows)
+            rec = dict(table=table, rep=rep, seed=seed, method=method, n=n, budget=budget,
+                       pct=round(100 * n / len(pool), 2), select_seconds=seconds)
             rec.update(evaluate.score(rows, pool, problem["labels"], other["test"], test["labels"],
                                       other["heldout"], problem["clean"]))
             rows_out.append(rec)
@@ -79,7 +82,7 @@ def config(args, prefix_ok) -> dict:
     """Everything needed to read or repeat the run."""
     return {"quick": args.quick, "seeds": args.seeds, "reps": args.reps, "modes": args.modes,
             "tables": args.tables, "gio_modes": {m: methods.GIO_MODES[m] for m in prefix_ok},
-            "prefix_ok": prefix_ok, "sizes_pct": list(SIZES_PCT), "pool_size": args.pool_size or 59_000,
+            "prefix_ok": prefix_ok, "sizes_pct": list(args.sizes_pct), "pool_size": args.pool_size or 59_000,
             "shift": {"fraction": problems.SHIFT_FRACTION, "kind": "rotate 90 deg counter-clockwise",
                       "noise_std": fashion_mnist.NOISE_STD},
             "n_target": problems.N_TARGET, "n_heldout": problems.N_HELDOUT,
@@ -110,7 +113,7 @@ def main(argv=None) -> int:
     for seed in args.seeds:
         if "shift" in args.tables:
             problem = problems.shifted_pool(data, seed, args.pool_size)
-            sizes = [round(pct * len(problem["pool"]) / 100) for pct in SIZES_PCT]
+            sizes = [round(pct * len(problem["pool"]) / 100) for pct in args.sizes_pct]
             for rep in args.reps:
                 run_problem("shift", problem, rep, seed, sizes, args, prefix_ok, test, results["rows"])
         if "compression" in args.tables:

@@ -27,8 +27,9 @@ class NextRow {
     } else {
       // Room per target for its share of the budget and for collisions with other targets' picks.
       const std::size_t share = cap > 0 ? static_cast<std::size_t>(cap) / ts.n() + 1 : 1;
-      nearest_ = std::make_unique<NearestRoundRobin<T>>(pool, ts, o.seed, std::max<std::size_t>(64, 4 * share + 32), nt,
-                                                        interrupted);
+      const std::size_t budget = cap > 0 ? static_cast<std::size_t>(cap) : 0;
+      nearest_ = std::make_unique<NearestRoundRobin<T>>(pool, ts, o.seed, std::max<std::size_t>(64, 4 * share + 32),
+                                                        budget, nt, interrupted);
       nearest_->skip(done.size());
     }
   }
@@ -65,7 +66,12 @@ Result ordered_select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> in
       res.stop_reason = "in_domain";
       break;
     }
-    const std::int64_t row = order.next(taken);
+    std::int64_t row = -1;
+    try {
+      row = order.next(taken);
+    } catch (const Interrupted&) {  // in a list's refill: the state at this iteration's boundary
+      run.throw_interrupted_run();
+    }
     if (row < 0) {
       res.stop_reason = "pool exhausted";
       break;

@@ -203,7 +203,7 @@ SpreadOrder spread_order(MatrixView<T> pool, const TargetStats& ts, const Search
   SpreadOrder out;
   // 1. One round of nearest-to-target.
   std::vector<std::uint8_t> taken(M, 0);
-  NearestRoundRobin<T> first(pool, ts, seed, 32, n_threads, interrupted);
+  NearestRoundRobin<T> first(pool, ts, seed, 32, n, n_threads, interrupted);
   for (std::size_t i = 0; i < std::min(n, M); ++i) {
     const std::int64_t g = first.next(taken);
     taken[static_cast<std::size_t>(g)] = 1;

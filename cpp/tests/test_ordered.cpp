@@ -46,7 +46,7 @@ void nearest_is_round_robin(bool duplicates, int threads) {
   std::vector<double> pool_rounded(pool_t.begin(), pool_t.end());
   gio::TargetStats ts(MatrixView<double>(x.data(), n, d), 3, 1);
   // A short first list (8 rows) so that lists run out and are rebuilt.
-  gio::detail::NearestRoundRobin<T> rr(MatrixView<T>(pool_t.data(), m, d), ts, 5, 8, threads, nullptr);
+  gio::detail::NearestRoundRobin<T> rr(MatrixView<T>(pool_t.data(), m, d), ts, 5, 8, 0, threads, nullptr);
   std::vector<std::uint8_t> taken(m, 0);
   std::vector<std::size_t> turn;
   for (std::size_t p = 0; p < m; ++p) {
@@ -111,7 +111,7 @@ void spread_order_phases(int cell_rows) {
   CHECK(order.rows.size() == m);
   CHECK(std::set<std::int64_t>(order.rows.begin(), order.rows.end()).size() == m);
   // 1. the first round is search='nearest' with the same seed
-  gio::detail::NearestRoundRobin<double> rr(pv, ts, 9, 64, 1, nullptr);
+  gio::detail::NearestRoundRobin<double> rr(pv, ts, 9, 64, 0, 1, nullptr);
   std::vector<std::uint8_t> taken(m, 0);
   for (std::size_t p = 0; p < n; ++p) {
     const std::int64_t g = rr.next(taken);
