@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 import sys
 import time
+import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from gioselect import _core, _engine, checkpoint, quantize
-from gioselect._blocks import fingerprint
+from gioselect._blocks import fingerprint, take_rows
 from gioselect._hooks import StepHooks, phase
 from gioselect._validation import (
     as_matrix,
@@ -267,7 +268,10 @@ class GIOBase(BaseEstimator):
             sys.stderr.write(f"gioselect: {self.search} on {gio_pool.shape[0]:,} rows, target {gio_tgt.shape[0]:,} "
                              f"rows: target statistics{self._index_phase(gio_pool.shape[0])} first\n")
         t0 = time.perf_counter()
-        done = dict(start=start, start_rows=start_rows, pool=pool, tgt=tgt, quant=quant, pool_id=pool_id, t0=t0)
+        # target_ is what the run preserved: with quantize_target its centres (the full target's
+        # k-NN estimate would cost n^2 distances, which quantize_target exists to avoid)
+        done = dict(start=start, start_rows=start_rows, pool=pool, tgt=gio_tgt if self.quantize_target else tgt,
+                    quant=quant, pool_id=pool_id, t0=t0)
         if resume is not None and resume.stop_reason:  # a finished run's checkpoint
             return self._store(resume, **done)
         try:
@@ -301,8 +305,8 @@ class GIOBase(BaseEstimator):
         else:  # a refit without quantize leaves no clustering of an earlier fit behind
             for name in ("selected_clusters_", "cluster_labels_", "cluster_centers_", "quantize_seconds_"):
                 self.__dict__.pop(name, None)
-        self.kl_trace_ = np.asarray(kl_trace, dtype=np.float64)
-        self.kl_start_ = float(res.kl_start)
+        self.objective_trace_ = np.asarray(kl_trace, dtype=np.float64)
+        self.objective_start_ = float(res.kl_start)
         self.stop_reason_ = stop_reason
         self.n_iter_ = int(res.n_iter)
         self.n_resets_ = int(res.n_resets)
@@ -315,10 +319,24 @@ class GIOBase(BaseEstimator):
         self.n_features_in_ = pool.shape[1]
         self.n_pool_ = pool.shape[0]
         self._pool_fingerprint = pool_id
-        log.info("GIO picked %d of %d rows in %.3fs (KL %.4g -> %.4g, stop: %s)", len(self.selected_indices_),
-                 pool.shape[0], self.fit_seconds_, self.kl_start_,
-                 self.kl_trace_[-1] if len(self.kl_trace_) else self.kl_start_, self.stop_reason_)
+        # The selection's own k-NN estimate, for score(): the rows are kept so that a held-out
+        # target can be scored later. After Ctrl-C it is left to score(), to keep the stop prompt.
+        self._selected_rows = take_rows(pool, self.selected_indices_)
+        self.selection_kl_ = np.nan
+        if stop_reason != "interrupted":
+            self.selection_kl_ = self._selection_kl(tgt)
+        log.info("GIO picked %d of %d rows in %.3fs (%s objective %.4g -> %.4g; selection k-NN KL %.4g; stop: %s)",
+                 len(self.selected_indices_), pool.shape[0], self.fit_seconds_, self.objective,
+                 self.objective_start_, self.objective_trace_[-1] if len(self.objective_trace_) else
+                 self.objective_start_, self.selection_kl_, self.stop_reason_)
         return self
+
+    def _selection_kl(self, tgt) -> float:
+        """k-NN estimate of KL(tgt || the selected rows) with this selector's k; NaN while fewer
+        than k rows are selected (the estimate needs a k-th neighbour)."""
+        if len(self._selected_rows) < self.k:
+            return np.nan
+        return knn_kl(tgt, self._selected_rows, k=self.k, n_jobs=self.n_jobs)
 
     def _index_phase(self, rows: int) -> str:
         """What the core builds before its first pick, besides the target statistics."""
@@ -416,17 +434,49 @@ class GIOBase(BaseEstimator):
         sel = self.fit(X, y, target=target, init=init).selected_indices_
         return _take_rows(X, sel), _take_rows(y, sel)
 
-    def score(self, X, y=None, *, target=None):
-        """Exact k-NN estimate of KL(target || X) with this selector's k (lower is better): how much
-        information about the target a training set X loses. target defaults to the one given
-        to fit. Compares any sets of equal size, e.g. ``transform(pool)`` against a random subset.
-        Unlike most scikit-learn scores, lower is better. y is ignored."""
+    def score(self, X=None, y=None, *, target=None):
+        """Minus the k-NN estimate of KL(target || the selection this fit made), with this
+        selector's k: greater is better, as scikit-learn's model selection expects.
+
+        target: the sample to judge the selection against; None: the target given to fit (then
+        this is ``-selection_kl_``). A held-out sample of the target's distribution gives an
+        honest score; the fitted target is the one the selection was optimised for.
+        X, y: not used for the score. They are accepted (and X's features checked) because
+        cross-validation calls ``score(X_test, y_test)`` with a fold of the *pool*: that fold says
+        nothing about how well the selection preserves the target. To estimate the KL of any
+        other rows, use ``gioselect.knn_kl(T, rows, k)``."""
         check_is_fitted(self, "selected_indices_")
-        _check_features(self, X, reset=False)
-        return knn_kl(self.target_ if target is None else target, X, k=self.k, n_jobs=self.n_jobs)
+        if X is not None:
+            _check_features(self, X, reset=False)
+        if target is None:
+            if self.stop_reason_ != "interrupted":
+                return -self.selection_kl_
+            return -self._selection_kl(self.target_)
+        tgt = as_matrix(in_pool_order(target, getattr(self, "feature_names_in_", None), "target"), "target")
+        same_width({"target": tgt, "the fitted pool": self._selected_rows})
+        if tgt.shape[0] <= self.k:
+            raise ValueError(f"target has {tgt.shape[0]} rows; k={self.k} needs more than k rows")
+        return -self._selection_kl(tgt)
+
+    # Names of the 0.1 releases; the objective's estimate is not the selection's (see selection_kl_).
+    @property
+    def kl_trace_(self):
+        return self._renamed("kl_trace_", "objective_trace_")
+
+    @property
+    def kl_start_(self):
+        return self._renamed("kl_start_", "objective_start_")
+
+    def _renamed(self, old: str, new: str):
+        if new not in self.__dict__:
+            raise AttributeError(f"{type(self).__name__} has no attribute {old!r} (it is set by fit)")
+        warnings.warn(f"{old} is renamed {new}: the objective's estimate ({self.objective!r}, of the start rows and "
+                      f"the picks); selection_kl_ is the k-NN estimate of the selected rows alone. {old} will "
+                      f"be removed in 0.2", FutureWarning, stacklevel=3)
+        return self.__dict__[new]
 
     def plot_trace(self, ax=None):
-        """KL per pick with the stop reason marked (needs matplotlib)."""
+        """The objective's estimate per pick with the stop reason marked (needs matplotlib)."""
         check_is_fitted(self, "selected_indices_")
         from gioselect.plot import plot_trace
 
