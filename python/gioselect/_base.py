@@ -8,10 +8,11 @@ import time
 import warnings
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from gioselect import _core, _engine, checkpoint, quantize
+from gioselect import _core, _engine, _sparse, checkpoint, quantize
 from gioselect._blocks import fingerprint, take_rows
 from gioselect._hooks import StepHooks, phase
 from gioselect._validation import (
@@ -84,6 +85,7 @@ class GIOBase(BaseEstimator):
         n_select_rows=None,
         spread_threshold=0.5,
         spread_cell_rows=15,
+        svd_components=None,
     ):
         self.objective = objective
         self.search = search
@@ -127,6 +129,7 @@ class GIOBase(BaseEstimator):
         self.n_select_rows = n_select_rows
         self.spread_threshold = spread_threshold
         self.spread_cell_rows = spread_cell_rows
+        self.svd_components = svd_components
 
     # -- parameters -----------------------------------------------------------------------
     def _check_params(self) -> None:
@@ -177,7 +180,7 @@ class GIOBase(BaseEstimator):
         check_number(self.hnsw_m, "hnsw_m", low=2, high=_INT32_MAX, integer=True)
         check_number(self.ef_construction, "ef_construction", low=1, high=_INT32_MAX, integer=True)
         check_number(self.ef_search, "ef_search", low=1, high=_INT32_MAX, integer=True)
-        for name in ("quantize", "quantize_target", "max_rows_per_cluster", "n_select_rows"):
+        for name in ("quantize", "quantize_target", "max_rows_per_cluster", "n_select_rows", "svd_components"):
             if getattr(self, name) is not None:
                 check_number(getattr(self, name), name, low=1, integer=True)
         if self.quantize is None and (self.quantize_target is not None or self.max_rows_per_cluster is not None):
@@ -192,7 +195,8 @@ class GIOBase(BaseEstimator):
         """Run GIO on pool X. target: the sample to preserve (default X); init: start rows.
         y: labels of X's rows or None (ignored; the target is passed as ``target=``)."""
         self._check_params()
-        pool, tgt, start = self._inputs(X, target, init)
+        run_seed, start_seed, quant_seed = seeds_from(self.random_state, 3)
+        pool, tgt, start, ids = self._inputs(X, target, init, quant_seed)
         check_labels(y, pool)
         if tgt.shape[0] <= self.k:
             raise ValueError(f"target has {tgt.shape[0]} rows; k={self.k} needs more than k rows "
@@ -214,7 +218,6 @@ class GIOBase(BaseEstimator):
         copies = (pool.shape[0] * pool.shape[1] * 8 if self.quantize is None and
                   common_dtype(pool, tgt, *(a for a in (start,) if a is not None)) != pool.dtype else 0)
         refuse_if_too_large(pool.shape[0], tgt.shape[0], pool.shape[1], pool.dtype, self.get_params(), copies)
-        run_seed, start_seed, quant_seed = seeds_from(self.random_state, 3)
         gio_pool, gio_tgt, quant = self._quantized(pool, tgt, quant_seed)
         dtype = common_dtype(gio_pool, gio_tgt, *(a for a in (start,) if a is not None))
         gio_pool, gio_tgt = gio_pool.astype(dtype, copy=False), gio_tgt.astype(dtype, copy=False)
@@ -224,17 +227,33 @@ class GIOBase(BaseEstimator):
             start, start_rows = self._default_start(gio_pool, gio_tgt, start_seed)
         start = np.ascontiguousarray(start, dtype=dtype)
         return self._run(gio_pool, gio_tgt, start, start_rows, run_seed,
-                         pool=pool, tgt=tgt, quant=quant, quant_seed=quant_seed)
+                         pool=pool, tgt=tgt, ids=ids, quant=quant, quant_seed=quant_seed)
 
-    def _inputs(self, X, target, init):
-        """(pool, target, init) as matrices of one width; DataFrames are matched by column name."""
-        pool = as_matrix(X, "X (the pool)")
+    def _inputs(self, X, target, init, svd_seed):
+        """(pool, target, init) as matrices of one width, in the space GIO runs in, and the
+        fingerprints of pool and target as given. DataFrames are matched by column name; with
+        svd_components, sparse or dense inputs are mapped by a TruncatedSVD fitted on the pool."""
+        svd = self.svd_components is not None
+        if not svd:  # refused before any pass over the data, with the option that accepts it
+            for name, a in (("X (the pool)", X), ("target", target), ("init", init)):
+                if sparse.issparse(a):
+                    raise TypeError(_sparse.refusal(a, name, selector=True))
+        pool = as_matrix(X, "X (the pool)", accept_sparse=svd)
         _check_features(self, X, reset=True)
         columns = getattr(X, "columns", None)
-        tgt = pool if target is None else as_matrix(in_pool_order(target, columns, "target"), "target")
-        start = None if init is None else as_matrix(in_pool_order(init, columns, "init"), "init")
+        tgt = pool if target is None else as_matrix(in_pool_order(target, columns, "target"), "target",
+                                                    accept_sparse=svd)
+        start = None if init is None else as_matrix(in_pool_order(init, columns, "init"), "init", accept_sparse=svd)
         same_width({"X (the pool)": pool, "target": tgt, "init": start})
-        return pool, tgt, start
+        pool_id = fingerprint(pool)
+        ids = (pool_id, pool_id if tgt is pool else fingerprint(tgt))
+        self.__dict__.pop("svd_", None)
+        if svd:
+            self.svd_ = _sparse.fit_svd(pool, int(self.svd_components), svd_seed ^ 2)
+            mapped = _sparse.reduce(self.svd_, pool)
+            tgt = mapped if tgt is pool else _sparse.reduce(self.svd_, tgt)
+            pool, start = mapped, _sparse.reduce(self.svd_, start)
+        return pool, tgt, start, ids
 
     def _quantized(self, pool, tgt, seed):
         """What GIO runs on: (pool, target, None), or with quantize the cluster centres of the pool
@@ -248,7 +267,7 @@ class GIOBase(BaseEstimator):
                 tgt = quantize.kmeans(tgt, int(self.quantize_target), random_state=seed ^ 1).centers
         return quant.centers, tgt, quant
 
-    def _run(self, gio_pool, gio_tgt, start, start_rows, run_seed, resume=None, *, pool, tgt, quant, quant_seed):
+    def _run(self, gio_pool, gio_tgt, start, start_rows, run_seed, resume=None, *, pool, tgt, ids, quant, quant_seed):
         params = self.get_params()
         core = {name: value for name, value in params.items() if name in _engine.CORE_FIELDS}
         core.update(v_init=self._v_init(), stop_criterion=self._stop_criterion(), max_picks=self.max_iter,
@@ -256,10 +275,9 @@ class GIOBase(BaseEstimator):
         if self.n_select_rows is not None:  # every cluster in pick order; _cut_to_rows keeps the prefix
             core["n_select"] = gio_pool.shape[0]
         opts = _engine.make_options(**core)
-        pool_id = fingerprint(pool)
-        meta = dict(params=_json_params(params), run_seed=run_seed, quant_seed=quant_seed,
-                    pool=pool_id, target=pool_id if tgt is pool else fingerprint(tgt),
-                    init_indices=None if start_rows is None else np.asarray(start_rows).tolist())
+        pool_id = ids[0]  # of the inputs as given (a sparse pool's own, not its SVD's)
+        meta = dict(params=_json_params(params), run_seed=run_seed, quant_seed=quant_seed, pool=pool_id,
+                    target=ids[1], init_indices=None if start_rows is None else np.asarray(start_rows).tolist())
         exact = core.get("n_select") is not None
         hooks = StepHooks(callback=self.callback, verbose=self.verbose, path=self.checkpoint,
                           every=self.checkpoint_every, meta=meta, init=start, exact_total=exact,
@@ -316,7 +334,6 @@ class GIOBase(BaseEstimator):
         self.target_ = tgt
         self.support_ = np.zeros(pool.shape[0], dtype=bool)
         self.support_[self.selected_indices_] = True
-        self.n_features_in_ = pool.shape[1]
         self.n_pool_ = pool.shape[0]
         self._pool_fingerprint = pool_id
         # The selection's own k-NN estimate, for score(): the rows are kept so that a held-out
@@ -373,12 +390,12 @@ class GIOBase(BaseEstimator):
         sel = cls(**header["params"])
         sel.checkpoint = path
         sel._check_params()
-        pool, tgt, _ = sel._inputs(X, target, None)
-        for name, data in (("pool", pool), ("target", tgt)):
-            if fingerprint(data) != header[name]:
+        quant_seed = header.get("quant_seed", 0)
+        pool, tgt, _, ids = sel._inputs(X, target, None, quant_seed)  # the same seed: the same SVD
+        for name, data_id in (("pool", ids[0]), ("target", ids[1])):
+            if data_id != header[name]:
                 raise ValueError(f"{'X' if name == 'pool' else 'target'} is not the {name} of the checkpointed run "
                                  f"{path} (its shape or rows differ); resume needs the same {name}")
-        quant_seed = header.get("quant_seed", 0)
         gio_pool, gio_tgt, quant = sel._quantized(pool, tgt, quant_seed)  # the same seed: the same clusters
         try:  # also for a finished run's checkpoint, which never reaches the core's loop
             _core.check_resumable(state, gio_pool.shape[0], gio_tgt.shape[0])
@@ -388,7 +405,8 @@ class GIOBase(BaseEstimator):
         gio_pool, gio_tgt = gio_pool.astype(dtype, copy=False), gio_tgt.astype(dtype, copy=False)
         rows = header.get("init_indices")
         return sel._run(gio_pool, gio_tgt, start, None if rows is None else np.asarray(rows, dtype=np.int64),
-                        header["run_seed"], resume=state, pool=pool, tgt=tgt, quant=quant, quant_seed=quant_seed)
+                        header["run_seed"], resume=state, pool=pool, tgt=tgt, ids=ids, quant=quant,
+                        quant_seed=quant_seed)
 
     def _stop_criterion(self) -> str:
         if self.stop_criterion != "auto":
@@ -418,7 +436,7 @@ class GIOBase(BaseEstimator):
     # -- using the selection ---------------------------------------------------------------
     def _check_same_pool(self, X) -> np.ndarray:
         check_is_fitted(self, "selected_indices_")
-        pool = as_matrix(X, "X")
+        pool = as_matrix(X, "X", accept_sparse="svd_" in self.__dict__)
         _check_features(self, X, reset=False)
         if pool.shape[0] != self.n_pool_:
             raise ValueError(f"X has shape {pool.shape}, but this selector was fitted on a pool of shape "
@@ -452,8 +470,14 @@ class GIOBase(BaseEstimator):
             if self.stop_reason_ != "interrupted":
                 return -self.selection_kl_
             return -self._selection_kl(self.target_)
-        tgt = as_matrix(in_pool_order(target, getattr(self, "feature_names_in_", None), "target"), "target")
-        same_width({"target": tgt, "the fitted pool": self._selected_rows})
+        svd = self.__dict__.get("svd_")
+        tgt = as_matrix(in_pool_order(target, getattr(self, "feature_names_in_", None), "target"), "target",
+                        accept_sparse=svd is not None)
+        if tgt.shape[1] != self.n_features_in_:
+            raise ValueError(f"feature counts differ: target has {tgt.shape[1]} columns, the fitted pool "
+                             f"{self.n_features_in_}; all must have the same number of columns")
+        if svd is not None:  # into the space the selection was made in
+            tgt = _sparse.reduce(svd, tgt)
         if tgt.shape[0] <= self.k:
             raise ValueError(f"target has {tgt.shape[0]} rows; k={self.k} needs more than k rows")
         return -self._selection_kl(tgt)
@@ -488,9 +512,16 @@ class GIOBase(BaseEstimator):
         self._check_same_pool(X)
         from gioselect.plot import plot_selection
 
+        if "svd_" in self.__dict__:  # drawn in the space the selection was made in
+            X, target = _sparse.reduce(self.svd_, X), _sparse.reduce(self.svd_, target)
         return plot_selection(self, X, target=target, ax=ax, labels=labels)
 
     # -- scikit-learn integration -----------------------------------------------------------
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = self.svd_components is not None  # the TruncatedSVD route
+        return tags
+
     def get_metadata_routing(self):
         """As scikit-learn does for fit_transform, fit_resample requests what fit requests:
         imbalanced-learn's Pipeline routes its fit metadata (e.g. target) to fit_resample."""
@@ -509,9 +540,12 @@ def _check_features(selector, X, *, reset):
 
 
 def _take_rows(a, idx):
-    """Rows idx of a: pandas objects keep their index (iloc), anything else becomes an array."""
+    """Rows idx of a: pandas objects keep their index (iloc), sparse matrices stay sparse (CSR),
+    anything else becomes an array."""
     if a is None:
         return None
+    if sparse.issparse(a):
+        return a.tocsr()[idx]
     if hasattr(a, "iloc"):
         return a.iloc[idx]
     return np.asarray(a)[idx]

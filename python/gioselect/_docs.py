@@ -121,6 +121,12 @@ PARAMETERS = f"""\
         With quantize: the budget in pool rows (``n_select`` counts clusters there). Clusters are
         picked until their rows reach it; the last cluster is cut to fit, keeping its rows nearest
         its centre (``stop_reason_ == 'n_select_rows'``). Stopping criteria are then ignored.
+    svd_components : int or None, default=None
+        Map pool, target and init to this many dense columns with a TruncatedSVD fitted on the
+        pool, then run GIO there: the route for scipy.sparse input such as TF-IDF, which is
+        refused without it (a few hundred components is typical). The fitted SVD is ``svd_``;
+        ``target_``, the estimates and ``score`` are in its space, and ``transform`` returns rows
+        of X as given. The pool is read whole (for memory-mapped pools, reduce them first).
 """
 
 ATTRIBUTES = """\
@@ -167,6 +173,9 @@ ATTRIBUTES = """\
         Column names seen in fit, when X is a DataFrame.
     fit_seconds_ : float
         Time of the run (K-means included).
+    svd_ : sklearn.decomposition.TruncatedSVD
+        With ``svd_components``: the SVD fitted on the pool. ``svd_.transform(T)`` maps another
+        sample into the space of ``target_`` and the selection (``score(target=T)`` does it).
     selected_clusters_, cluster_labels_, cluster_centers_, quantize_seconds_
         With ``quantize``: the picked clusters in pick order, every pool row's cluster, the
         centres, and the K-means time.

@@ -58,8 +58,8 @@ def _auto_or_float(text: str):
 
 # Parameters whose default (None, 'auto') does not tell the option's type; the rest follow their default.
 _TYPES = {"n_select": int, "random_state": int, "n_jobs": int, "quantize": int, "quantize_target": int,
-          "max_rows_per_cluster": int, "n_select_rows": int, "uniform_low": _floats, "uniform_high": _floats,
-          "scale_factor": _auto_or_float}
+          "max_rows_per_cluster": int, "n_select_rows": int, "svd_components": int, "uniform_low": _floats,
+          "uniform_high": _floats, "scale_factor": _auto_or_float}
 _NOTES = {"random_state": "; unset: a drawn seed, recorded in report.json",
           "uniform_low": "; one value per feature or one for all; negative lists: --uniform-low=-1,-2",
           "uniform_high": "; one value per feature or one for all"}

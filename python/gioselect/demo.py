@@ -45,8 +45,9 @@ def gaussian_2d(seed: int = 0, out_dir=None) -> dict:
     seconds = time.perf_counter() - t0
     idx = sel.selected_indices_
     plots = save_report_plots(sel, pool, target, out_dir, prefix="gaussian_2d_") if out_dir else []
-    return {"picked": len(idx), "from_target_cluster": float((idx < 500).mean()), "objective_start": sel.objective_start_,
-            "objective_end": float(sel.objective_trace_[-1]), "selection_kl": sel.selection_kl_, "stop": sel.stop_reason_, "seconds": seconds, "plots": plots}
+    return {"picked": len(idx), "from_target_cluster": float((idx < 500).mean()),
+            "objective_start": sel.objective_start_, "objective_end": float(sel.objective_trace_[-1]),
+            "selection_kl": sel.selection_kl_, "stop": sel.stop_reason_, "seconds": seconds, "plots": plots}
 
 
 def digits(seed: int = 0, out_dir=None) -> dict:
