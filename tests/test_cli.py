@@ -128,9 +128,11 @@ def test_outputs_and_report(tmp_path, data, capsys):
     np.testing.assert_array_equal(np.loadtxt(out / "selected_indices.txt", dtype=np.int64, ndmin=1), idx)
     report = json.loads((out / "report.json").read_text())
     assert report["parameters"] == {k: v for k, v in expected.get_params().items() if k != "callback"}
-    assert report["kl_start"] == pytest.approx(expected.kl_start_)
-    assert report["kl_trace"] == pytest.approx(expected.kl_trace_.tolist())
-    assert report["kl_end"] == pytest.approx(expected.kl_trace_[-1])
+    assert report["objective"] == expected.objective
+    assert report["objective_start"] == pytest.approx(expected.objective_start_)
+    assert report["objective_trace"] == pytest.approx(expected.objective_trace_.tolist())
+    assert report["objective_end"] == pytest.approx(expected.objective_trace_[-1])
+    assert report["selection_kl"] == pytest.approx(expected.selection_kl_)
     assert report["stop_reason"] == expected.stop_reason_
     assert report["n_iter"] == expected.n_iter_ and report["n_selected"] == len(idx)
     assert report["inputs"]["pool"] == {"path": str((tmp_path / "pool.npy").resolve()), "shape": [240, 4],

@@ -42,7 +42,7 @@ def test_an_interrupted_fit_keeps_its_picks(problem, params):
     n = len(sel.selected_indices_)
     assert 25 <= n < 60
     np.testing.assert_array_equal(sel.selected_indices_, full.selected_indices_[:n])
-    assert sel.support_.sum() == n and len(sel.kl_trace_) == n
+    assert sel.support_.sum() == n and len(sel.objective_trace_) == n
 
 
 def test_the_checkpoint_after_ctrl_c_holds_every_pick(problem, tmp_path):

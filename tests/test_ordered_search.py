@@ -96,7 +96,7 @@ def test_resume_from_a_checkpoint_gives_the_uninterrupted_run(shifted, search, t
     assert part.stop_reason_ == "interrupted" and len(part.selected_indices_) == 70
     resumed = GIOSelector.resume(str(path), pool, target=target)
     np.testing.assert_array_equal(resumed.selected_indices_, full.selected_indices_)
-    np.testing.assert_allclose(resumed.kl_trace_, full.kl_trace_)
+    np.testing.assert_allclose(resumed.objective_trace_, full.objective_trace_)
 
 
 def test_spread_on_a_memory_mapped_pool(shifted, tmp_path):

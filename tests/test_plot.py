@@ -40,13 +40,14 @@ def test_trace_shows_kl_and_the_stop(fitted):
     sel = fitted[0]
     ax = sel.plot_trace()
     assert isinstance(ax.figure, Figure)
-    kl = np.concatenate([[sel.kl_start_], sel.kl_trace_])
+    kl = np.concatenate([[sel.objective_start_], sel.objective_trace_])
     np.testing.assert_allclose(ax.lines[0].get_ydata(), kl)
     stop_line, stop_dot = ax.lines[1:]
     assert list(stop_line.get_xdata()) == [len(kl) - 1] * 2 and stop_line.get_linestyle() == "--"
     assert list(stop_dot.get_xdata()) == [len(kl) - 1]
     assert [t.get_text() for t in ax.texts] == [f"stop: {sel.stop_reason_} "]
-    assert f"{len(sel.kl_trace_)} picks" in ax.get_title() and f"{kl[-1]:.4g}" in ax.get_title()
+    assert f"{len(sel.objective_trace_)} picks" in ax.get_title() and f"{kl[-1]:.4g}" in ax.get_title()
+    assert f"selection's k-NN KL estimate: {sel.selection_kl_:.4g}" in ax.get_title()  # the other estimate, named
 
 
 def test_saved_trace_keeps_its_labels_inside_the_image(fitted, tmp_path):

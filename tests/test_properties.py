@@ -33,7 +33,7 @@ def test_native_run_invariants(problem, v_init, stop_criterion, resets):
     sel = GIOSelector(k=k, v_init=v_init, stop_criterion=stop_criterion, resets_allowed=resets, max_iter=25,
                       grad_desc_iter=10, random_state=seed).fit(pool, target=target)
     idx = sel.selected_indices_
-    assert len(idx) == len(sel.kl_trace_) <= 25
+    assert len(idx) == len(sel.objective_trace_) <= 25
     assert np.all((idx >= 0) & (idx < len(pool)))
     if not resets:
         assert len(np.unique(idx)) == len(idx)
@@ -42,7 +42,7 @@ def test_native_run_invariants(problem, v_init, stop_criterion, resets):
     for j in range(len(idx)):
         W = np.vstack([sel.init_, pool[idx[: j + 1]]])
         expected = relaxed_kl(target, W, k)
-        assert abs(sel.kl_trace_[j] - expected) <= 1e-9 * (1 + abs(expected))
+        assert abs(sel.objective_trace_[j] - expected) <= 1e-9 * (1 + abs(expected))
 
 
 @settings(max_examples=40, deadline=None)

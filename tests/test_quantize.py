@@ -125,7 +125,7 @@ def test_a_row_budget_stops_inside_the_last_cluster_on_a_memory_mapped_pool(tmp_
     # every picked cluster but the last is whole; the last one is cut to fit, nearest its centre first
     labels = sel.cluster_labels_[sel.selected_indices_]
     assert set(labels) == set(sel.selected_clusters_)
-    assert len(sel.kl_trace_) == len(sel.selected_clusters_)
+    assert len(sel.objective_trace_) == len(sel.selected_clusters_)
 
 
 def test_a_row_budget_needs_quantize_and_excludes_n_select():

@@ -27,3 +27,6 @@ def test_every_python_block_runs(tmp_path):
     # the pipeline example reports what it promises: an accuracy on the target's distribution
     accuracies = [float(a) for a in re.findall(r"accuracy on the target's distribution (\d\.\d+)", done.stdout)]
     assert len(accuracies) == 2 and min(accuracies) > 0.8, done.stdout
+    # the sparse example selects the target's topic
+    shares = [int(a) for a in re.findall(r"(\d+)% of the picks are finance documents", done.stdout)]
+    assert len(shares) == 1 and shares[0] >= 90, done.stdout

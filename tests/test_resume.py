@@ -63,7 +63,7 @@ def test_sigkill_then_resume_gives_the_uninterrupted_selection(tmp_path, mode):
     resumed = GIOSelector.resume(str(ckpt), pool, target=target)
     full = GIOSelector(**params).fit(pool, target=target)
     np.testing.assert_array_equal(resumed.selected_indices_, full.selected_indices_)
-    np.testing.assert_array_equal(resumed.kl_trace_, full.kl_trace_)
+    np.testing.assert_array_equal(resumed.objective_trace_, full.objective_trace_)
     assert resumed.stop_reason_ == full.stop_reason_
 
 
@@ -88,7 +88,7 @@ def test_callback_sees_every_step_and_can_stop():
     sel = GIOSelector(callback=callback, **dict(PARAMS, grad_desc_iter=20)).fit(pool, target=target)
     assert sel.stop_reason_ == "callback" and len(sel.selected_indices_) == 7
     assert [s["n_iter"] for s in seen] == list(range(1, len(seen) + 1))
-    assert seen[-1]["kl"] == pytest.approx(sel.kl_trace_[-1])
+    assert seen[-1]["kl"] == pytest.approx(sel.objective_trace_[-1])
 
 
 def test_verbose_draws_progress_on_stderr(capsys):

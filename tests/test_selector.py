@@ -19,14 +19,14 @@ def test_picks_come_from_the_targets_cluster(blobs, v_init):
     assert len(idx) > 10
     assert (idx < 400).mean() > 0.95
     assert len(np.unique(idx)) == len(idx)
-    assert sel.kl_trace_[-1] < sel.kl_start_
+    assert sel.objective_trace_[-1] < sel.objective_start_
 
 
 def test_increase_criterion_stops_before_any_rise(blobs):
     pool, target = blobs
     sel = GIOSelector(stop_criterion="increase", v_init="mean", random_state=0).fit(pool, target=target)
     assert sel.stop_reason_ == "increase" and len(sel.selected_indices_) > 10
-    assert np.all(np.diff(np.concatenate([[sel.kl_start_], sel.kl_trace_])) < 0)
+    assert np.all(np.diff(np.concatenate([[sel.objective_start_], sel.objective_trace_])) < 0)
 
 
 def test_self_consistency_keeps_a_small_representative_subset():
@@ -34,7 +34,7 @@ def test_self_consistency_keeps_a_small_representative_subset():
     pool = rng.normal(size=(600, 4))
     sel = GIOSelector(random_state=0).fit(pool)  # target defaults to the pool itself
     assert 0 < len(sel.selected_indices_) < 0.6 * len(pool)
-    assert sel.kl_trace_[-1] < 0.5 * sel.kl_start_
+    assert sel.objective_trace_[-1] < 0.5 * sel.objective_start_
 
 
 def test_negative_consistency_stops_almost_at_once():
@@ -50,7 +50,7 @@ def test_kl_trace_equals_from_scratch_estimate(blobs):
     sel = GIOSelector(random_state=0, max_iter=15).fit(pool, target=target)
     for j in range(len(sel.selected_indices_)):
         W = np.vstack([sel.init_, pool[sel.selected_indices_[: j + 1]]]).astype(np.float64)
-        assert sel.kl_trace_[j] == pytest.approx(relaxed_kl(target.astype(np.float64), W), rel=1e-9)
+        assert sel.objective_trace_[j] == pytest.approx(relaxed_kl(target.astype(np.float64), W), rel=1e-9)
 
 
 def test_n_select_is_an_exact_budget(blobs):
@@ -71,7 +71,7 @@ def test_same_random_state_same_selection(blobs):
     b = GIOSelector(random_state=7, **params).fit(pool, target=target)
     c = GIOSelector(random_state=8, **params).fit(pool, target=target)
     np.testing.assert_array_equal(a.selected_indices_, b.selected_indices_)
-    np.testing.assert_array_equal(a.kl_trace_, b.kl_trace_)
+    np.testing.assert_array_equal(a.objective_trace_, b.objective_trace_)
     assert not np.array_equal(a.selected_indices_, c.selected_indices_)
 
 
@@ -88,8 +88,8 @@ def test_sequential_increase_tolerance_ends_at_the_lowest_kl():
     sel = GIOSelector(stop_criterion="sequential_increase_tolerance", max_sequential_increases=3,
                       random_state=0).fit(pool, target=target)
     assert sel.stop_reason_ == "sequential_increase_tolerance"
-    assert sel.kl_trace_[-1] <= sel.kl_trace_[-2]  # the trailing run of increases was removed
-    rises = np.diff(np.concatenate([[sel.kl_start_], sel.kl_trace_])) > 0
+    assert sel.objective_trace_[-1] <= sel.objective_trace_[-2]  # the trailing run of increases was removed
+    rises = np.diff(np.concatenate([[sel.objective_start_], sel.objective_trace_])) > 0
     longest = max((len(r) for r in "".join("1" if x else "0" for x in rises).split("0")), default=0)
     assert longest < 3
 
@@ -114,9 +114,9 @@ def test_max_resets_criterion_stops_after_that_many_resets():
 def test_min_kl_keeps_the_pick_that_reaches_it(blobs):
     pool, target = blobs
     full = GIOSelector(stop_criterion="increase", v_init="mean", random_state=0).fit(pool, target=target)
-    goal = full.kl_trace_[len(full.kl_trace_) // 2]
+    goal = full.objective_trace_[len(full.objective_trace_) // 2]
     sel = GIOSelector(stop_criterion="min_kl", min_kl=goal, v_init="mean", random_state=0).fit(pool, target=target)
-    assert sel.stop_reason_ == "min_kl" and sel.kl_trace_[-1] < goal <= sel.kl_trace_[-2]
+    assert sel.stop_reason_ == "min_kl" and sel.objective_trace_[-1] < goal <= sel.objective_trace_[-2]
 
 
 def test_exhausted_pool_is_a_stop_reason_not_an_error():
@@ -212,7 +212,7 @@ def test_thread_count_does_not_change_the_selection(blobs, v_init):
     one = GIOSelector(n_jobs=1, **params).fit(pool, target=target)
     two = GIOSelector(n_jobs=2, **params).fit(pool, target=target)
     np.testing.assert_array_equal(one.selected_indices_, two.selected_indices_)
-    np.testing.assert_array_equal(one.kl_trace_, two.kl_trace_)
+    np.testing.assert_array_equal(one.objective_trace_, two.objective_trace_)
 
 
 def test_n_candidates_picks_the_best_scoring_of_the_nearest_rows(blobs):
@@ -221,20 +221,20 @@ def test_n_candidates_picks_the_best_scoring_of_the_nearest_rows(blobs):
     nearest = GIOSelector(n_candidates=1, **params).fit(pool, target=target)
     reranked = GIOSelector(n_candidates=8, **params).fit(pool, target=target)
     # the first descent is the same; re-ranking can only lower the first pick's KL
-    assert reranked.kl_trace_[0] <= nearest.kl_trace_[0]
+    assert reranked.objective_trace_[0] <= nearest.objective_trace_[0]
     longer = GIOSelector(n_candidates=8, v_init="jump", max_iter=40, random_state=0).fit(pool, target=target)
     idx = longer.selected_indices_
     assert len(np.unique(idx)) == len(idx) and (idx < 400).mean() > 0.95
     for j in range(len(idx)):  # the trace is still the estimate of the selection
         W = np.vstack([longer.init_, pool[idx[: j + 1]]]).astype(np.float64)
-        assert longer.kl_trace_[j] == pytest.approx(relaxed_kl(target.astype(np.float64), W), rel=1e-9)
+        assert longer.objective_trace_[j] == pytest.approx(relaxed_kl(target.astype(np.float64), W), rel=1e-9)
 
 
 def test_callback_receives_the_start_kl(blobs):
     pool, target = blobs
     infos = []
     sel = GIOSelector(max_iter=5, random_state=0, callback=infos.append).fit(pool, target=target)
-    assert infos and all(info["kl_start"] == sel.kl_start_ for info in infos)
+    assert infos and all(info["kl_start"] == sel.objective_start_ for info in infos)
 
 
 @pytest.mark.parametrize("descent_only", [dict(n_candidates=4), dict(batch_size=3)])

@@ -101,7 +101,7 @@ def test_non_contiguous_gives_same_result(blobs):
     a = fit(pool, target)
     b = fit(wide[:, ::2], fortran)
     np.testing.assert_array_equal(a.selected_indices_, b.selected_indices_)
-    np.testing.assert_array_equal(a.kl_trace_, b.kl_trace_)
+    np.testing.assert_array_equal(a.objective_trace_, b.objective_trace_)
 
 
 def test_compat_errors_name_the_problem(blobs):

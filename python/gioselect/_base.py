@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 import sys
 import time
+import warnings
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from gioselect import _core, _engine, checkpoint, quantize
-from gioselect._blocks import fingerprint
+from gioselect import _core, _engine, _sparse, checkpoint, quantize
+from gioselect._blocks import fingerprint, take_rows
 from gioselect._hooks import StepHooks, phase
 from gioselect._validation import (
     as_matrix,
@@ -83,6 +85,7 @@ class GIOBase(BaseEstimator):
         n_select_rows=None,
         spread_threshold=0.5,
         spread_cell_rows=15,
+        svd_components=None,
     ):
         self.objective = objective
         self.search = search
@@ -126,6 +129,7 @@ class GIOBase(BaseEstimator):
         self.n_select_rows = n_select_rows
         self.spread_threshold = spread_threshold
         self.spread_cell_rows = spread_cell_rows
+        self.svd_components = svd_components
 
     # -- parameters -----------------------------------------------------------------------
     def _check_params(self) -> None:
@@ -176,7 +180,7 @@ class GIOBase(BaseEstimator):
         check_number(self.hnsw_m, "hnsw_m", low=2, high=_INT32_MAX, integer=True)
         check_number(self.ef_construction, "ef_construction", low=1, high=_INT32_MAX, integer=True)
         check_number(self.ef_search, "ef_search", low=1, high=_INT32_MAX, integer=True)
-        for name in ("quantize", "quantize_target", "max_rows_per_cluster", "n_select_rows"):
+        for name in ("quantize", "quantize_target", "max_rows_per_cluster", "n_select_rows", "svd_components"):
             if getattr(self, name) is not None:
                 check_number(getattr(self, name), name, low=1, integer=True)
         if self.quantize is None and (self.quantize_target is not None or self.max_rows_per_cluster is not None):
@@ -191,7 +195,8 @@ class GIOBase(BaseEstimator):
         """Run GIO on pool X. target: the sample to preserve (default X); init: start rows.
         y: labels of X's rows or None (ignored; the target is passed as ``target=``)."""
         self._check_params()
-        pool, tgt, start = self._inputs(X, target, init)
+        run_seed, start_seed, quant_seed = seeds_from(self.random_state, 3)
+        pool, tgt, start, ids = self._inputs(X, target, init, quant_seed)
         check_labels(y, pool)
         if tgt.shape[0] <= self.k:
             raise ValueError(f"target has {tgt.shape[0]} rows; k={self.k} needs more than k rows "
@@ -213,7 +218,6 @@ class GIOBase(BaseEstimator):
         copies = (pool.shape[0] * pool.shape[1] * 8 if self.quantize is None and
                   common_dtype(pool, tgt, *(a for a in (start,) if a is not None)) != pool.dtype else 0)
         refuse_if_too_large(pool.shape[0], tgt.shape[0], pool.shape[1], pool.dtype, self.get_params(), copies)
-        run_seed, start_seed, quant_seed = seeds_from(self.random_state, 3)
         gio_pool, gio_tgt, quant = self._quantized(pool, tgt, quant_seed)
         dtype = common_dtype(gio_pool, gio_tgt, *(a for a in (start,) if a is not None))
         gio_pool, gio_tgt = gio_pool.astype(dtype, copy=False), gio_tgt.astype(dtype, copy=False)
@@ -223,17 +227,33 @@ class GIOBase(BaseEstimator):
             start, start_rows = self._default_start(gio_pool, gio_tgt, start_seed)
         start = np.ascontiguousarray(start, dtype=dtype)
         return self._run(gio_pool, gio_tgt, start, start_rows, run_seed,
-                         pool=pool, tgt=tgt, quant=quant, quant_seed=quant_seed)
+                         pool=pool, tgt=tgt, ids=ids, quant=quant, quant_seed=quant_seed)
 
-    def _inputs(self, X, target, init):
-        """(pool, target, init) as matrices of one width; DataFrames are matched by column name."""
-        pool = as_matrix(X, "X (the pool)")
+    def _inputs(self, X, target, init, svd_seed):
+        """(pool, target, init) as matrices of one width, in the space GIO runs in, and the
+        fingerprints of pool and target as given. DataFrames are matched by column name; with
+        svd_components, sparse or dense inputs are mapped by a TruncatedSVD fitted on the pool."""
+        svd = self.svd_components is not None
+        if not svd:  # refused before any pass over the data, with the option that accepts it
+            for name, a in (("X (the pool)", X), ("target", target), ("init", init)):
+                if sparse.issparse(a):
+                    raise TypeError(_sparse.refusal(a, name, selector=True))
+        pool = as_matrix(X, "X (the pool)", accept_sparse=svd)
         _check_features(self, X, reset=True)
         columns = getattr(X, "columns", None)
-        tgt = pool if target is None else as_matrix(in_pool_order(target, columns, "target"), "target")
-        start = None if init is None else as_matrix(in_pool_order(init, columns, "init"), "init")
+        tgt = pool if target is None else as_matrix(in_pool_order(target, columns, "target"), "target",
+                                                    accept_sparse=svd)
+        start = None if init is None else as_matrix(in_pool_order(init, columns, "init"), "init", accept_sparse=svd)
         same_width({"X (the pool)": pool, "target": tgt, "init": start})
-        return pool, tgt, start
+        pool_id = fingerprint(pool)
+        ids = (pool_id, pool_id if tgt is pool else fingerprint(tgt))
+        self.__dict__.pop("svd_", None)
+        if svd:
+            self.svd_ = _sparse.fit_svd(pool, int(self.svd_components), svd_seed ^ 2)
+            mapped = _sparse.reduce(self.svd_, pool)
+            tgt = mapped if tgt is pool else _sparse.reduce(self.svd_, tgt)
+            pool, start = mapped, _sparse.reduce(self.svd_, start)
+        return pool, tgt, start, ids
 
     def _quantized(self, pool, tgt, seed):
         """What GIO runs on: (pool, target, None), or with quantize the cluster centres of the pool
@@ -247,7 +267,7 @@ class GIOBase(BaseEstimator):
                 tgt = quantize.kmeans(tgt, int(self.quantize_target), random_state=seed ^ 1).centers
         return quant.centers, tgt, quant
 
-    def _run(self, gio_pool, gio_tgt, start, start_rows, run_seed, resume=None, *, pool, tgt, quant, quant_seed):
+    def _run(self, gio_pool, gio_tgt, start, start_rows, run_seed, resume=None, *, pool, tgt, ids, quant, quant_seed):
         params = self.get_params()
         core = {name: value for name, value in params.items() if name in _engine.CORE_FIELDS}
         core.update(v_init=self._v_init(), stop_criterion=self._stop_criterion(), max_picks=self.max_iter,
@@ -255,10 +275,9 @@ class GIOBase(BaseEstimator):
         if self.n_select_rows is not None:  # every cluster in pick order; _cut_to_rows keeps the prefix
             core["n_select"] = gio_pool.shape[0]
         opts = _engine.make_options(**core)
-        pool_id = fingerprint(pool)
-        meta = dict(params=_json_params(params), run_seed=run_seed, quant_seed=quant_seed,
-                    pool=pool_id, target=pool_id if tgt is pool else fingerprint(tgt),
-                    init_indices=None if start_rows is None else np.asarray(start_rows).tolist())
+        pool_id = ids[0]  # of the inputs as given (a sparse pool's own, not its SVD's)
+        meta = dict(params=_json_params(params), run_seed=run_seed, quant_seed=quant_seed, pool=pool_id,
+                    target=ids[1], init_indices=None if start_rows is None else np.asarray(start_rows).tolist())
         exact = core.get("n_select") is not None
         hooks = StepHooks(callback=self.callback, verbose=self.verbose, path=self.checkpoint,
                           every=self.checkpoint_every, meta=meta, init=start, exact_total=exact,
@@ -267,7 +286,10 @@ class GIOBase(BaseEstimator):
             sys.stderr.write(f"gioselect: {self.search} on {gio_pool.shape[0]:,} rows, target {gio_tgt.shape[0]:,} "
                              f"rows: target statistics{self._index_phase(gio_pool.shape[0])} first\n")
         t0 = time.perf_counter()
-        done = dict(start=start, start_rows=start_rows, pool=pool, tgt=tgt, quant=quant, pool_id=pool_id, t0=t0)
+        # target_ is what the run preserved: with quantize_target its centres (the full target's
+        # k-NN estimate would cost n^2 distances, which quantize_target exists to avoid)
+        done = dict(start=start, start_rows=start_rows, pool=pool, tgt=gio_tgt if self.quantize_target else tgt,
+                    quant=quant, pool_id=pool_id, t0=t0)
         if resume is not None and resume.stop_reason:  # a finished run's checkpoint
             return self._store(resume, **done)
         try:
@@ -301,8 +323,8 @@ class GIOBase(BaseEstimator):
         else:  # a refit without quantize leaves no clustering of an earlier fit behind
             for name in ("selected_clusters_", "cluster_labels_", "cluster_centers_", "quantize_seconds_"):
                 self.__dict__.pop(name, None)
-        self.kl_trace_ = np.asarray(kl_trace, dtype=np.float64)
-        self.kl_start_ = float(res.kl_start)
+        self.objective_trace_ = np.asarray(kl_trace, dtype=np.float64)
+        self.objective_start_ = float(res.kl_start)
         self.stop_reason_ = stop_reason
         self.n_iter_ = int(res.n_iter)
         self.n_resets_ = int(res.n_resets)
@@ -312,13 +334,26 @@ class GIOBase(BaseEstimator):
         self.target_ = tgt
         self.support_ = np.zeros(pool.shape[0], dtype=bool)
         self.support_[self.selected_indices_] = True
-        self.n_features_in_ = pool.shape[1]
         self.n_pool_ = pool.shape[0]
         self._pool_fingerprint = pool_id
-        log.info("GIO picked %d of %d rows in %.3fs (KL %.4g -> %.4g, stop: %s)", len(self.selected_indices_),
-                 pool.shape[0], self.fit_seconds_, self.kl_start_,
-                 self.kl_trace_[-1] if len(self.kl_trace_) else self.kl_start_, self.stop_reason_)
+        # The selection's own k-NN estimate, for score(): the rows are kept so that a held-out
+        # target can be scored later. After Ctrl-C it is left to score(), to keep the stop prompt.
+        self._selected_rows = take_rows(pool, self.selected_indices_)
+        self.selection_kl_ = np.nan
+        if stop_reason != "interrupted":
+            self.selection_kl_ = self._selection_kl(tgt)
+        log.info("GIO picked %d of %d rows in %.3fs (%s objective %.4g -> %.4g; selection k-NN KL %.4g; stop: %s)",
+                 len(self.selected_indices_), pool.shape[0], self.fit_seconds_, self.objective,
+                 self.objective_start_, self.objective_trace_[-1] if len(self.objective_trace_) else
+                 self.objective_start_, self.selection_kl_, self.stop_reason_)
         return self
+
+    def _selection_kl(self, tgt) -> float:
+        """k-NN estimate of KL(tgt || the selected rows) with this selector's k; NaN while fewer
+        than k rows are selected (the estimate needs a k-th neighbour)."""
+        if len(self._selected_rows) < self.k:
+            return np.nan
+        return knn_kl(tgt, self._selected_rows, k=self.k, n_jobs=self.n_jobs)
 
     def _index_phase(self, rows: int) -> str:
         """What the core builds before its first pick, besides the target statistics."""
@@ -355,12 +390,12 @@ class GIOBase(BaseEstimator):
         sel = cls(**header["params"])
         sel.checkpoint = path
         sel._check_params()
-        pool, tgt, _ = sel._inputs(X, target, None)
-        for name, data in (("pool", pool), ("target", tgt)):
-            if fingerprint(data) != header[name]:
+        quant_seed = header.get("quant_seed", 0)
+        pool, tgt, _, ids = sel._inputs(X, target, None, quant_seed)  # the same seed: the same SVD
+        for name, data_id in (("pool", ids[0]), ("target", ids[1])):
+            if data_id != header[name]:
                 raise ValueError(f"{'X' if name == 'pool' else 'target'} is not the {name} of the checkpointed run "
                                  f"{path} (its shape or rows differ); resume needs the same {name}")
-        quant_seed = header.get("quant_seed", 0)
         gio_pool, gio_tgt, quant = sel._quantized(pool, tgt, quant_seed)  # the same seed: the same clusters
         try:  # also for a finished run's checkpoint, which never reaches the core's loop
             _core.check_resumable(state, gio_pool.shape[0], gio_tgt.shape[0])
@@ -370,7 +405,8 @@ class GIOBase(BaseEstimator):
         gio_pool, gio_tgt = gio_pool.astype(dtype, copy=False), gio_tgt.astype(dtype, copy=False)
         rows = header.get("init_indices")
         return sel._run(gio_pool, gio_tgt, start, None if rows is None else np.asarray(rows, dtype=np.int64),
-                        header["run_seed"], resume=state, pool=pool, tgt=tgt, quant=quant, quant_seed=quant_seed)
+                        header["run_seed"], resume=state, pool=pool, tgt=tgt, ids=ids, quant=quant,
+                        quant_seed=quant_seed)
 
     def _stop_criterion(self) -> str:
         if self.stop_criterion != "auto":
@@ -400,7 +436,7 @@ class GIOBase(BaseEstimator):
     # -- using the selection ---------------------------------------------------------------
     def _check_same_pool(self, X) -> np.ndarray:
         check_is_fitted(self, "selected_indices_")
-        pool = as_matrix(X, "X")
+        pool = as_matrix(X, "X", accept_sparse="svd_" in self.__dict__)
         _check_features(self, X, reset=False)
         if pool.shape[0] != self.n_pool_:
             raise ValueError(f"X has shape {pool.shape}, but this selector was fitted on a pool of shape "
@@ -416,17 +452,55 @@ class GIOBase(BaseEstimator):
         sel = self.fit(X, y, target=target, init=init).selected_indices_
         return _take_rows(X, sel), _take_rows(y, sel)
 
-    def score(self, X, y=None, *, target=None):
-        """Exact k-NN estimate of KL(target || X) with this selector's k (lower is better): how much
-        information about the target a training set X loses. target defaults to the one given
-        to fit. Compares any sets of equal size, e.g. ``transform(pool)`` against a random subset.
-        Unlike most scikit-learn scores, lower is better. y is ignored."""
+    def score(self, X=None, y=None, *, target=None):
+        """Minus the k-NN estimate of KL(target || the selection this fit made), with this
+        selector's k: greater is better, as scikit-learn's model selection expects.
+
+        target: the sample to judge the selection against; None: the target given to fit (then
+        this is ``-selection_kl_``). A held-out sample of the target's distribution gives an
+        honest score; the fitted target is the one the selection was optimised for.
+        X, y: not used for the score. They are accepted (and X's features checked) because
+        cross-validation calls ``score(X_test, y_test)`` with a fold of the *pool*: that fold says
+        nothing about how well the selection preserves the target. To estimate the KL of any
+        other rows, use ``gioselect.knn_kl(T, rows, k)``."""
         check_is_fitted(self, "selected_indices_")
-        _check_features(self, X, reset=False)
-        return knn_kl(self.target_ if target is None else target, X, k=self.k, n_jobs=self.n_jobs)
+        if X is not None:
+            _check_features(self, X, reset=False)
+        if target is None:
+            if self.stop_reason_ != "interrupted":
+                return -self.selection_kl_
+            return -self._selection_kl(self.target_)
+        svd = self.__dict__.get("svd_")
+        tgt = as_matrix(in_pool_order(target, getattr(self, "feature_names_in_", None), "target"), "target",
+                        accept_sparse=svd is not None)
+        if tgt.shape[1] != self.n_features_in_:
+            raise ValueError(f"feature counts differ: target has {tgt.shape[1]} columns, the fitted pool "
+                             f"{self.n_features_in_}; all must have the same number of columns")
+        if svd is not None:  # into the space the selection was made in
+            tgt = _sparse.reduce(svd, tgt)
+        if tgt.shape[0] <= self.k:
+            raise ValueError(f"target has {tgt.shape[0]} rows; k={self.k} needs more than k rows")
+        return -self._selection_kl(tgt)
+
+    # Names of the 0.1 releases; the objective's estimate is not the selection's (see selection_kl_).
+    @property
+    def kl_trace_(self):
+        return self._renamed("kl_trace_", "objective_trace_")
+
+    @property
+    def kl_start_(self):
+        return self._renamed("kl_start_", "objective_start_")
+
+    def _renamed(self, old: str, new: str):
+        if new not in self.__dict__:
+            raise AttributeError(f"{type(self).__name__} has no attribute {old!r} (it is set by fit)")
+        warnings.warn(f"{old} is renamed {new}: the objective's estimate ({self.objective!r}, of the start rows and "
+                      f"the picks); selection_kl_ is the k-NN estimate of the selected rows alone. {old} will "
+                      f"be removed in 0.2", FutureWarning, stacklevel=3)
+        return self.__dict__[new]
 
     def plot_trace(self, ax=None):
-        """KL per pick with the stop reason marked (needs matplotlib)."""
+        """The objective's estimate per pick with the stop reason marked (needs matplotlib)."""
         check_is_fitted(self, "selected_indices_")
         from gioselect.plot import plot_trace
 
@@ -438,9 +512,16 @@ class GIOBase(BaseEstimator):
         self._check_same_pool(X)
         from gioselect.plot import plot_selection
 
+        if "svd_" in self.__dict__:  # drawn in the space the selection was made in
+            X, target = _sparse.reduce(self.svd_, X), _sparse.reduce(self.svd_, target)
         return plot_selection(self, X, target=target, ax=ax, labels=labels)
 
     # -- scikit-learn integration -----------------------------------------------------------
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = self.svd_components is not None  # the TruncatedSVD route
+        return tags
+
     def get_metadata_routing(self):
         """As scikit-learn does for fit_transform, fit_resample requests what fit requests:
         imbalanced-learn's Pipeline routes its fit metadata (e.g. target) to fit_resample."""
@@ -459,9 +540,12 @@ def _check_features(selector, X, *, reset):
 
 
 def _take_rows(a, idx):
-    """Rows idx of a: pandas objects keep their index (iloc), anything else becomes an array."""
+    """Rows idx of a: pandas objects keep their index (iloc), sparse matrices stay sparse (CSR),
+    anything else becomes an array."""
     if a is None:
         return None
+    if sparse.issparse(a):
+        return a.tocsr()[idx]
     if hasattr(a, "iloc"):
         return a.iloc[idx]
     return np.asarray(a)[idx]

@@ -13,6 +13,7 @@ import mmap
 import os
 
 import numpy as np
+from scipy import sparse
 
 BLOCK_VALUES = 1 << 22  # values per block (16 MiB of float32)
 
@@ -78,8 +79,15 @@ def all_finite(a: np.ndarray, name: str) -> None:
 
 def fingerprint(a: np.ndarray) -> str:
     """Identity of an input (checkpoints, transform's pool check): its shape and every value, as
-    float64 so that the dtype does not count, hashed block by block."""
+    float64 so that the dtype does not count, hashed block by block (a sparse matrix: its stored
+    values and where they are)."""
     h = hashlib.blake2b(repr(a.shape).encode(), digest_size=20)
+    if sparse.issparse(a):  # CSR with its layout made canonical, then its structure and values
+        a = a.tocsr(copy=True) if not a.has_canonical_format else a
+        a.sum_duplicates()
+        for part in (a.indptr.astype(np.int64), a.indices.astype(np.int64), a.data.astype(np.float64)):
+            h.update(part)
+        return h.hexdigest()
     for _, block in row_blocks(a, BLOCK_VALUES // 4):  # small blocks: an 8 MiB float64 temporary at most
         h.update(np.ascontiguousarray(block, dtype=np.float64))
     return h.hexdigest()

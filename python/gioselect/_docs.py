@@ -9,7 +9,7 @@ PARAMETERS = f"""\
         The KL estimate minimised. 'relaxed' is grad-info-opt's: the mean log-distance to every
         selected point, whose gradient ignores what is already selected. 'knn' is the paper's own
         k-NN estimate (Wang, Kulkarni & Verdu 2009): each target's distance to its k-th nearest
-        selected point, so a served region stops attracting picks. ``kl_trace_`` reports it.
+        selected point, so a served region stops attracting picks. ``objective_trace_`` reports it.
     search : {{'descent', 'greedy', 'nearest', 'spread'}}, default='descent'
         How a pick is found. 'descent': gradient descent from a start point, then the nearest
         unpicked row (the paper's relaxation). 'greedy': the exact greedy step, the available row
@@ -18,7 +18,7 @@ PARAMETERS = f"""\
         takes in turn its nearest unpicked row. 'spread': one nearest round, then the pool rows
         of the target's domain (by a k-NN density ratio, target against a sample of the pool)
         spread evenly over the targets' Voronoi cells; it stops where that domain is used up.
-        'nearest' and 'spread' do not follow the estimate, which ``kl_trace_`` still reports.
+        'nearest' and 'spread' do not follow the estimate, which ``objective_trace_`` still reports.
         See the README, "Which mode".
     batch_size : int, default=1
         knn descent: picks per round. The round's descents (from the batch_size worst-served
@@ -88,8 +88,9 @@ PARAMETERS = f"""\
     n_jobs : int or None, default=None
         Threads. None: OpenMP's default (OMP_NUM_THREADS), -1: all cores.
     callback : callable or None, default=None
-        Called after every iteration with a dict (n_iter, n_selected, kl, kl_start, seconds);
-        returning True stops the run (``stop_reason_ == 'callback'``).
+        Called after every iteration with a dict (n_iter, n_selected, kl, kl_start, seconds; kl
+        and kl_start are the objective's estimate); returning True stops the run
+        (``stop_reason_ == 'callback'``).
     verbose : int, default=0
         > 0: progress on stderr: each phase with its time, then picks against the budget, KL,
         picks/s and an ETA.
@@ -120,6 +121,12 @@ PARAMETERS = f"""\
         With quantize: the budget in pool rows (``n_select`` counts clusters there). Clusters are
         picked until their rows reach it; the last cluster is cut to fit, keeping its rows nearest
         its centre (``stop_reason_ == 'n_select_rows'``). Stopping criteria are then ignored.
+    svd_components : int or None, default=None
+        Map pool, target and init to this many dense columns with a TruncatedSVD fitted on the
+        pool, then run GIO there: the route for scipy.sparse input such as TF-IDF, which is
+        refused without it (a few hundred components is typical). The fitted SVD is ``svd_``;
+        ``target_``, the estimates and ``score`` are in its space, and ``transform`` returns rows
+        of X as given. The pool is read whole (for memory-mapped pools, reduce them first).
 """
 
 ATTRIBUTES = """\
@@ -129,10 +136,18 @@ ATTRIBUTES = """\
         The selected pool rows, in selection order.
     support_ : ndarray of bool, shape (n_pool,)
         True for the selected rows.
-    kl_trace_ : ndarray of float64
-        The minimised estimate (``objective``) after each pick.
-    kl_start_ : float
-        The estimate of the start rows alone.
+    selection_kl_ : float
+        The k-NN estimate of KL(target_ || the selected rows), with this selector's k: what the
+        selection loses about the target (``score()`` is minus it). It can be negative, as an
+        estimate from finite samples; compare it between selections for one target (README, "Two
+        estimates"). NaN when fewer than k rows are selected, and after Ctrl-C (``score()``
+        computes it then).
+    objective_trace_ : ndarray of float64
+        The objective's estimate (``objective``: relaxed or k-NN) of the start rows plus the
+        picks, after each pick: what the search minimised, not the selection's KL. With
+        ``quantize``, of the picked centres. Was ``kl_trace_`` (kept, with a FutureWarning).
+    objective_start_ : float
+        The objective's estimate of the start rows alone. Was ``kl_start_``.
     stop_reason_ : str
         Why the run ended: a stop criterion's name, 'n_select', 'n_select_rows', 'max_iter',
         'data_size', 'pool exhausted', 'callback', or 'interrupted' (Ctrl-C: the attributes hold
@@ -148,8 +163,8 @@ ATTRIBUTES = """\
     init_indices_ : ndarray of int64 or None
         The pool rows of the start (``random_init_pct``), else None.
     target_ : ndarray
-        The target the run preserved (the pool itself when none was given; the target's
-        centres with ``quantize_target``).
+        The target the run preserved: the one given to fit (the pool itself when none was given),
+        or its centres with ``quantize_target``. ``score()`` and ``selection_kl_`` judge against it.
     n_pool_ : int
         Rows of the pool the selector was fitted on.
     n_features_in_ : int
@@ -158,6 +173,9 @@ ATTRIBUTES = """\
         Column names seen in fit, when X is a DataFrame.
     fit_seconds_ : float
         Time of the run (K-means included).
+    svd_ : sklearn.decomposition.TruncatedSVD
+        With ``svd_components``: the SVD fitted on the pool. ``svd_.transform(T)`` maps another
+        sample into the space of ``target_`` and the selection (``score(target=T)`` does it).
     selected_clusters_, cluster_labels_, cluster_centers_, quantize_seconds_
         With ``quantize``: the picked clusters in pick order, every pool row's cluster, the
         centres, and the K-means time.

@@ -12,12 +12,14 @@ import os
 import numpy as np
 from scipy import sparse
 
+from gioselect import _sparse
 from gioselect._blocks import all_finite
 
 
-def as_matrix(a, name: str) -> np.ndarray:
+def as_matrix(a, name: str, *, accept_sparse: bool = False):
     """Return `a` as a C-contiguous 2-D float32/float64 array, or raise ValueError (TypeError for
-    sparse matrices and values that are not numbers).
+    sparse matrices and values that are not numbers). accept_sparse: a scipy.sparse `a` comes back
+    as a checked CSR matrix instead (for the TruncatedSVD route, gioselect._sparse).
 
     float32 and float64 are kept, float16 becomes float32 (the core computes in float32 or float64),
     everything else float64. The messages contain the phrases scikit-learn's estimator checks look for.
@@ -25,7 +27,9 @@ def as_matrix(a, name: str) -> np.ndarray:
     if a is None:
         raise ValueError(f"{name} is None; expected a 2-D array of shape (n_rows, n_features)")
     if sparse.issparse(a):
-        raise TypeError(f"{name} is a sparse matrix; GIO needs dense input (convert it with .toarray())")
+        if accept_sparse:
+            return _sparse.as_csr(a, name)
+        raise TypeError(_sparse.refusal(a, name, selector=False))
     if hasattr(a, "to_numpy") and not isinstance(a, np.ndarray):  # pandas DataFrame
         a = a.to_numpy()
     arr = np.asarray(a)

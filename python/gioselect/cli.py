@@ -6,7 +6,8 @@ gioselect select --pool P [--target X] [--init D] -o OUT [GIOSelector options] [
 `select` reads .npy (memory-mapped), .npz, .parquet, .csv or .tsv files (CSV/TSV as pandas'
 to_csv() writes them, its index column dropped: gioselect.io, --index-col, --columns) and writes
 the directory OUT: selected_indices.npy and .txt (pool rows in selection order, one per line in the .txt),
-report.json (parameters, KL trace, stop reason, timings, versions, inputs) and, with --plot,
+report.json (parameters, the selection's KL, the objective's trace, stop reason, timings,
+versions, inputs) and, with --plot,
 kl_trace.png and selection_2d.png. An existing OUT is only written into with --force. Without
 --random-state a seed is drawn and recorded in report.json, so every run can be repeated.
 Bad input exits with status 2 and one line on stderr; progress goes to stderr (-q silences it).
@@ -57,8 +58,8 @@ def _auto_or_float(text: str):
 
 # Parameters whose default (None, 'auto') does not tell the option's type; the rest follow their default.
 _TYPES = {"n_select": int, "random_state": int, "n_jobs": int, "quantize": int, "quantize_target": int,
-          "max_rows_per_cluster": int, "n_select_rows": int, "uniform_low": _floats, "uniform_high": _floats,
-          "scale_factor": _auto_or_float}
+          "max_rows_per_cluster": int, "n_select_rows": int, "svd_components": int, "uniform_low": _floats,
+          "uniform_high": _floats, "scale_factor": _auto_or_float}
 _NOTES = {"random_state": "; unset: a drawn seed, recorded in report.json",
           "uniform_low": "; one value per feature or one for all; negative lists: --uniform-low=-1,-2",
           "uniform_high": "; one value per feature or one for all"}
@@ -330,15 +331,19 @@ def _report(selector, argv: list, inputs: dict, timings: dict, written: list) ->
 
     import gioselect
 
-    trace = selector.kl_trace_
+    trace = selector.objective_trace_
     return {
         "command": ["gioselect", *argv],
         "parameters": {k: v for k, v in selector.get_params().items() if k != "callback"},
         "inputs": inputs,
         "n_selected": len(selector.selected_indices_),
-        "kl_start": selector.kl_start_,
-        "kl_end": float(trace[-1]) if len(trace) else selector.kl_start_,
-        "kl_trace": trace.tolist(),
+        # the selection's k-NN estimate against the target (null after Ctrl-C), then the
+        # objective's estimate of start rows + picks that the run minimised (README, "Two estimates")
+        "selection_kl": selector.selection_kl_,
+        "objective": selector.objective,
+        "objective_start": selector.objective_start_,
+        "objective_end": float(trace[-1]) if len(trace) else selector.objective_start_,
+        "objective_trace": trace.tolist(),
         "stop_reason": selector.stop_reason_,
         "n_iter": selector.n_iter_,
         "n_resets": selector.n_resets_,

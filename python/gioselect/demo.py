@@ -45,8 +45,9 @@ def gaussian_2d(seed: int = 0, out_dir=None) -> dict:
     seconds = time.perf_counter() - t0
     idx = sel.selected_indices_
     plots = save_report_plots(sel, pool, target, out_dir, prefix="gaussian_2d_") if out_dir else []
-    return {"picked": len(idx), "from_target_cluster": float((idx < 500).mean()), "kl_start": sel.kl_start_,
-            "kl_end": float(sel.kl_trace_[-1]), "stop": sel.stop_reason_, "seconds": seconds, "plots": plots}
+    return {"picked": len(idx), "from_target_cluster": float((idx < 500).mean()),
+            "objective_start": sel.objective_start_, "objective_end": float(sel.objective_trace_[-1]),
+            "selection_kl": sel.selection_kl_, "stop": sel.stop_reason_, "seconds": seconds, "plots": plots}
 
 
 def digits(seed: int = 0, out_dir=None) -> dict:
@@ -73,7 +74,8 @@ def digits(seed: int = 0, out_dir=None) -> dict:
     if out_dir:  # the selection coloured by class shows which digits GIO picked for a target of 0-4
         plots = save_report_plots(sel, X_pool, X_t, out_dir, prefix="digits_", labels=y_pool)
     return {"plots": plots, "picked": len(idx), "pool": len(X_pool), "share_digits_0_4": float((y_pool[idx] < 5).mean()),
-            "kl_start": sel.kl_start_, "kl_end": float(sel.kl_trace_[-1]), "stop": sel.stop_reason_,
+            "objective_start": sel.objective_start_, "objective_end": float(sel.objective_trace_[-1]),
+            "selection_kl": sel.selection_kl_, "stop": sel.stop_reason_,
             "acc_gio": accuracy(idx), "acc_random": float(np.mean(random_acc)),
             "acc_random_std": float(np.std(random_acc)), "acc_all": accuracy(np.arange(len(X_pool)))}
 
@@ -88,11 +90,13 @@ def main(out_dir: str = "gioselect-demo") -> int:
     g = gaussian_2d(out_dir=out_dir)
     print("2-D Gaussians: pool 1000 rows in two clusters, target 200 rows from the (3, 4) cluster")
     print(f"  picked {g['picked']} rows, {100 * g['from_target_cluster']:.0f}% from the target's cluster; "
-          f"KL {g['kl_start']:.3f} -> {g['kl_end']:.3f} (stop: {g['stop']}) in {g['seconds'] * 1e3:.1f} ms")
+          f"objective {g['objective_start']:.3f} -> {g['objective_end']:.3f}, the selection's k-NN KL "
+          f"{g['selection_kl']:.3f} (stop: {g['stop']}) in {g['seconds'] * 1e3:.1f} ms")
     d = digits(out_dir=out_dir)
     print(f"\ndigits: pool {d['pool']} images of 0-9, target 150 unlabeled images of 0-4")
     print(f"  picked {d['picked']} rows, {100 * d['share_digits_0_4']:.0f}% are digits 0-4; "
-          f"KL {d['kl_start']:.2f} -> {d['kl_end']:.2f} (stop: {d['stop']})")
+          f"objective {d['objective_start']:.2f} -> {d['objective_end']:.2f}, the selection's k-NN KL "
+          f"{d['selection_kl']:.2f} (stop: {d['stop']})")
     print("  accuracy on held-out digits 0-4 (logistic regression):")
     print(f"    {'GIO selection':<24}{d['picked']:>6} rows  {d['acc_gio']:.3f}")
     print(f"    {'random subset (5 draws)':<24}{d['picked']:>6} rows  {d['acc_random']:.3f} ± {d['acc_random_std']:.3f}")

@@ -26,18 +26,21 @@ def _new_axes(figsize):
 
 
 def plot_trace(selector, ax=None):
-    """KL estimate before the first pick and after each pick, the stop and its reason marked.
-    Returns the Axes (its `.figure` is a new Figure when ax is None)."""
+    """The objective's estimate before the first pick and after each pick, the stop and its reason
+    marked; the title also gives the selection's own k-NN estimate (selection_kl_), which is a
+    different number (README, "Two estimates"). Returns the Axes (its `.figure` is a new Figure
+    when ax is None)."""
     ax = ax if ax is not None else _new_axes((7, 4))
-    kl = np.concatenate([[selector.kl_start_], selector.kl_trace_])
+    kl = np.concatenate([[selector.objective_start_], selector.objective_trace_])
     stop = len(kl) - 1
     ax.plot(np.arange(len(kl)), kl, color="tab:blue", lw=1.5)
     ax.axvline(stop, color="tab:red", ls="--", lw=1)
     ax.plot([stop], [kl[-1]], "o", color="tab:red")
     ax.text(stop, 0.97, f"stop: {selector.stop_reason_} ", transform=ax.get_xaxis_transform(),
             ha="right", va="top", color="tab:red")
-    ax.set(xlabel="picks", ylabel="KL(target || start rows + picks)",
-           title=f"GIO: {stop} picks, KL {kl[0]:.4g} -> {kl[-1]:.4g}")
+    ax.set(xlabel="picks", ylabel=f"{selector.objective} estimate of\nKL(target || start rows + picks)",
+           title=f"GIO: {stop} picks, objective ({selector.objective}) {kl[0]:.4g} -> {kl[-1]:.4g}\n"
+                 f"selection's k-NN KL estimate: {selector.selection_kl_:.4g}")
     ax.locator_params(axis="x", integer=True)  # picks are whole
     ax.grid(alpha=0.3)
     return ax
