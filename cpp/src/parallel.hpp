@@ -61,7 +61,11 @@ class Stopper {
     return stopped_.load(std::memory_order_relaxed);
   }
   bool stopped() const { return stopped_.load(); }
-  void throw_if_stopped() const {
+  // After the loop, on the calling thread, which asks once more: in a short dynamically scheduled
+  // loop it may have run no iteration, and so never asked (an interrupt during set-up would then
+  // surface only at the first pick, as an InterruptedRun).
+  void throw_if_stopped() {
+    if (check_ != nullptr && !stopped_.load() && (*check_)()) stopped_.store(true);
     if (stopped_.load()) throw Interrupted();
   }
 

@@ -8,9 +8,8 @@
 #include <string>
 #include <type_traits>
 
-#include <hnswlib/hnswlib.h>
-
 #include "certified_cache.hpp"
+#include "hnswlib_headers.hpp"
 #include "kernels/kernels.hpp"
 #include "parallel.hpp"
 
@@ -167,10 +166,12 @@ void PoolIndex<T>::build() {
     }
   };
   // hnswlib's insertion is thread-safe except for the first element, which sets the entry point:
-  // it goes in alone. The rest go in parallel; hnswlib draws each element's level from one shared
-  // generator inside addPoint (unsynchronised, and not ours to seed per element), and neighbour
-  // lists depend on the interleaving, so a parallel build is not deterministic: n_jobs=1 (or
-  // projection='exact') is, and the README says so.
+  // it goes in alone. The rest go in parallel, and that build is not deterministic, nor can it be
+  // made so from here: hnswlib 0.8.0's addPoint draws every element's level from one shared,
+  // unsynchronised generator before it looks at a level passed in (`curlevel = getRandomLevel();
+  // if (level > 0) curlevel = level;`, so level 0 cannot even be asked for), and each element's
+  // neighbours are the nearest of those already inserted, which depends on the interleaving.
+  // n_jobs=1 (or projection='exact') repeats bit for bit; README and docs/sanitizers.md say so.
   std::vector<float> first(std::is_same_v<T, float> ? 0 : d);
   if (n > 0) add(0, first);
   const int nt = detail::resolve_threads(n_threads_);

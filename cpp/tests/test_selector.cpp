@@ -11,6 +11,7 @@
 #include "check.hpp"
 #include "gio/selector.hpp"
 #include "gio/start.hpp"
+#include "gio/target_stats.hpp"
 #include "naive.hpp"
 
 namespace {
@@ -238,6 +239,22 @@ void interrupt() {
   }
 }
 
+// A set-up loop so short that the other thread may run all of it: the calling thread, the only
+// one that may ask, still asks once after the loop, so the interrupt is never missed there.
+void interrupt_in_short_setup() {
+  const Problem pr(6);
+  const gio::InterruptCheck always = [] { return true; };
+  int missed = 0;
+  for (int rep = 0; rep < 500; ++rep) {
+    try {
+      gio::TargetStats ts(View{pr.target.data(), 8, pr.d}, 3, 2, &always);
+      ++missed;
+    } catch (const gio::Interrupted&) {
+    }
+  }
+  CHECK(missed == 0);
+}
+
 // A resumed state is input: each kind of damage is refused with invalid_argument, never a crash.
 void tampered_states_are_refused(const Problem& pr, const gio::Options& o, const gio::Result& good) {
   const std::vector<std::function<void(gio::Result&)>> damage = {
@@ -313,6 +330,7 @@ int main() {
   budgets();
   bad_input();
   interrupt();
+  interrupt_in_short_setup();
   resume();
   return check::report("test_selector");
 }
