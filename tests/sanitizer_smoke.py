@@ -46,9 +46,9 @@ def check_selection(sel, pool, target, n_picks):
     assert len(np.unique(idx)) == len(idx), "a row picked twice"
     assert np.all(idx < N_NEAR), f"picked rows far from the target: {idx[idx >= N_NEAR]}"
     expected = from_scratch_knn_kl(target, pool[idx], sel.k)
-    got = sel.score(pool[idx])
+    got = sel.selection_kl_
     assert abs(got - expected) <= 1e-6 * (1 + abs(expected)), (got, expected)
-    assert sel.kl_trace_[-1] < sel.kl_start_, (sel.kl_start_, sel.kl_trace_[-1])
+    assert sel.objective_trace_[-1] < sel.objective_start_, (sel.objective_start_, sel.objective_trace_[-1])
 
 
 def fit(pool, target, **params):
@@ -57,14 +57,14 @@ def fit(pool, target, **params):
 
 def each_search_and_objective():
     pool, target = problem()
-    for search in ("descent", "greedy"):
+    for search in ("descent", "greedy", "nearest", "spread"):
         for objective in ("relaxed", "knn"):
             sel = fit(pool, target, search=search, objective=objective)
             check_selection(sel, pool, target, 15)
             if objective == "knn":  # its trace is the exact estimate after every pick
                 W = np.vstack([sel.init_, pool[sel.selected_indices_]])
                 expected = from_scratch_knn_kl(target, W, sel.k)
-                assert abs(sel.kl_trace_[-1] - expected) <= 1e-6 * (1 + abs(expected))
+                assert abs(sel.objective_trace_[-1] - expected) <= 1e-6 * (1 + abs(expected))
 
 
 def each_projection():
