@@ -142,17 +142,25 @@ class GIOBase(BaseEstimator):
         check_number(self.max_data_size, "max_data_size", low=0, high=1)
         check_number(self.max_sequential_increases, "max_sequential_increases", low=1, high=_INT32_MAX, integer=True)
         check_number(self.max_resets, "max_resets", low=0, high=_INT32_MAX, integer=True)
+        for name in ("resets_allowed", "discard_nearest_for_xy", "normalize"):  # a string would be truthy
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
         check_number(self.grad_desc_iter, "grad_desc_iter", low=0, high=_INT32_MAX, integer=True)
         check_number(self.lr, "lr", low=0)
         if not (isinstance(self.scale_factor, str) and self.scale_factor == "auto"):
             check_number(self.scale_factor, "scale_factor", low=0, low_open=True)
         check_number(self.random_restart_prob, "random_restart_prob", low=0, high=1)
+        for name in ("uniform_low", "uniform_high"):
+            _bounds(getattr(self, name), name)
         check_number(self.uniform_start_size, "uniform_start_size", low=1, high=_START_ROWS_MAX, integer=True)
         check_number(self.checkpoint_every, "checkpoint_every", low=1, high=_INT64_MAX, integer=True)
         check_number(self.random_init_pct, "random_init_pct", low=0, high=1)
         check_choice(self.projection, "projection", _engine.PROJECTIONS)
         check_number(self.exact_below, "exact_below", low=0, high=_INT64_MAX, integer=True)
         check_number(self.n_candidates, "n_candidates", low=1, high=_INT32_MAX, integer=True)
+        if self.n_jobs is not None:  # resolve_n_jobs gives it its meaning, later
+            check_number(self.n_jobs, "n_jobs", integer=True)
+        check_number(self.verbose, "verbose", integer=True)
         if self.search == "greedy" and (self.n_candidates > 1 or self.batch_size > 1):
             raise ValueError(f"search='greedy' scores every available row exactly, one pick at a time, so "
                              f"n_candidates={self.n_candidates} and batch_size={self.batch_size} would change "
@@ -363,14 +371,24 @@ class GIOBase(BaseEstimator):
 
     def _default_start(self, pool, tgt, seed):
         """Start rows: random pool rows (random_init_pct) or uniform points in the target's box."""
+        # The k-NN estimate needs k start rows before nu_k exists, the relaxed one needs one (two with
+        # discard_nearest_for_xy). The core checks init too, but cannot name these parameters.
+        need, why = ((self.k, f"objective='knn' needs k={self.k}") if self.objective == "knn" else
+                     (2, "discard_nearest_for_xy=True needs 2") if self.discard_nearest_for_xy else (1, "GIO needs 1"))
         if self.random_init_pct > 0:
             rows = _core.random_pool_rows(pool.shape[0], float(self.random_init_pct), seed)
-            if len(rows) == 0:
-                raise ValueError(f"random_init_pct={self.random_init_pct} of {pool.shape[0]} pool rows "
-                                 f"selects no start row; raise it or pass init")
+            if len(rows) < need:
+                raise ValueError(f"random_init_pct={self.random_init_pct} of {pool.shape[0]} pool rows selects "
+                                 f"{len(rows)} start rows; {why}: raise it or pass init")
             return pool[rows], rows
-        low = tgt.min(axis=0) if self.uniform_low is None else np.atleast_1d(self.uniform_low)
-        high = tgt.max(axis=0) if self.uniform_high is None else np.atleast_1d(self.uniform_high)
+        if self.uniform_start_size < need:
+            raise ValueError(f"uniform_start_size={self.uniform_start_size} start rows; {why}: raise it or pass init")
+        d = tgt.shape[1]
+        low = tgt.min(axis=0) if self.uniform_low is None else _bounds(self.uniform_low, "uniform_low", d)
+        high = tgt.max(axis=0) if self.uniform_high is None else _bounds(self.uniform_high, "uniform_high", d)
+        if not (np.asarray(low) <= np.asarray(high)).all():
+            raise ValueError(f"uniform_low must be <= uniform_high in every column, got {self.uniform_low!r} and "
+                             f"{self.uniform_high!r} (None: the target's bounding box)")
         start = _core.uniform_start(int(self.uniform_start_size), tgt.shape[1],
                                     np.asarray(low, dtype=np.float64).tolist(),
                                     np.asarray(high, dtype=np.float64).tolist(), bool(self.normalize), seed)
@@ -429,6 +447,21 @@ class GIOBase(BaseEstimator):
             for param, alias in routing.fit.requests.items():
                 resample.add_request(param=param, alias=alias)
         return routing
+
+
+def _bounds(value, name, columns=None):
+    """uniform_low/uniform_high as finite float64 values, one or one per column (None stays None)."""
+    if value is None:
+        return None
+    try:
+        a = np.atleast_1d(np.asarray(value, dtype=np.float64))
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number or a list of numbers, got {value!r}") from None
+    if a.ndim != 1 or a.size == 0 or not np.isfinite(a).all():
+        raise ValueError(f"{name} must be a finite number or a list of finite numbers, got {value!r}")
+    if columns is not None and a.size not in (1, columns):
+        raise ValueError(f"{name} has {a.size} values; the data has {columns} columns (give 1 or {columns})")
+    return a
 
 
 def _check_features(selector, X, *, reset):
