@@ -185,21 +185,7 @@ class GIOBase(BaseEstimator):
         self._check_params()
         pool, tgt, start = self._inputs(X, target, init)
         check_labels(y, pool)
-        if tgt.shape[0] <= self.k:
-            raise ValueError(f"target has {tgt.shape[0]} rows; k={self.k} needs more than k rows "
-                             f"(n_samples={tgt.shape[0]}, at least {self.k + 1} needed): lower k or pass a "
-                             f"larger target")
-        for name, count, rows, what in (("quantize", self.quantize, pool.shape[0], "pool"),
-                                        ("quantize_target", self.quantize_target, tgt.shape[0], "target")):
-            if count is not None and count > rows:
-                raise ValueError(f"{name}={count} clusters exceeds the {what}'s {rows} rows; lower {name}")
-        if self.quantize_target is not None and self.quantize_target <= self.k:
-            raise ValueError(f"quantize_target={self.quantize_target} leaves the target {self.quantize_target} "
-                             f"rows; k={self.k} needs more than k")
-        choices = pool.shape[0] if self.quantize is None else self.quantize
-        if self.n_select is not None and self.n_select > choices and not self.resets_allowed:
-            what = f"pool's {choices} rows" if self.quantize is None else f"{choices} clusters"
-            raise ValueError(f"n_select={self.n_select} exceeds the {what}; lower n_select or set resets_allowed=True")
+        self._check_sizes(pool, tgt)
         # Without quantize the core needs pool and target in one dtype: a float32 pool meets a
         # float64 target as a float64 copy.
         copies = (pool.shape[0] * pool.shape[1] * 8 if self.quantize is None and
@@ -216,6 +202,24 @@ class GIOBase(BaseEstimator):
         start = np.ascontiguousarray(start, dtype=dtype)
         return self._run(gio_pool, gio_tgt, start, start_rows, run_seed,
                          pool=pool, tgt=tgt, quant=quant, quant_seed=quant_seed)
+
+    def _check_sizes(self, pool, tgt) -> None:
+        """The parameters that must fit the data's sizes (fit, and resume with a checkpoint's)."""
+        if tgt.shape[0] <= self.k:
+            raise ValueError(f"target has {tgt.shape[0]} rows; k={self.k} needs more than k rows "
+                             f"(n_samples={tgt.shape[0]}, at least {self.k + 1} needed): lower k or pass a "
+                             f"larger target")
+        for name, count, rows, what in (("quantize", self.quantize, pool.shape[0], "pool"),
+                                        ("quantize_target", self.quantize_target, tgt.shape[0], "target")):
+            if count is not None and count > rows:
+                raise ValueError(f"{name}={count} clusters exceeds the {what}'s {rows} rows; lower {name}")
+        if self.quantize_target is not None and self.quantize_target <= self.k:
+            raise ValueError(f"quantize_target={self.quantize_target} leaves the target {self.quantize_target} "
+                             f"rows; k={self.k} needs more than k")
+        choices = pool.shape[0] if self.quantize is None else self.quantize
+        if self.n_select is not None and self.n_select > choices and not self.resets_allowed:
+            what = f"pool's {choices} rows" if self.quantize is None else f"{choices} clusters"
+            raise ValueError(f"n_select={self.n_select} exceeds the {what}; lower n_select or set resets_allowed=True")
 
     def _inputs(self, X, target, init):
         """(pool, target, init) as matrices of one width; DataFrames are matched by column name."""
@@ -342,17 +346,30 @@ class GIOBase(BaseEstimator):
         """Continue the run checkpointed at `path` on the same pool X and target; returns the
         fitted selector, with exactly the selection the uninterrupted run would have made."""
         state, header, start = checkpoint.load(path)
+        rows = header["init_indices"]
         if header.get("stop_reason"):
             state.stop_reason = header["stop_reason"]
+        unknown = sorted(set(header["params"]) - set(_json_params(cls().get_params())))
+        if unknown:
+            raise ValueError(f"{path}: params holds {unknown[0]!r}, not a parameter a checkpoint of {cls.__name__} "
+                             f"carries")
         sel = cls(**header["params"])
         sel.checkpoint = path
-        sel._check_params()
         pool, tgt, _ = sel._inputs(X, target, None)
         for name, data in (("pool", pool), ("target", tgt)):
             if fingerprint(data) != header[name]:
                 raise ValueError(f"{'X' if name == 'pool' else 'target'} is not the {name} of the checkpointed run "
                                  f"{path} (its shape or rows differ); resume needs the same {name}")
-        quant_seed = header.get("quant_seed", 0)
+        try:  # a checkpoint's parameters are input too
+            sel._check_params()
+            sel._check_sizes(pool, tgt)
+            if start.shape[1] != pool.shape[1]:
+                raise ValueError(f"init has {start.shape[1]} columns, the pool {pool.shape[1]}")
+            if rows is not None and max(rows, default=0) >= pool.shape[0]:
+                raise ValueError(f"init_indices holds row {max(rows)}, outside the pool's {pool.shape[0]} rows")
+        except ValueError as e:
+            raise ValueError(f"{path}: {e}") from None
+        quant_seed = header["quant_seed"]
         gio_pool, gio_tgt, quant = sel._quantized(pool, tgt, quant_seed)  # the same seed: the same clusters
         try:  # also for a finished run's checkpoint, which never reaches the core's loop
             _core.check_resumable(state, gio_pool.shape[0], gio_tgt.shape[0])
@@ -360,9 +377,11 @@ class GIOBase(BaseEstimator):
             raise ValueError(f"{path}: {e}") from None
         dtype = start.dtype.type
         gio_pool, gio_tgt = gio_pool.astype(dtype, copy=False), gio_tgt.astype(dtype, copy=False)
-        rows = header.get("init_indices")
-        return sel._run(gio_pool, gio_tgt, start, None if rows is None else np.asarray(rows, dtype=np.int64),
-                        header["run_seed"], resume=state, pool=pool, tgt=tgt, quant=quant, quant_seed=quant_seed)
+        try:
+            return sel._run(gio_pool, gio_tgt, start, None if rows is None else np.asarray(rows, dtype=np.int64),
+                            header["run_seed"], resume=state, pool=pool, tgt=tgt, quant=quant, quant_seed=quant_seed)
+        except ValueError as e:  # e.g. a descent that diverges with the checkpoint's scale_factor
+            raise ValueError(f"resuming {path}: {e}") from None
 
     def _v_init(self) -> str:
         if self.v_init != "auto":
