@@ -25,7 +25,7 @@ from gioselect._validation import (
     seeds_from,
 )
 from gioselect.estimators import knn_kl
-from gioselect.memory import refuse_if_too_large
+from gioselect._memory_refusal import refuse_if_too_large
 
 log = logging.getLogger("gioselect")
 
@@ -186,11 +186,9 @@ class GIOBase(BaseEstimator):
         pool, tgt, start = self._inputs(X, target, init)
         check_labels(y, pool)
         self._check_sizes(pool, tgt)
-        # Without quantize the core needs pool and target in one dtype: a float32 pool meets a
-        # float64 target as a float64 copy.
-        copies = (pool.shape[0] * pool.shape[1] * 8 if self.quantize is None and
-                  common_dtype(pool, tgt, *(a for a in (start,) if a is not None)) != pool.dtype else 0)
-        refuse_if_too_large(pool.shape[0], tgt.shape[0], pool.shape[1], pool.dtype, self.get_params(), copies)
+        # The core needs pool and target in one dtype: a float32 pool meets a float64 target as a copy.
+        converts = common_dtype(pool, tgt, *(a for a in (start,) if a is not None)) != pool.dtype
+        refuse_if_too_large(pool.shape[0], tgt.shape[0], pool.shape[1], pool.dtype, self.get_params(), converts)
         run_seed, start_seed, quant_seed = seeds_from(self.random_state, 3)
         gio_pool, gio_tgt, quant = self._quantized(pool, tgt, quant_seed)
         dtype = common_dtype(gio_pool, gio_tgt, *(a for a in (start,) if a is not None))
