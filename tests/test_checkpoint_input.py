@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from gioselect import GIOSelector
+from gioselect import GIOSelector, checkpoint
 
 
 @pytest.fixture
@@ -15,7 +15,13 @@ def problem():
     return rng.normal(size=(400, 4)), rng.normal(0.5, 1, (60, 4))
 
 
-def write(path, fields):
+def write(path, fields, seal=True):
+    """fields to path; seal: with checksums of the new values, as another writer (or a forger) would,
+    so that the checks behind the checksums are reached."""
+    if seal and str(fields["header"]).startswith('{"'):  # a header that is still JSON
+        header = json.loads(str(fields["header"]))
+        header["checksums"] = checkpoint.checksums(header, {k: v for k, v in fields.items() if k != "header"})
+        fields = dict(fields, header=np.array(json.dumps(header)))
     np.savez(path, **fields)
 
 
@@ -52,7 +58,23 @@ DAMAGE = {
     "n_iter a string": header_change(n_iter="12"),
     "v of NaN": array_change("v", [np.nan] * 4),
     "selected as floats": array_change("selected", [0.5]),
+    "huge n_iter": header_change(n_iter=2**31 - 1),  # the resumed run would draw 2**31 jump rows first
+    "increases beyond a C int": header_change(increases=2**40),
+    "n_resets beyond a C int": header_change(n_resets=2**40),
+    "no run_seed": lambda f: _drop_header_key(f, "run_seed"),
+    "header not JSON": lambda f: f.__setitem__("header", np.array("{")),
+    "unknown parameter": header_change(params={"zz": 1}),
+    "init of float16": lambda f: f.__setitem__("init", f["init"].astype(np.float16)),
+    "scale_factor of inf": header_change(scale_factor=float("inf")),
+    "kl_prev beyond a double": header_change(kl_prev=10**400),
+    "selected as huge uint64": array_change("selected", np.array([2**64 - 1], dtype=np.uint64)),
 }
+
+
+def _drop_header_key(fields, key):
+    header = json.loads(str(fields["header"]))
+    del header[key]
+    fields["header"] = np.array(json.dumps(header))
 
 
 @pytest.mark.parametrize("finished", [False, True], ids=["under way", "finished"])
@@ -69,6 +91,33 @@ def test_a_tampered_checkpoint_is_refused(problem, tmp_path, damage, finished):
     DAMAGE[damage](fields)
     write(path, fields)
     with pytest.raises(ValueError, match=str(path)):
+        GIOSelector.resume(str(path), pool, target=target)
+
+
+@pytest.mark.parametrize("damage", ["negative row", "huge rng_draws", "v of NaN"])
+def test_a_checkpoint_changed_after_it_was_written_is_refused_naming_the_field(problem, tmp_path, damage):
+    pool, target = problem
+    path = tmp_path / "run.npz"
+    GIOSelector(max_iter=30, random_state=0, checkpoint=str(path)).fit(pool, target=target)
+    fields = load(path)
+    DAMAGE[damage](fields)
+    write(path, fields, seal=False)
+    field = {"negative row": "selected", "huge rng_draws": "rng_draws", "v of NaN": "v"}[damage]
+    with pytest.raises(ValueError, match=f"{path}.*: {field} differs from its checksum"):
+        GIOSelector.resume(str(path), pool, target=target)
+
+
+def test_a_consistent_change_is_refused_too(problem, tmp_path):
+    """Values a run could have reached, but not this run's: without checksums, another selection."""
+    pool, target = problem
+    path = tmp_path / "run.npz"
+    sel = GIOSelector(max_iter=30, random_state=0, checkpoint=str(path), checkpoint_every=5,
+                      callback=lambda info: info["n_selected"] >= 10).fit(pool, target=target)
+    assert sel.stop_reason_ == "callback"
+    fields = load(path)
+    header_change(stop_reason=None, run_seed=1)(fields)
+    write(path, fields, seal=False)
+    with pytest.raises(ValueError, match="run_seed differs from its checksum"):
         GIOSelector.resume(str(path), pool, target=target)
 
 

@@ -8,7 +8,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from gioselect import GIOSelector, estimate_memory, memory
+from gioselect import GIOSelector, _memory_refusal, estimate_memory, memory
 
 MEASURE = textwrap.dedent("""
     import json, sys, numpy as np
@@ -19,6 +19,7 @@ MEASURE = textwrap.dedent("""
     pool = centres[rng.integers(0, 50, m)] + rng.normal(size=(m, d)).astype(np.float32)
     target = centres[rng.integers(0, 25, n)] + rng.normal(size=(n, d)).astype(np.float32)
     GIOSelector(max_iter=2).fit(pool[:1000], target=target[:100])  # threads and imports are not the fit's
+    GIOSelector(max_iter=2, quantize=5, quantize_target=10).fit(pool[:1000], target=target[:100])
 
     def status(key):
         for line in open("/proc/self/status"):
@@ -36,6 +37,10 @@ MEASURE = textwrap.dedent("""
 @pytest.mark.parametrize("m, n, d, params", [
     (200_000, 2_000, 64, dict(projection="hnsw", max_iter=50)),   # the HNSW graph dominates
     (1_000_000, 2_000, 32, dict(quantize=200, n_select=20)),        # quantization and explosion dominate
+    # what the model did not count before (issue 13): 1% and 0.3% of the peak were estimated
+    (5_000, 20_000, 8, dict(objective="knn", k=800, max_iter=3, grad_desc_iter=5, uniform_start_size=800)),
+    (2_000, 200, 64, dict(uniform_start_size=200_000, max_iter=2, grad_desc_iter=2)),
+    (20_000, 300_000, 8, dict(quantize=50, quantize_target=1000, n_select=5, grad_desc_iter=5)),
 ])
 def test_estimate_is_within_a_quarter_of_the_measured_peak(m, n, d, params):
     out = subprocess.run([sys.executable, "-c", MEASURE, json.dumps([m, n, d, params])], capture_output=True,
@@ -58,12 +63,83 @@ def test_estimate_grows_with_what_costs_memory():
 
 def test_a_fit_that_would_not_fit_is_refused_with_the_numbers(monkeypatch, blobs):
     pool, target = blobs
-    monkeypatch.setattr(memory, "available_memory", lambda: 1000)
+    need = estimate_memory(800, 150, 8)
+    monkeypatch.setattr(memory, "available_memory", lambda: need - 1)
     with pytest.raises(MemoryError, match=r"needs about .* GiB beyond its inputs \(pool 800 x 8, target 150 rows, "
-                                          r"float32\) but 0.00 GiB are available; options that need less: quantize"):
+                                          r"float32\) but 0.00 GiB are available; settings that fit: .*n_jobs=1"):
+        GIOSelector().fit(pool, target=target)
+    monkeypatch.setattr(memory, "available_memory", lambda: 1000)
+    with pytest.raises(MemoryError, match="settings that fit: none on its own"):
         GIOSelector().fit(pool, target=target)
     monkeypatch.setattr(memory, "available_memory", lambda: 2**40)
     assert len(GIOSelector(max_iter=5).fit(pool, target=target).selected_indices_) > 0
+
+
+# Fits the refusal's hints are tested on: (pool rows, target rows, dim, dtype, converts, parameters).
+LARGE_FITS = [
+    (1_000_000, 10_000, 384, "float32", False, {}),
+    (10_000_000, 100_000, 768, "float64", False, dict(projection="hnsw")),
+    (1_000_000, 500_000, 128, "float32", True, {}),                      # a large target, and a float64 copy
+    (2_000_000, 20_000, 256, "float32", False, dict(objective="knn", k=50, batch_size=16, max_iter=10**6)),
+    (500_000, 50_000, 64, "float32", False, dict(objective="knn", search="greedy", n_select=2000)),
+    (50_000_000, 10_000, 384, "float32", False, dict(quantize=1500)),
+    (3_000_000, 20_000, 128, "float32", False, dict(uniform_start_size=10**7, n_jobs=2)),
+]
+
+
+@pytest.mark.parametrize("fit", LARGE_FITS, ids=lambda f: f"{f[0]}x{f[2]}-{f[1]}-{f[3]}-{sorted(f[5].items())}")
+@pytest.mark.parametrize("share", [0.99, 0.8, 0.5, 0.2, 0.05, 0.01])
+def test_every_setting_the_refusal_offers_fits_under_the_same_limit(monkeypatch, fit, share):
+    """The model alone (no allocation): each hint passes the same guard under the same limit, and
+    is a valid setting for data of these sizes. (Issue 13: 'quantize=1500 needs 57.82 GiB' was
+    offered where 57.80 GiB had been refused.)"""
+    m, n, d, dtype, converts, changes = fit
+    params = GIOSelector(**changes).get_params()
+    need = memory.need_bytes(m, n, d, dtype, params, converts)
+    limit = int(need * share)
+    monkeypatch.setattr(memory, "available_memory", lambda: limit)
+    with pytest.raises(MemoryError) as refusal:
+        _memory_refusal.refuse_if_too_large(m, n, d, dtype, params, converts)
+    offered = _memory_refusal.alternatives(m, n, d, dtype, params, converts, limit)
+    assert str(refusal.value).endswith("; ".join(a.text for a in offered) or _memory_refusal.NOTHING_FITS)
+    for a in offered:
+        hinted = dict(params, **a.changes)
+        assert a.need <= limit
+        _memory_refusal.refuse_if_too_large(a.n_pool, a.n_target, d, a.dtype, hinted, a.converts)  # passes the guard
+        sel = GIOSelector(**hinted)
+        sel._check_params()
+        sel._check_sizes(np.empty((a.n_pool, 0)), np.empty((a.n_target, 0)))  # shapes only: nothing allocated
+
+
+def test_quantize_is_offered_only_with_a_count_that_fits(monkeypatch):
+    """The issue's case: with room just below what quantize=1500 needs, the hint is a smaller K."""
+    m, n, d = 1_000_000, 10_000, 384
+    params = GIOSelector().get_params()
+    limit = memory.fit_bytes(m, n, d, "float32", dict(params, quantize=1500)) - 1
+    monkeypatch.setattr(memory, "available_memory", lambda: limit)
+    with pytest.raises(MemoryError) as refusal:
+        _memory_refusal.refuse_if_too_large(m, n, d, "float32", params)
+    assert "quantize=1500 " not in str(refusal.value) and "quantize=1000 " in str(refusal.value)
+
+
+@pytest.mark.parametrize("params, uncovered", [
+    (dict(uniform_start_size=10**6), 10**6 * 8 * 16),                       # drawn in C++, copied to numpy
+    (dict(objective="knn", k=100, uniform_start_size=100), 150 * 100 * 8),  # KnnKL: k nearest per target
+])
+def test_allocations_the_model_missed_are_refused_before_they_are_made(monkeypatch, blobs, params, uncovered):
+    """Room for everything but these: the guard refuses the fit (before, it ran and allocated them)."""
+    pool, target = blobs
+    need = estimate_memory(800, 150, 8, **params)
+    monkeypatch.setattr(memory, "available_memory", lambda: need - uncovered // 2)
+    with pytest.raises(MemoryError, match="this fit needs about"):
+        GIOSelector(max_iter=2, **params).fit(pool, target=target)
+
+
+def test_a_batch_of_descents_is_counted():
+    """knn rounds hold batch_size descents (up to the budget): 10**6 x 64 doubles here."""
+    small = estimate_memory(1000, 500, 64, objective="knn", max_iter=10**6)
+    large = estimate_memory(1000, 500, 64, objective="knn", max_iter=10**6, batch_size=10**6)
+    assert large - small >= 10**6 * 64 * 8
 
 
 UNDER_A_LIMIT = """

@@ -59,10 +59,33 @@ def test_wrong_number_of_dimensions(blobs):
     ("scale_factor", "big", "scale_factor must be a number"),
     ("projection", "maybe", "unknown projection 'maybe'"),
     ("random_restart_prob", 1.5, "random_restart_prob must be <= 1"),
+    # found by tests/test_fuzz_api.py:
+    ("lr", 10**400, "lr must be finite"),  # was numpy's TypeError from isfinite
+    ("max_data_size", 2**70, "max_data_size must be <= 1"),
+    ("resets_allowed", "no", "resets_allowed must be True or False, got 'no'"),  # was truthy: resets on
+    ("normalize", 1, "normalize must be True or False"),
+    ("discard_nearest_for_xy", "yes", "discard_nearest_for_xy must be True or False"),
+    ("uniform_high", np.nan, "uniform_high must be a finite number"),  # was "low <= high" from the core
+    ("uniform_low", "abc", "uniform_low must be a number or a list of numbers"),
+    ("uniform_low", [0.0, 1.0, 2.0], "uniform_low has 3 values; the data has 8 columns"),
+    ("uniform_low", 5.0, "uniform_low must be <= uniform_high in every column"),
+    ("n_jobs", "2", "n_jobs must be an integer"),
+    ("verbose", "loud", "verbose must be an integer"),
 ])
 def test_bad_parameters(blobs, param, value, message):
     with pytest.raises(ValueError, match=message):
         fit(*blobs, **{param: value})
+
+
+@pytest.mark.parametrize("params, message", [
+    (dict(uniform_start_size=1, discard_nearest_for_xy=True), "uniform_start_size=1 start rows; discard_nearest_for_xy"),
+    (dict(uniform_start_size=3, objective="knn"), "uniform_start_size=3 start rows; objective='knn' needs k=5"),
+    (dict(random_init_pct=0.004, objective="knn"), "random_init_pct=0.004 of 800 pool rows selects 3 start rows"),
+])
+def test_too_few_start_rows_name_the_parameter_that_made_them(blobs, params, message):
+    """The core's "init has 1 rows" named an init the user never passed (tests/test_fuzz_api.py)."""
+    with pytest.raises(ValueError, match=message):
+        fit(*blobs, uniform_high=None, **params)
 
 
 def test_n_select_larger_than_pool_without_resets(blobs):

@@ -31,7 +31,9 @@ class DescentSearch {
         ts_(run_.ts()), est_(run_.est()), index_(pool, o.projection, run_.n_threads(), run_.interrupt_check()), rng_(o.seed),
         starts_(ts_, de_.v_init, rng_, st_.jump_rows), v_(target.cols) {
     if (run_.resumed()) {
-      if (st_.v.size() != target.cols) throw std::invalid_argument("the resumed state is for another number of columns");
+      if (st_.v.size() != target.cols)
+        throw std::invalid_argument("the resumed state's v has " + std::to_string(st_.v.size()) + " values for the " +
+                                    std::to_string(target.cols) + " columns of the target");
       const std::size_t since = st_.reset_marks.empty() ? 0 : static_cast<std::size_t>(st_.reset_marks.back());
       for (std::size_t r = since; r < res_.selected.size(); ++r) index_.take(res_.selected[r]);
       rng_.skip_to(st_.rng_draws);

@@ -1,11 +1,13 @@
 // gio::select on small problems: invariants of the result, determinism, budgets, bad input.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <functional>
 #include <limits>
 #include <string>
 #include <set>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include "check.hpp"
@@ -255,24 +257,36 @@ void interrupt_in_short_setup() {
   CHECK(missed == 0);
 }
 
-// A resumed state is input: each kind of damage is refused with invalid_argument, never a crash.
+// A resumed state is input: each kind of damage is refused with invalid_argument naming the
+// field, never a crash or a hang.
 void tampered_states_are_refused(const Problem& pr, const gio::Options& o, const gio::Result& good) {
-  const std::vector<std::function<void(gio::Result&)>> damage = {
-      [](gio::Result& r) { r.selected[0] = -5; },
-      [](gio::Result& r) { r.selected[0] = std::int64_t{1} << 40; },
-      [](gio::Result& r) { r.selected[1] = r.selected[0]; },
-      [](gio::Result& r) { r.kl_trace.pop_back(); },
-      [](gio::Result& r) { r.n_iter = -1; },
-      [](gio::Result& r) { r.loop.rng_draws = std::uint64_t{1} << 62; },
-      [](gio::Result& r) { r.loop.jump_rows.push_back(1u << 30); },
-      [](gio::Result& r) { r.loop.reset_marks.push_back(3); },
-      [](gio::Result& r) { r.loop.v.assign(r.loop.v.size(), std::numeric_limits<double>::quiet_NaN()); },
-      [](gio::Result& r) { r.loop.v.pop_back(); },
+  using Damage = std::pair<const char*, std::function<void(gio::Result&)>>;
+  const std::vector<Damage> damage = {
+      {"selected[0]", [](gio::Result& r) { r.selected[0] = -5; }},
+      {"selected[0]", [](gio::Result& r) { r.selected[0] = std::int64_t{1} << 40; }},
+      {"selected[1]", [](gio::Result& r) { r.selected[1] = r.selected[0]; }},
+      {"kl_trace", [](gio::Result& r) { r.kl_trace.pop_back(); }},
+      {"n_iter", [](gio::Result& r) { r.n_iter = -1; }},
+      {"n_iter", [](gio::Result& r) { r.n_iter = std::int64_t{1} << 40; }},  // would draw 2**40 jump rows first
+      {"rng_draws", [](gio::Result& r) { r.loop.rng_draws = std::uint64_t{1} << 62; }},
+      {"jump_rows", [](gio::Result& r) { r.loop.jump_rows.push_back(1u << 30); }},
+      {"reset_marks", [](gio::Result& r) { r.loop.reset_marks.push_back(3); }},
+      {"v[0]", [](gio::Result& r) { r.loop.v.assign(r.loop.v.size(), std::numeric_limits<double>::quiet_NaN()); }},
+      {"v has", [](gio::Result& r) { r.loop.v.pop_back(); }},
+      {"scale_factor", [](gio::Result& r) { r.scale_factor = std::numeric_limits<double>::infinity(); }},
+      {"scale_factor", [](gio::Result& r) { r.scale_factor = -1; }},
+      {"run_of_increases", [](gio::Result& r) { r.loop.run_of_increases = 1 << 30; }},
   };
-  for (const auto& d : damage) {
+  for (const auto& [field, d] : damage) {
     gio::Result bad = good;
     d(bad);
     CHECK_THROWS(gio::select<float>(pr.p(), pr.t(), pr.i(), o, {}, &bad), std::invalid_argument);
+    try {
+      gio::select<float>(pr.p(), pr.t(), pr.i(), o, {}, &bad);
+    } catch (const std::invalid_argument& e) {
+      if (std::string(e.what()).find(field) == std::string::npos) std::fprintf(stderr, "    %s: %s\n", field, e.what());
+      CHECK(std::string(e.what()).find(field) != std::string::npos);
+    }
   }
 }
 

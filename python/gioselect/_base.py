@@ -27,7 +27,7 @@ from gioselect._validation import (
     seeds_from,
 )
 from gioselect.estimators import knn_kl
-from gioselect.memory import refuse_if_too_large
+from gioselect._memory_refusal import refuse_if_too_large
 
 log = logging.getLogger("gioselect")
 
@@ -151,17 +151,25 @@ class GIOBase(BaseEstimator):
         check_number(self.max_data_size, "max_data_size", low=0, high=1)
         check_number(self.max_sequential_increases, "max_sequential_increases", low=1, high=_INT32_MAX, integer=True)
         check_number(self.max_resets, "max_resets", low=0, high=_INT32_MAX, integer=True)
+        for name in ("resets_allowed", "discard_nearest_for_xy", "normalize"):  # a string would be truthy
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
         check_number(self.grad_desc_iter, "grad_desc_iter", low=0, high=_INT32_MAX, integer=True)
         check_number(self.lr, "lr", low=0)
         if not (isinstance(self.scale_factor, str) and self.scale_factor == "auto"):
             check_number(self.scale_factor, "scale_factor", low=0, low_open=True)
         check_number(self.random_restart_prob, "random_restart_prob", low=0, high=1)
+        for name in ("uniform_low", "uniform_high"):
+            _bounds(getattr(self, name), name)
         check_number(self.uniform_start_size, "uniform_start_size", low=1, high=_START_ROWS_MAX, integer=True)
         check_number(self.checkpoint_every, "checkpoint_every", low=1, high=_INT64_MAX, integer=True)
         check_number(self.random_init_pct, "random_init_pct", low=0, high=1)
         check_choice(self.projection, "projection", _engine.PROJECTIONS)
         check_number(self.exact_below, "exact_below", low=0, high=_INT64_MAX, integer=True)
         check_number(self.n_candidates, "n_candidates", low=1, high=_INT32_MAX, integer=True)
+        if self.n_jobs is not None:  # resolve_n_jobs gives it its meaning, later
+            check_number(self.n_jobs, "n_jobs", integer=True)
+        check_number(self.verbose, "verbose", integer=True)
         if self.search != "descent" and (self.n_candidates > 1 or self.batch_size > 1):
             how = ("scores every available row exactly, one pick at a time" if self.search == "greedy" else
                    "takes rows in a fixed order")
@@ -198,6 +206,23 @@ class GIOBase(BaseEstimator):
         run_seed, start_seed, quant_seed = seeds_from(self.random_state, 3)
         pool, tgt, start, ids = self._inputs(X, target, init, quant_seed)
         check_labels(y, pool)
+        self._check_sizes(pool, tgt)
+        # The core needs pool and target in one dtype: a float32 pool meets a float64 target as a copy.
+        converts = common_dtype(pool, tgt, *(a for a in (start,) if a is not None)) != pool.dtype
+        refuse_if_too_large(pool.shape[0], tgt.shape[0], pool.shape[1], pool.dtype, self.get_params(), converts)
+        gio_pool, gio_tgt, quant = self._quantized(pool, tgt, quant_seed)
+        dtype = common_dtype(gio_pool, gio_tgt, *(a for a in (start,) if a is not None))
+        gio_pool, gio_tgt = gio_pool.astype(dtype, copy=False), gio_tgt.astype(dtype, copy=False)
+
+        start_rows = None
+        if start is None:
+            start, start_rows = self._default_start(gio_pool, gio_tgt, start_seed)
+        start = np.ascontiguousarray(start, dtype=dtype)
+        return self._run(gio_pool, gio_tgt, start, start_rows, run_seed,
+                         pool=pool, tgt=tgt, ids=ids, quant=quant, quant_seed=quant_seed)
+
+    def _check_sizes(self, pool, tgt) -> None:
+        """The parameters that must fit the data's sizes (fit, and resume with a checkpoint's)."""
         if tgt.shape[0] <= self.k:
             raise ValueError(f"target has {tgt.shape[0]} rows; k={self.k} needs more than k rows "
                              f"(n_samples={tgt.shape[0]}, at least {self.k + 1} needed): lower k or pass a "
@@ -213,21 +238,6 @@ class GIOBase(BaseEstimator):
         if self.n_select is not None and self.n_select > choices and not self.resets_allowed:
             what = f"pool's {choices} rows" if self.quantize is None else f"{choices} clusters"
             raise ValueError(f"n_select={self.n_select} exceeds the {what}; lower n_select or set resets_allowed=True")
-        # Without quantize the core needs pool and target in one dtype: a float32 pool meets a
-        # float64 target as a float64 copy.
-        copies = (pool.shape[0] * pool.shape[1] * 8 if self.quantize is None and
-                  common_dtype(pool, tgt, *(a for a in (start,) if a is not None)) != pool.dtype else 0)
-        refuse_if_too_large(pool.shape[0], tgt.shape[0], pool.shape[1], pool.dtype, self.get_params(), copies)
-        gio_pool, gio_tgt, quant = self._quantized(pool, tgt, quant_seed)
-        dtype = common_dtype(gio_pool, gio_tgt, *(a for a in (start,) if a is not None))
-        gio_pool, gio_tgt = gio_pool.astype(dtype, copy=False), gio_tgt.astype(dtype, copy=False)
-
-        start_rows = None
-        if start is None:
-            start, start_rows = self._default_start(gio_pool, gio_tgt, start_seed)
-        start = np.ascontiguousarray(start, dtype=dtype)
-        return self._run(gio_pool, gio_tgt, start, start_rows, run_seed,
-                         pool=pool, tgt=tgt, ids=ids, quant=quant, quant_seed=quant_seed)
 
     def _inputs(self, X, target, init, svd_seed):
         """(pool, target, init) as matrices of one width, in the space GIO runs in, and the
@@ -385,17 +395,33 @@ class GIOBase(BaseEstimator):
         """Continue the run checkpointed at `path` on the same pool X and target; returns the
         fitted selector, with exactly the selection the uninterrupted run would have made."""
         state, header, start = checkpoint.load(path)
+        rows = header["init_indices"]
         if header.get("stop_reason"):
             state.stop_reason = header["stop_reason"]
+        unknown = sorted(set(header["params"]) - set(_json_params(cls().get_params())))
+        if unknown:
+            raise ValueError(f"{path}: params holds {unknown[0]!r}, not a parameter a checkpoint of {cls.__name__} "
+                             f"carries")
         sel = cls(**header["params"])
         sel.checkpoint = path
-        sel._check_params()
-        quant_seed = header.get("quant_seed", 0)
+        quant_seed = header["quant_seed"]
+        try:  # a checkpoint's parameters are input too
+            sel._check_params()
+        except ValueError as e:
+            raise ValueError(f"{path}: {e}") from None
         pool, tgt, _, ids = sel._inputs(X, target, None, quant_seed)  # the same seed: the same SVD
         for name, data_id in (("pool", ids[0]), ("target", ids[1])):
             if data_id != header[name]:
                 raise ValueError(f"{'X' if name == 'pool' else 'target'} is not the {name} of the checkpointed run "
                                  f"{path} (its shape or rows differ); resume needs the same {name}")
+        try:
+            sel._check_sizes(pool, tgt)
+            if start.shape[1] != pool.shape[1]:
+                raise ValueError(f"init has {start.shape[1]} columns, the pool {pool.shape[1]}")
+            if rows is not None and max(rows, default=0) >= pool.shape[0]:
+                raise ValueError(f"init_indices holds row {max(rows)}, outside the pool's {pool.shape[0]} rows")
+        except ValueError as e:
+            raise ValueError(f"{path}: {e}") from None
         gio_pool, gio_tgt, quant = sel._quantized(pool, tgt, quant_seed)  # the same seed: the same clusters
         try:  # also for a finished run's checkpoint, which never reaches the core's loop
             _core.check_resumable(state, gio_pool.shape[0], gio_tgt.shape[0])
@@ -403,10 +429,12 @@ class GIOBase(BaseEstimator):
             raise ValueError(f"{path}: {e}") from None
         dtype = start.dtype.type
         gio_pool, gio_tgt = gio_pool.astype(dtype, copy=False), gio_tgt.astype(dtype, copy=False)
-        rows = header.get("init_indices")
-        return sel._run(gio_pool, gio_tgt, start, None if rows is None else np.asarray(rows, dtype=np.int64),
-                        header["run_seed"], resume=state, pool=pool, tgt=tgt, ids=ids, quant=quant,
-                        quant_seed=quant_seed)
+        try:
+            return sel._run(gio_pool, gio_tgt, start, None if rows is None else np.asarray(rows, dtype=np.int64),
+                            header["run_seed"], resume=state, pool=pool, tgt=tgt, ids=ids, quant=quant,
+                            quant_seed=quant_seed)
+        except ValueError as e:  # e.g. a descent that diverges with the checkpoint's scale_factor
+            raise ValueError(f"resuming {path}: {e}") from None
 
     def _stop_criterion(self) -> str:
         if self.stop_criterion != "auto":
@@ -420,14 +448,24 @@ class GIOBase(BaseEstimator):
 
     def _default_start(self, pool, tgt, seed):
         """Start rows: random pool rows (random_init_pct) or uniform points in the target's box."""
+        # The k-NN estimate needs k start rows before nu_k exists, the relaxed one needs one (two with
+        # discard_nearest_for_xy). The core checks init too, but cannot name these parameters.
+        need, why = ((self.k, f"objective='knn' needs k={self.k}") if self.objective == "knn" else
+                     (2, "discard_nearest_for_xy=True needs 2") if self.discard_nearest_for_xy else (1, "GIO needs 1"))
         if self.random_init_pct > 0:
             rows = _core.random_pool_rows(pool.shape[0], float(self.random_init_pct), seed)
-            if len(rows) == 0:
-                raise ValueError(f"random_init_pct={self.random_init_pct} of {pool.shape[0]} pool rows "
-                                 f"selects no start row; raise it or pass init")
+            if len(rows) < need:
+                raise ValueError(f"random_init_pct={self.random_init_pct} of {pool.shape[0]} pool rows selects "
+                                 f"{len(rows)} start rows; {why}: raise it or pass init")
             return pool[rows], rows
-        low = tgt.min(axis=0) if self.uniform_low is None else np.atleast_1d(self.uniform_low)
-        high = tgt.max(axis=0) if self.uniform_high is None else np.atleast_1d(self.uniform_high)
+        if self.uniform_start_size < need:
+            raise ValueError(f"uniform_start_size={self.uniform_start_size} start rows; {why}: raise it or pass init")
+        d = tgt.shape[1]
+        low = tgt.min(axis=0) if self.uniform_low is None else _bounds(self.uniform_low, "uniform_low", d)
+        high = tgt.max(axis=0) if self.uniform_high is None else _bounds(self.uniform_high, "uniform_high", d)
+        if not (np.asarray(low) <= np.asarray(high)).all():
+            raise ValueError(f"uniform_low must be <= uniform_high in every column, got {self.uniform_low!r} and "
+                             f"{self.uniform_high!r} (None: the target's bounding box)")
         start = _core.uniform_start(int(self.uniform_start_size), tgt.shape[1],
                                     np.asarray(low, dtype=np.float64).tolist(),
                                     np.asarray(high, dtype=np.float64).tolist(), bool(self.normalize), seed)
@@ -531,6 +569,21 @@ class GIOBase(BaseEstimator):
             for param, alias in routing.fit.requests.items():
                 resample.add_request(param=param, alias=alias)
         return routing
+
+
+def _bounds(value, name, columns=None):
+    """uniform_low/uniform_high as finite float64 values, one or one per column (None stays None)."""
+    if value is None:
+        return None
+    try:
+        a = np.atleast_1d(np.asarray(value, dtype=np.float64))
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number or a list of numbers, got {value!r}") from None
+    if a.ndim != 1 or a.size == 0 or not np.isfinite(a).all():
+        raise ValueError(f"{name} must be a finite number or a list of finite numbers, got {value!r}")
+    if columns is not None and a.size not in (1, columns):
+        raise ValueError(f"{name} has {a.size} values; the data has {columns} columns (give 1 or {columns})")
+    return a
 
 
 def _check_features(selector, X, *, reset):

@@ -6,6 +6,7 @@ Every message says what was received and what is expected; nothing the user pass
 from __future__ import annotations
 
 import logging
+import math
 import numbers
 import os
 
@@ -83,8 +84,13 @@ def check_number(value, name: str, *, low=None, high=None, integer=False, low_op
     kind = numbers.Integral if integer else numbers.Real
     if isinstance(value, bool) or not isinstance(value, kind):
         raise ValueError(f"{name} must be {'an integer' if integer else 'a number'}, got {value!r}")
-    if not integer and not np.isfinite(value):  # integers are finite (and may exceed what numpy holds)
-        raise ValueError(f"{name} must be finite, got {value!r}")
+    if not integer:  # integers are finite (and may exceed what numpy holds); a real must fit a double
+        try:
+            finite = math.isfinite(value)
+        except OverflowError:  # an int beyond any double
+            finite = False
+        if not finite:
+            raise ValueError(f"{name} must be finite, got {value!r}")
     if low is not None and (value <= low if low_open else value < low):
         raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}, got {value!r}")
     if high is not None and value > high:

@@ -1,11 +1,12 @@
-"""How much memory a fit needs, and the refusal of a fit that would not fit.
+"""How much memory a fit needs, and how much the process can still allocate.
 
 The model counts what a fit allocates on top of its inputs (which are never copied when they are
 C-contiguous float32/float64; a memory-mapped pool is read block by block): the core's target
 statistics, the estimator, the projection index (exact search, or an HNSW graph), the greedy
 search's scores and lists, K-means quantization and explosion, and the result arrays. Checked
 against peak RSS in bench/million.py and tests/test_memory.py. It is a pure function of the
-resolved parameters; gioselect.estimate_memory (in selector.py) supplies GIOSelector's defaults.
+resolved parameters; gioselect.estimate_memory (in selector.py) supplies GIOSelector's defaults,
+and _memory_refusal refuses a fit that would not fit, with settings that would.
 """
 
 from __future__ import annotations
@@ -28,37 +29,61 @@ def fit_bytes(n_pool: int, n_target: int, dim: int, dtype, params: dict) -> int:
     (``get_params()``); gioselect.estimate_memory fills in the defaults."""
     s = np.dtype(dtype).itemsize
     threads = resolve_n_jobs(params["n_jobs"]) or (os.cpu_count() or 1)  # 0: OpenMP's default, all cores
-    m, n, d = int(n_pool), int(n_target), int(dim)
+    m, n, d, k = int(n_pool), int(n_target), int(dim), int(params["k"])
     total = m  # support_
     if params["quantize"] is not None:
         total += _quantize_bytes(m, d, s, int(params["quantize"]))
         m = int(params["quantize"])
         if params["quantize_target"] is not None:
+            total += _quantize_bytes(n, d, s, int(params["quantize_target"]))
             n = int(params["quantize_target"])
+    total += _start_bytes(params, m, d, s)
     total += n * d * (2 * _F64 + 2 * _F32) + n * 5 * _F64        # TargetStats and the estimator
-    total += threads * 4 * n * _F64                              # rho: four rows of distances per thread
+    if params["objective"] == "knn":
+        total += n * (k + 1) * _F64                              # KnnKL: k nearest rows of W per target
+    total += threads * (4 * n + k) * _F64                        # rho: four rows of distances, a heap of k
     total += m + 2 * m * _I64                                    # taken rows, `remaining` in C++ and numpy
     return int(total + _search_bytes(params, m, n, d, threads))
 
 
+def _start_bytes(p: dict, m: int, d: int, s: int) -> int:
+    """The start rows a fit draws: random pool rows, or uniform points (in C++, then in numpy)."""
+    if p["random_init_pct"] > 0:
+        return int(p["random_init_pct"] * m) * (d * s + _I64)
+    return int(p["uniform_start_size"]) * d * 2 * _F64
+
+
 def _quantize_bytes(m: int, d: int, s: int, clusters: int) -> int:
     sample = min(m, 256 * clusters)
+    batch = min(sample, max(4096, 4 * clusters))                 # quantize.kmeans' MiniBatchKMeans batch
     return (sample * d * s + sample * (_F64 + _I32)              # the training sample, its weights, labels
             + m * (_I32 + _F32)                                  # labels, distance to the centre
             + _MINIBATCH_SCRATCH * s // _F32                     # distance blocks
+            + batch * clusters * _F64                            # a batch's distances to every centre
             + 3 * m * _I64)                                      # explode: the lexsort and its keys
+
+
+def _picks_bound(p: dict, m: int) -> int:
+    """The most picks the core plans for (its budget): n_select, else max_iter."""
+    if p["n_select_rows"] is not None:
+        return m  # every cluster, in pick order
+    return int(p["n_select"]) if p["n_select"] is not None else int(p["max_iter"])
 
 
 def _search_bytes(p: dict, m: int, n: int, d: int, threads: int) -> int:
     """What the search mode itself holds, one case per mode."""
     if p["search"] == "greedy" and p["objective"] == "knn":
         max_list = max(512, _GREEDY_LIST_ENTRIES // n)             # KnnGainScores::max_list_
-        return (m * (2 * _F64 + 1) + n * p["k"] * _F64             # scores, best-row tree, nu lists
+        return (m * (2 * _F64 + 1)                                 # scores, best-row tree
                 + int(0.4 * n * max_list * (_I32 + _F64)))         # lists: ~40% of their budget (measured)
     if p["search"] == "greedy":
         return m * (_F64 + _I64)                                   # the relaxed ranking
     if p["search"] == "descent":
         total = m * _F64                                           # exact search: distances to every row
+        if p["n_candidates"] > 1:
+            total += m * (_F64 + _I64)                             # the candidates, sorted
+        if p["objective"] == "knn":                                # a round's descents, batch_size of them
+            total += min(int(p["batch_size"]), _picks_bound(p, m)) * (d * _F64 + 48)
         if p["projection"] == "hnsw" or (p["projection"] == "auto" and m > p["exact_below"]):
             links = (2 * p["hnsw_m"] + 1) * _I32
             total += m * (d * _F32 + links + _I64 + _HNSW_PER_ROW) + threads * m * 2
@@ -139,24 +164,12 @@ def _cgroup_left():
     return None
 
 
-def refuse_if_too_large(n_pool: int, n_target: int, dim: int, dtype, params: dict, copies: int = 0) -> None:
-    """MemoryError naming the numbers, and what lowers them, for a fit that would not fit.
-    copies: bytes of input conversions the fit will make (e.g. a float32 pool for a float64 target)."""
-    need = fit_bytes(n_pool, n_target, dim, dtype, params) + copies
-    have = available_memory()
-    if have is None or need <= have:
-        return
-    gib = 2**30
-    hints = []
-    if params.get("quantize") is None:
-        hints.append(f"quantize=K (GIO on K cluster centres; e.g. quantize=1500 needs "
-                     f"{fit_bytes(n_pool, n_target, dim, dtype, dict(params, quantize=min(1500, n_pool))) / gib:.2f} GiB)")
-    if np.dtype(dtype).itemsize == 8:
-        hints.append("float32 input (half the memory of float64)")
-    if params.get("projection") != "exact":
-        hints.append("projection='exact' (no HNSW graph)")
-    if params.get("quantize_target") is None and n_target > 10_000:
-        hints.append("quantize_target=K_x (a smaller target)")
-    raise MemoryError(f"this fit needs about {need / gib:.2f} GiB beyond its inputs (pool {n_pool} x {dim}, "
-                      f"target {n_target} rows, {np.dtype(dtype).name}) but {have / gib:.2f} GiB are available; "
-                      f"options that need less: {'; '.join(hints) or 'a smaller pool or target'}")
+def input_copy_bytes(n_pool: int, dim: int, params: dict, converts: bool) -> int:
+    """The float64 copy of a float32 pool a fit makes when the target (or init) is float64; with
+    quantize, GIO runs on cluster centres and the pool is never converted."""
+    return int(n_pool) * int(dim) * _F64 if converts and params["quantize"] is None else 0
+
+
+def need_bytes(n_pool: int, n_target: int, dim: int, dtype, params: dict, converts: bool) -> int:
+    """fit_bytes and the conversion of the pool, if the fit makes one: what the refusal compares."""
+    return fit_bytes(n_pool, n_target, dim, dtype, params) + input_copy_bytes(n_pool, dim, params, converts)
