@@ -22,8 +22,8 @@ def _summary(sel) -> dict:
     """What the fuzz tests check of a fitted selector."""
     import numpy as np
 
-    out = {name: np.asarray(getattr(sel, name)) for name in ("selected_indices_", "kl_trace_", "support_")}
-    out.update(stop_reason_=sel.stop_reason_, n_iter_=int(sel.n_iter_), kl_start_=float(sel.kl_start_),
+    out = {name: np.asarray(getattr(sel, name)) for name in ("selected_indices_", "objective_trace_", "support_")}
+    out.update(stop_reason_=sel.stop_reason_, n_iter_=int(sel.n_iter_), objective_start_=float(sel.objective_start_),
                n_pool_=int(sel.n_pool_), selected_clusters_=getattr(sel, "selected_clusters_", None),
                cluster_labels_=getattr(sel, "cluster_labels_", None))
     return out

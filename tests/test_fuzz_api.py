@@ -129,14 +129,14 @@ def _names_one_of(message, names):
 
 def _check_selection(s, params, n_pool):
     """A fitted selector's attributes agree with each other and with the parameters."""
-    idx, trace = s["selected_indices_"], s["kl_trace_"]
+    idx, trace = s["selected_indices_"], s["objective_trace_"]
     assert idx.dtype == np.int64 and idx.ndim == 1
     assert np.all((idx >= 0) & (idx < n_pool)), idx
     if not params.get("resets_allowed") and not (params.get("stop_criterion") == "max_resets"
                                                  and params.get("n_select") is None):  # refills the pool
         assert len(np.unique(idx)) == len(idx), idx
     assert s["support_"].dtype == bool and s["support_"].sum() == len(np.unique(idx))
-    assert np.isfinite(trace).all() and np.isfinite(s["kl_start_"]), (trace, s["kl_start_"])
+    assert np.isfinite(trace).all() and np.isfinite(s["objective_start_"]), (trace, s["objective_start_"])
     assert s["stop_reason_"] in STOP_REASONS, s["stop_reason_"]
     picks = idx if params.get("quantize") is None else s["selected_clusters_"]
     if params.get("n_select_rows") is None:

@@ -173,7 +173,7 @@ def _names_one_of(message, names):
 
 def _same_selection(summary, full):
     return (np.array_equal(summary["selected_indices_"], full.selected_indices_)
-            and np.array_equal(summary["kl_trace_"], full.kl_trace_) and summary["stop_reason_"] == full.stop_reason_)
+            and np.array_equal(summary["objective_trace_"], full.objective_trace_) and summary["stop_reason_"] == full.stop_reason_)
 
 
 def _check_possible(summary, pool_rows, params):

@@ -119,7 +119,7 @@ def test_greedy_stops_where_no_row_lowers_the_estimate(blobs):
     (dict(v_init="worst"), "v_init='worst' needs objective='knn'"),
     (dict(objective="knn", search="greedy", resets_allowed=True), "search='greedy' does not refill the pool"),
     (dict(objective="knn", discard_nearest_for_xy=True), "discard_nearest_for_xy is an option of the relaxed"),
-    (dict(objective="knn", k=25), "init has 20 rows; the knn objective needs at least 25 start rows"),
+    (dict(objective="knn", k=25), "uniform_start_size=20 start rows; objective='knn' needs k=25: raise it or pass init"),
 ])
 def test_bad_mode_options_are_named(blobs, params, message):
     pool, target = blobs
