@@ -109,25 +109,27 @@ void KnnKL::commit() {
 }
 
 template <class T>
-double knn_kl(MatrixView<T> x, MatrixView<T> w, int k, int n_threads, const InterruptCheck* interrupted) {
+double knn_kl(MatrixView<T> x, MatrixView<T> w, int k, int n_threads, const InterruptCheck* interrupted, Units units) {
   if (w.cols != x.cols)
     throw std::invalid_argument("W has " + std::to_string(w.cols) + " columns, X has " + std::to_string(x.cols));
   if (w.rows < static_cast<std::size_t>(k))
     throw std::invalid_argument("W has " + std::to_string(w.rows) + " rows; the k-NN estimate needs at least k=" +
                                 std::to_string(k));
-  TargetStats ts(x, k, n_threads, interrupted);
+  require_representable(x, "X");
+  require_representable(w, "W");
+  TargetStats ts(x, k, n_threads, interrupted, units);
   KnnKL est(ts);
   std::vector<double> row(w.cols);
   detail::Stopper stopper(interrupted);
   for (std::size_t r = 0; r < w.rows; ++r) {
     if (stopper.stop()) stopper.throw_if_stopped();
-    for (std::size_t j = 0; j < w.cols; ++j) row[j] = static_cast<double>(w.row(r)[j]);
+    ts.frame().map(w.row(r), w.cols, row.data());
     est.add(row.data());
   }
   return est.kl();
 }
 
-template double knn_kl(MatrixView<float>, MatrixView<float>, int, int, const InterruptCheck*);
-template double knn_kl(MatrixView<double>, MatrixView<double>, int, int, const InterruptCheck*);
+template double knn_kl(MatrixView<float>, MatrixView<float>, int, int, const InterruptCheck*, Units);
+template double knn_kl(MatrixView<double>, MatrixView<double>, int, int, const InterruptCheck*, Units);
 
 }  // namespace gio

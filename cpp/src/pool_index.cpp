@@ -46,8 +46,10 @@ double sq_diff(const T* a, const double* b, std::size_t d) {
 }  // namespace
 
 template <class T>
-PoolIndex<T>::PoolIndex(MatrixView<T> pool, ProjectionOptions opts, int n_threads, const InterruptCheck* interrupted)
-    : pool_(pool), opts_(opts), n_threads_(n_threads), interrupted_(interrupted), taken_(pool.rows, 0), available_(pool.rows) {
+PoolIndex<T>::PoolIndex(MatrixView<T> pool, ProjectionOptions opts, int n_threads, const InterruptCheck* interrupted,
+                        const Frame* frame)
+    : pool_(pool), opts_(opts), n_threads_(n_threads), interrupted_(interrupted), frame_(frame ? frame : &identity_),
+      taken_(pool.rows, 0), available_(pool.rows) {
   if (opts_.hnsw_m < 2) throw std::invalid_argument("hnsw_m must be >= 2, got " + std::to_string(opts_.hnsw_m));
   if (opts_.ef_search < 1 || opts_.ef_construction < 1)
     throw std::invalid_argument("ef_search and ef_construction must be >= 1");
@@ -56,6 +58,13 @@ PoolIndex<T>::PoolIndex(MatrixView<T> pool, ProjectionOptions opts, int n_thread
 
 template <class T>
 PoolIndex<T>::~PoolIndex() = default;
+
+template <class T>
+std::vector<double> PoolIndex<T>::raw(const double* v) const {
+  std::vector<double> x(pool_.cols);
+  frame_->unmap(v, pool_.cols, x.data());
+  return x;
+}
 
 template <class T>
 std::int64_t PoolIndex<T>::cache_lookup(const double* v) {
@@ -71,7 +80,7 @@ std::int64_t PoolIndex<T>::cache_lookup(const double* v) {
 template <class T>
 std::int64_t PoolIndex<T>::brute_force_and_cache(const double* v) {
   const std::size_t n = pool_.rows, d = pool_.cols, K = detail::CertifiedCache::kRows;
-  if (available_ <= K + 1) return exact_nearest(v);
+  if (available_ <= K + 1) return exact_nearest_raw(v);
   if (!cache_) cache_ = std::make_unique<Cache>();
   // All distances, then the K + 1 nearest: K for the list, one for the bound.
   std::vector<double> dist(n);
@@ -116,7 +125,7 @@ void PoolIndex<T>::refill() {
 }
 
 template <class T>
-std::int64_t PoolIndex<T>::exact_nearest(const double* v) const {
+std::int64_t PoolIndex<T>::exact_nearest_raw(const double* v) const {
   const std::size_t n = pool_.rows, d = pool_.cols;
   // Two threads pay off from about 64k multiply-adds (a 1,000 x 64 pool).
   const int nt = n * d >= (1u << 16) ? detail::resolve_threads(n_threads_) : 1;
@@ -156,12 +165,15 @@ void PoolIndex<T>::build() {
       &hnsw_->space, n, static_cast<std::size_t>(opts_.hnsw_m),
       static_cast<std::size_t>(opts_.ef_construction), static_cast<std::size_t>(opts_.seed));
   auto* index = hnsw_->index.get();
+  // The graph holds the rows in the frame, where queries come from (float32 after centring, so
+  // that a float64 offset survives); float32 rows in the identity frame go in as they are.
+  const bool as_is = std::is_same_v<T, float> && frame_->absolute();
   auto add = [&](std::size_t i, std::vector<float>& buf) {
     const T* row = pool_.row(i);
-    if constexpr (std::is_same_v<T, float>) {
+    if (as_is) {
       index->addPoint(row, static_cast<hnswlib::labeltype>(i));
     } else {
-      for (std::size_t j = 0; j < d; ++j) buf[j] = static_cast<float>(row[j]);
+      frame_->map_f32(row, d, buf.data());
       index->addPoint(buf.data(), static_cast<hnswlib::labeltype>(i));
     }
   };
@@ -172,14 +184,14 @@ void PoolIndex<T>::build() {
   // if (level > 0) curlevel = level;`, so level 0 cannot even be asked for), and each element's
   // neighbours are the nearest of those already inserted, which depends on the interleaving.
   // n_jobs=1 (or projection='exact') repeats bit for bit; README and docs/sanitizers.md say so.
-  std::vector<float> first(std::is_same_v<T, float> ? 0 : d);
+  std::vector<float> first(as_is ? 0 : d);
   if (n > 0) add(0, first);
   const int nt = detail::resolve_threads(n_threads_);
   detail::FirstError err;
   detail::Stopper stopper(interrupted_);
 #pragma omp parallel num_threads(nt)
   {
-    std::vector<float> buf(std::is_same_v<T, float> ? 0 : d);
+    std::vector<float> buf(as_is ? 0 : d);
 #pragma omp for schedule(dynamic, 256)
     for (std::ptrdiff_t i = 1; i < static_cast<std::ptrdiff_t>(n); ++i)
       if (!stopper.stop()) err.run([&] { add(static_cast<std::size_t>(i), buf); });
@@ -194,7 +206,7 @@ void PoolIndex<T>::build() {
 }
 
 template <class T>
-std::int64_t PoolIndex<T>::hnsw_nearest(const double* v) {
+std::int64_t PoolIndex<T>::hnsw_nearest(const double* v, const double* raw_v) {
   if (!hnsw_) build();
   const std::size_t d = pool_.cols;
   std::vector<float> q(v, v + d);
@@ -206,7 +218,7 @@ std::int64_t PoolIndex<T>::hnsw_nearest(const double* v) {
   std::int64_t best_row = -1;
   for (; !found.empty(); found.pop()) {
     const auto row = static_cast<std::int64_t>(found.top().second);
-    const double s = sq_diff(pool_.row(static_cast<std::size_t>(row)), v, d);
+    const double s = sq_diff(pool_.row(static_cast<std::size_t>(row)), raw_v, d);
     if (s < best || (s == best && row < best_row)) { best = s; best_row = row; }
   }
   return best_row;
@@ -217,20 +229,22 @@ std::int64_t PoolIndex<T>::nearest(const double* v) {
   if (available_ == 0) return -1;
   const bool exact = opts_.mode == Projection::Exact ||
                      (opts_.mode == Projection::Auto && available_ <= opts_.exact_below);
-  std::int64_t row = cache_lookup(v);
+  const std::vector<double> rv = raw(v);  // exact distances: raw rows against v mapped back
+  const double* r = rv.data();
+  std::int64_t row = cache_lookup(r);
   if (row >= 0 && !exact) ++hnsw_queries_;
   if (row < 0) {
     // Queries that jump around (v_init='jump') rarely hit the cache: then stop refreshing it.
     if (cache_misses_ >= 16 && cache_hits_ < cache_misses_) use_cache_ = false;
-    if (exact) return use_cache_ ? brute_force_and_cache(v) : exact_nearest(v);
+    if (exact) return use_cache_ ? brute_force_and_cache(r) : exact_nearest_raw(r);
     // Approximate mode: refresh the cache by brute force while it answers most queries, else
     // ask HNSW. Descents from mean(X) end between clusters, where HNSW's greedy search fails
     // but nearly every query is certified from the cache.
     ++hnsw_queries_;
-    row = use_cache_ && cache_hits_ >= cache_misses_ ? brute_force_and_cache(v) : hnsw_nearest(v);
-    if (row < 0) row = exact_nearest(v);  // the filtered graph search found nothing
+    row = use_cache_ && cache_hits_ >= cache_misses_ ? brute_force_and_cache(r) : hnsw_nearest(v, r);
+    if (row < 0) row = exact_nearest_raw(r);  // the filtered graph search found nothing
   }
-  if (opts_.audit && !exact && exact_nearest(v) == row) ++audit_agree_;
+  if (opts_.audit && !exact && exact_nearest_raw(r) == row) ++audit_agree_;
   return row;
 }
 
@@ -241,9 +255,10 @@ std::vector<std::int64_t> PoolIndex<T>::nearest_k(const double* v, std::size_t c
   std::vector<std::pair<double, std::int64_t>> near;
   const bool exact = opts_.mode == Projection::Exact ||
                      (opts_.mode == Projection::Auto && available_ <= opts_.exact_below);
+  const std::vector<double> rv = raw(v);
   if (exact) {
     std::vector<double> dist(n);
-    kernels::sq_dists_rows(pool_.data, d, 0, n, taken_.data(), v, dist.data());
+    kernels::sq_dists_rows(pool_.data, d, 0, n, taken_.data(), rv.data(), dist.data());
     for (std::size_t i = 0; i < n; ++i)
       if (!taken_[i]) near.emplace_back(dist[i], static_cast<std::int64_t>(i));
   } else {
@@ -254,7 +269,7 @@ std::vector<std::int64_t> PoolIndex<T>::nearest_k(const double* v, std::size_t c
     ++hnsw_searches_;
     for (; !found.empty(); found.pop()) {
       const auto row = static_cast<std::int64_t>(found.top().second);
-      near.emplace_back(sq_diff(pool_.row(static_cast<std::size_t>(row)), v, d), row);
+      near.emplace_back(sq_diff(pool_.row(static_cast<std::size_t>(row)), rv.data(), d), row);
     }
   }
   c = std::min(c, near.size());

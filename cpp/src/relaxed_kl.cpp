@@ -212,35 +212,48 @@ RelaxedKL with_rows(const TargetStats& ts, MatrixView<T> w, bool discard, double
   if (w.cols != ts.d())
     throw std::invalid_argument("W has " + std::to_string(w.cols) + " columns, target has " +
                                 std::to_string(ts.d()));
+  require_representable(w, "W");
   RelaxedKL est(ts, discard, eps);
   std::vector<double> row(w.cols);
   for (std::size_t i = 0; i < w.rows; ++i) {
-    for (std::size_t j = 0; j < w.cols; ++j) row[j] = static_cast<double>(w.row(i)[j]);
+    ts.frame().map(w.row(i), w.cols, row.data());
     est.add(row.data());
   }
   return est;
 }
+
+template <class T>
+TargetStats checked_target(MatrixView<T> x, int k, int n_threads, Units units) {
+  require_representable(x, "X");
+  return TargetStats(x, k, n_threads, nullptr, units);
+}
 }  // namespace
 
 template <class T>
-double relaxed_kl(MatrixView<T> x, MatrixView<T> w, int k, double eps, bool discard, int n_threads) {
-  TargetStats ts(x, k, n_threads);
+double relaxed_kl(MatrixView<T> x, MatrixView<T> w, int k, double eps, bool discard, int n_threads, Units units) {
+  const TargetStats ts = checked_target(x, k, n_threads, units);
   return with_rows(ts, w, discard, eps).kl();
 }
 
 template <class T>
 std::vector<double> relaxed_kl_gradient(MatrixView<T> x, MatrixView<T> w, const double* v, int k,
-                                        double eps, bool discard, int n_threads) {
-  TargetStats ts(x, k, n_threads);
+                                        double eps, bool discard, int n_threads, Units units) {
+  const TargetStats ts = checked_target(x, k, n_threads, units);
   RelaxedKL est = with_rows(ts, w, discard, eps);
-  std::vector<double> g(x.cols);
-  est.gradient(v, g.data());
+  std::vector<double> z(x.cols), g(x.cols);
+  ts.frame().map(v, x.cols, z.data());
+  est.gradient(z.data(), g.data());
+  // d/dv = d/dz / scale, z = (v - centre) / scale
+  if (!ts.frame().absolute())
+    for (double& gj : g) gj /= ts.frame().scale();
   return g;
 }
 
-template double relaxed_kl(MatrixView<float>, MatrixView<float>, int, double, bool, int);
-template double relaxed_kl(MatrixView<double>, MatrixView<double>, int, double, bool, int);
-template std::vector<double> relaxed_kl_gradient(MatrixView<float>, MatrixView<float>, const double*, int, double, bool, int);
-template std::vector<double> relaxed_kl_gradient(MatrixView<double>, MatrixView<double>, const double*, int, double, bool, int);
+template double relaxed_kl(MatrixView<float>, MatrixView<float>, int, double, bool, int, Units);
+template double relaxed_kl(MatrixView<double>, MatrixView<double>, int, double, bool, int, Units);
+template std::vector<double> relaxed_kl_gradient(MatrixView<float>, MatrixView<float>, const double*, int, double, bool, int,
+                                                 Units);
+template std::vector<double> relaxed_kl_gradient(MatrixView<double>, MatrixView<double>, const double*, int, double, bool,
+                                                 int, Units);
 
 }  // namespace gio

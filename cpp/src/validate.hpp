@@ -98,9 +98,9 @@ void validate(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, cons
   if (o.search.kind == Search::Nearest || o.search.kind == Search::Spread) validate_ordered(o);
   else if (st.criterion == StopCriterion::InDomain)
     throw std::invalid_argument("stop_criterion 'in_domain' is the stop of search='spread'");
-  require_finite(pool, "pool");
-  require_finite(target, "target");
-  require_finite(init, "init");
+  require_representable(pool, "pool");
+  require_representable(target, "target");
+  require_representable(init, "init");
 }
 
 }  // namespace gio::detail

@@ -592,12 +592,12 @@ def check_resumable(state: Result, pool_rows: typing.SupportsInt | typing.Suppor
 @typing.overload
 def knn_kl(x: numpy.typing.NDArray[numpy.float32], w: numpy.typing.NDArray[numpy.float32], k: typing.SupportsInt | typing.SupportsIndex = 5, n_threads: typing.SupportsInt | typing.SupportsIndex = 0) -> float:
     """
-    Exact k-NN estimate of KL(x || w) (Wang, Kulkarni & Verdu 2009; DESIGN.md 2b).
+    Exact k-NN estimate of KL(x || w) (Wang, Kulkarni & Verdu 2009; DESIGN.md 2b), with distances in units of x's spread about its mean (scaling or shifting x and w together changes nothing).
     """
 @typing.overload
 def knn_kl(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], w: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], k: typing.SupportsInt | typing.SupportsIndex = 5, n_threads: typing.SupportsInt | typing.SupportsIndex = 0) -> float:
     """
-    Exact k-NN estimate of KL(x || w) (Wang, Kulkarni & Verdu 2009; DESIGN.md 2b).
+    Exact k-NN estimate of KL(x || w) (Wang, Kulkarni & Verdu 2009; DESIGN.md 2b), with distances in units of x's spread about its mean (scaling or shifting x and w together changes nothing).
     """
 def option_names(option: str) -> list[str]:
     """
@@ -608,24 +608,24 @@ def random_pool_rows(n_pool: typing.SupportsInt | typing.SupportsIndex, fraction
     int(fraction * n_pool) distinct pool rows, drawn without replacement
     """
 @typing.overload
-def relaxed_kl(x: numpy.typing.NDArray[numpy.float32], w: numpy.typing.NDArray[numpy.float32], k: typing.SupportsInt | typing.SupportsIndex = 5, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-08, discard_nearest_for_xy: bool = False, n_threads: typing.SupportsInt | typing.SupportsIndex = 0) -> float:
+def relaxed_kl(x: numpy.typing.NDArray[numpy.float32], w: numpy.typing.NDArray[numpy.float32], k: typing.SupportsInt | typing.SupportsIndex = 5, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-08, discard_nearest_for_xy: bool = False, n_threads: typing.SupportsInt | typing.SupportsIndex = 0, absolute_clip: bool = True) -> float:
     """
-    Relaxed k-NN estimate of KL(x || w), as grad-info-opt computes it (DESIGN.md 2a).
-    """
-@typing.overload
-def relaxed_kl(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], w: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], k: typing.SupportsInt | typing.SupportsIndex = 5, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-08, discard_nearest_for_xy: bool = False, n_threads: typing.SupportsInt | typing.SupportsIndex = 0) -> float:
-    """
-    Relaxed k-NN estimate of KL(x || w), as grad-info-opt computes it (DESIGN.md 2a).
+    Relaxed k-NN estimate of KL(x || w), as grad-info-opt computes it (DESIGN.md 2a): distances clipped and eps added in the data's own units. absolute_clip=False measures them in units of x's spread about its mean, as a fit does (gioselect.relaxed_kl), so that scaling or shifting x and w changes nothing.
     """
 @typing.overload
-def relaxed_kl_gradient(x: numpy.typing.NDArray[numpy.float32], w: numpy.typing.NDArray[numpy.float32], v: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], k: typing.SupportsInt | typing.SupportsIndex = 5, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-08, discard_nearest_for_xy: bool = False, n_threads: typing.SupportsInt | typing.SupportsIndex = 0) -> numpy.typing.NDArray[numpy.float64]:
+def relaxed_kl(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], w: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], k: typing.SupportsInt | typing.SupportsIndex = 5, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-08, discard_nearest_for_xy: bool = False, n_threads: typing.SupportsInt | typing.SupportsIndex = 0, absolute_clip: bool = True) -> float:
     """
-    Gradient of the relaxed estimate KL(x || w + {v}) with respect to v.
+    Relaxed k-NN estimate of KL(x || w), as grad-info-opt computes it (DESIGN.md 2a): distances clipped and eps added in the data's own units. absolute_clip=False measures them in units of x's spread about its mean, as a fit does (gioselect.relaxed_kl), so that scaling or shifting x and w changes nothing.
     """
 @typing.overload
-def relaxed_kl_gradient(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], w: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], v: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], k: typing.SupportsInt | typing.SupportsIndex = 5, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-08, discard_nearest_for_xy: bool = False, n_threads: typing.SupportsInt | typing.SupportsIndex = 0) -> numpy.typing.NDArray[numpy.float64]:
+def relaxed_kl_gradient(x: numpy.typing.NDArray[numpy.float32], w: numpy.typing.NDArray[numpy.float32], v: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], k: typing.SupportsInt | typing.SupportsIndex = 5, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-08, discard_nearest_for_xy: bool = False, n_threads: typing.SupportsInt | typing.SupportsIndex = 0, absolute_clip: bool = True) -> numpy.typing.NDArray[numpy.float64]:
     """
-    Gradient of the relaxed estimate KL(x || w + {v}) with respect to v.
+    Gradient of the relaxed estimate KL(x || w + {v}) with respect to v (absolute_clip: as relaxed_kl).
+    """
+@typing.overload
+def relaxed_kl_gradient(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], w: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], v: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], k: typing.SupportsInt | typing.SupportsIndex = 5, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-08, discard_nearest_for_xy: bool = False, n_threads: typing.SupportsInt | typing.SupportsIndex = 0, absolute_clip: bool = True) -> numpy.typing.NDArray[numpy.float64]:
+    """
+    Gradient of the relaxed estimate KL(x || w + {v}) with respect to v (absolute_clip: as relaxed_kl).
     """
 @typing.overload
 def select(pool: numpy.typing.NDArray[numpy.float32], target: numpy.typing.NDArray[numpy.float32], init: numpy.typing.NDArray[numpy.float32], options: Options, on_step: typing.Any = None, on_checkpoint: typing.Any = None, resume: Result = None) -> Result:

@@ -59,7 +59,9 @@ PARAMETERS = f"""\
         Learning rate of the descent.
     scale_factor : 'auto' or float, default='auto'
         Gradient scale. 'auto' makes the first step move v by lr times the target's spread; the
-        knn descent takes normalized steps of length lr * scale ('auto': the target's spread).
+        knn descent takes normalized steps of length lr * scale ('auto': the target's spread). A
+        number is in the target's units (distances are measured in units of its spread), so it
+        means the same at any scale of the data.
     random_restart_prob : float, default=0.0
         Probability of a 3x longer descent on an ordinary pick.
     discard_nearest_for_xy : bool, default=False
@@ -157,7 +159,7 @@ ATTRIBUTES = """\
     n_resets_ : int
         Refills of the pool.
     scale_factor_ : float
-        The gradient scale the descent used.
+        The gradient scale the descent used (in the target's units).
     init_ : ndarray
         The start rows (given, drawn uniformly, or pool rows).
     init_indices_ : ndarray of int64 or None
