@@ -38,7 +38,8 @@ class Run {
   Run(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, const Options& o, const Hooks& hooks,
       const Result* resume)
       : pool_(pool), o_(o), hooks_(hooks), n_threads_(resolve_threads(o.n_threads)),
-        ts_(target, o.objective.k, n_threads_, interrupt_check(), o.reference_semantics ? Units::Absolute : Units::Target),
+        ts_(target, o.objective.k, n_threads_, interrupt_check(), o.reference_semantics ? Units::Absolute : Units::Target,
+            o.metric),
         est_(make_estimator<Est>(ts_, o.objective)), buf_(target.cols) {
     for (std::size_t r = 0; r < init.rows; ++r) est_.add(as_double(init, r));
     if (resume) {

@@ -129,6 +129,12 @@ PARAMETERS = f"""\
         refused without it (a few hundred components is typical). The fitted SVD is ``svd_``;
         ``target_``, the estimates and ``score`` are in its space, and ``transform`` returns rows
         of X as given. The pool is read whole (for memory-mapped pools, reduce them first).
+    metric : {'euclidean', 'cosine'}, default='euclidean'
+        How rows are compared: 'euclidean', or 'cosine', the Euclidean distance between the rows
+        scaled to unit length (sentence embeddings are compared by cosine). Every pool, target
+        and init row is scaled as it is read (a memory-mapped pool is not copied), so the rows
+        are points on the unit sphere, a (d - 1)-dimensional surface: the estimates use d - 1 as
+        their dimension. Rows of norm 0 are refused.
 """
 
 ATTRIBUTES = """\

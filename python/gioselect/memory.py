@@ -43,6 +43,8 @@ def fit_bytes(n_pool: int, n_target: int, dim: int, dtype, params: dict) -> int:
         total += n * (k + 1) * _F64                              # KnnKL: k nearest rows of W per target
     total += threads * (4 * n + k) * _F64                        # rho: four rows of distances, a heap of k
     total += m + 2 * m * _I64                                    # taken rows, `remaining` in C++ and numpy
+    if params.get("metric") == "cosine" and params["search"] in ("descent", "nearest", "spread"):
+        total += m * _F64                                        # 1 / |row| for the exact projection or nearest lists
     return int(total + _search_bytes(params, m, n, d, threads))
 
 

@@ -16,8 +16,8 @@
 // nearest-row searches compare raw rows with the query mapped back (a difference kernel, which
 // does not cancel).
 //
-// Units::Absolute is the identity (z = x): grad-info-opt's absolute clip and eps, kept for
-// reference semantics and compat, whose parity depends on them.
+// Units::Absolute does not centre or scale (z = x): grad-info-opt's absolute clip and eps, kept
+// for reference semantics and compat, whose parity depends on them.
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "gio/matrix.hpp"
+#include "gio/options.hpp"
 
 namespace gio {
 
@@ -42,28 +43,39 @@ enum class Units {
 // to zero and every row ties); a target spread below this leaves no room for its neighbours.
 constexpr double kMinSpread = 1e-140;
 
+// Under Metric::Cosine each row x is first scaled to unit length, x / |x| (in float64, as it is
+// read: a memory-mapped pool is never copied), and everything above happens on the sphere: the
+// frame is that of the normalised target, and "raw" coordinates (unmap, the exact projection)
+// are those of the normalised rows.
 class Frame {
  public:
-  Frame() = default;  // Units::Absolute
+  Frame() = default;  // Units::Absolute, Metric::Euclidean: the identity
 
-  // The frame of a target sample (finite values, at least one row). Throws std::invalid_argument
-  // when the target's spread is too small for float64, or when a float32 target lies so far from
-  // the origin that float32 has rounded away its spread.
+  // The frame of a target sample (finite values, at least one row; nonzero rows under cosine,
+  // see require_nonzero_rows). Throws std::invalid_argument when the target's spread is too small
+  // for float64, or when a float32 target lies so far from the origin that float32 has rounded
+  // away its spread.
   template <class T>
-  Frame(MatrixView<T> target, Units units) {
+  Frame(MatrixView<T> target, Units units, Metric metric = Metric::Euclidean) : cosine_(metric == Metric::Cosine) {
     if (units == Units::Absolute || target.rows == 0) return;
     const std::size_t n = target.rows, d = target.cols;
-    pivot_.assign(target.row(0), target.row(0) + d);
+    std::vector<double> row(d);
+    pivot_.resize(d);
+    on_sphere(target.row(0), d, pivot_.data());
     centre_.assign(d, 0.0);
-    for (std::size_t i = 0; i < n; ++i)
-      for (std::size_t j = 0; j < d; ++j) centre_[j] += static_cast<double>(target.row(i)[j]) - pivot_[j];
+    for (std::size_t i = 0; i < n; ++i) {
+      on_sphere(target.row(i), d, row.data());
+      for (std::size_t j = 0; j < d; ++j) centre_[j] += row[j] - pivot_[j];
+    }
     for (double& c : centre_) c /= static_cast<double>(n);
     double ss = 0;
-    for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t i = 0; i < n; ++i) {
+      on_sphere(target.row(i), d, row.data());
       for (std::size_t j = 0; j < d; ++j) {
-        const double t = (static_cast<double>(target.row(i)[j]) - pivot_[j]) - centre_[j];
+        const double t = (row[j] - pivot_[j]) - centre_[j];
         ss += t * t;
       }
+    }
     const double spread = std::sqrt(ss / static_cast<double>(n));
     if (spread > 0 && spread < kMinSpread)
       throw std::invalid_argument("target's spread is " + number(spread) + ": distances this small have squares "
@@ -75,32 +87,43 @@ class Frame {
     if constexpr (std::is_same_v<T, float>) require_float32_resolution(spread);
   }
 
-  bool absolute() const { return centre_.empty(); }
+  bool centred() const { return !centre_.empty(); }
+  bool cosine() const { return cosine_; }
+  bool identity() const { return !centred() && !cosine_; }
   // The target's spread (1 when absolute, or when the target has none).
   double scale() const { return scale_; }
 
-  // z = (x - mean) / scale for the d values of a row.
+  // z = (x - mean) / scale for the d values of a row (x / |x| first under cosine).
   template <class T>
   void map(const T* x, std::size_t d, double* z) const {
-    if (absolute()) {
+    if (cosine_) {
+      on_sphere(x, d, z);
+    } else {
       for (std::size_t j = 0; j < d; ++j) z[j] = static_cast<double>(x[j]);
-      return;
     }
-    for (std::size_t j = 0; j < d; ++j) z[j] = coordinate(x[j], j);
+    if (centred())
+      for (std::size_t j = 0; j < d; ++j) z[j] = ((z[j] - pivot_[j]) - centre_[j]) * inv_scale_;
   }
   // The same, rounded to float32 (for an index that stores float32), clamped to float32's range:
-  // rows that far out are far from everything either way.
+  // rows that far out are far from everything either way. buf: d doubles of scratch.
   template <class T>
-  void map_f32(const T* x, std::size_t d, float* z) const {
+  void map_f32(const T* x, std::size_t d, float* z, double* buf) const {
     constexpr double kMax = std::numeric_limits<float>::max();
-    for (std::size_t j = 0; j < d; ++j) {
-      const double v = absolute() ? static_cast<double>(x[j]) : coordinate(x[j], j);
-      z[j] = static_cast<float>(std::clamp(v, -kMax, kMax));
-    }
+    map(x, d, buf);
+    for (std::size_t j = 0; j < d; ++j) z[j] = static_cast<float>(std::clamp(buf[j], -kMax, kMax));
   }
-  // The inverse of map: x = z * scale + mean.
+  // 1 / |x|: under cosine, row x is read as x * inverse_norm(x) (kernels that read raw rows take
+  // it per row, computed once, so that they never need a normalised copy).
+  template <class T>
+  static double inverse_norm(const T* x, std::size_t d) {
+    double ss = 0;
+    for (std::size_t j = 0; j < d; ++j) ss += static_cast<double>(x[j]) * static_cast<double>(x[j]);
+    return 1.0 / std::sqrt(ss);
+  }
+
+  // The inverse of map: x = z * scale + mean (on the sphere's coordinates under cosine).
   void unmap(const double* z, std::size_t d, double* x) const {
-    if (absolute()) {
+    if (!centred()) {
       for (std::size_t j = 0; j < d; ++j) x[j] = z[j];
       return;
     }
@@ -108,15 +131,17 @@ class Frame {
   }
 
  private:
-  template <class T>
-  double coordinate(T x, std::size_t j) const {
-    return ((static_cast<double>(x) - pivot_[j]) - centre_[j]) * inv_scale_;
-  }
-
   static std::string number(double x) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.3g", x);
     return buf;
+  }
+
+  // out = x / |x| under cosine, else x (as double).
+  template <class T>
+  void on_sphere(const T* x, std::size_t d, double* out) const {
+    const double c = cosine_ ? inverse_norm(x, d) : 1.0;
+    for (std::size_t j = 0; j < d; ++j) out[j] = cosine_ ? static_cast<double>(x[j]) * c : static_cast<double>(x[j]);
   }
 
   // float32 keeps 24 bits: at the target's distance from the origin it rounds coordinates to
@@ -136,8 +161,23 @@ class Frame {
           "(e.g. the target's mean) in float64 before converting to float32");
   }
 
+  bool cosine_ = false;
   std::vector<double> pivot_, centre_;  // the mean is pivot_ + centre_; empty: absolute
   double scale_ = 1.0, inv_scale_ = 1.0;
 };
+
+// Under cosine every row is scaled to unit length: throws std::invalid_argument naming the
+// matrix and its first row that is zero (or so small that its squared norm underflows float64).
+template <class T>
+void require_nonzero_rows(const MatrixView<T>& m, const char* name) {
+  for (std::size_t i = 0; i < m.rows; ++i) {
+    double ss = 0;
+    for (std::size_t j = 0; j < m.cols; ++j) ss += static_cast<double>(m.row(i)[j]) * static_cast<double>(m.row(i)[j]);
+    if (!(ss >= std::numeric_limits<double>::min()))
+      throw std::invalid_argument(std::string(name) + " row " + std::to_string(i) +
+                                  " is zero: metric='cosine' scales every row to unit length; drop that row or use "
+                                  "metric='euclidean'");
+  }
+}
 
 }  // namespace gio

@@ -75,9 +75,10 @@ class KnnKL {
 };
 
 // One-shot estimate (double precision throughout), with distances in units of x's spread about
-// its mean (units = Target: the same value for x, w scaled or shifted together; frame.hpp).
+// its mean (units = Target: the same value for x, w scaled or shifted together; frame.hpp); under
+// metric = Cosine between the rows scaled to unit length, with dimension d - 1.
 template <class T>
 double knn_kl(MatrixView<T> x, MatrixView<T> w, int k, int n_threads, const InterruptCheck* interrupted = nullptr,
-              Units units = Units::Target);
+              Units units = Units::Target, Metric metric = Metric::Euclidean);
 
 }  // namespace gio

@@ -24,7 +24,8 @@ class PoolIndex {
   // build with gio::Interrupted (the index then builds again on its next use).
   // frame (optional, must outlive the index): query points v are in this frame; exact distances
   // compare raw rows with v mapped back, the HNSW graph holds the rows mapped into it. nullptr:
-  // v is in the pool's own coordinates.
+  // v is in the pool's own coordinates. Under cosine the frame's "raw" rows are row / |row|: the
+  // index keeps 1 / |row| of every row (one double per row) for its exact kernels.
   PoolIndex(MatrixView<T> pool, ProjectionOptions opts, int n_threads, const InterruptCheck* interrupted = nullptr,
             const Frame* frame = nullptr);
   ~PoolIndex();
@@ -65,6 +66,10 @@ class PoolIndex {
   const InterruptCheck* interrupted_;
   Frame identity_;       // the frame when none is given
   const Frame* frame_;
+  std::vector<double> inv_norm_;  // cosine: 1 / |row| of every row (the kernels' row scales); else empty
+  const double* scales(std::int64_t r0) const {
+    return inv_norm_.empty() ? nullptr : inv_norm_.data() + static_cast<std::size_t>(r0);
+  }
   std::vector<std::uint8_t> taken_;
   std::size_t available_;
   struct Hnsw;
