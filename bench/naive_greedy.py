@@ -20,9 +20,18 @@ def distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.sqrt(np.clip(s, 1e-10, 1e20))
 
 
+def target_frame(target, *others) -> tuple[np.ndarray, ...]:
+    """target and others as gioselect measures them natively (cpp/include/gio/frame.hpp): centred
+    on the target's mean and divided by its spread, the RMS distance of its rows from that mean."""
+    t = np.asarray(target, dtype=np.float64)
+    mean = t.mean(axis=0)
+    spread = np.sqrt(((t - mean) ** 2).sum(axis=1).mean()) or 1.0  # no spread: centred only
+    return tuple((np.asarray(a, dtype=np.float64) - mean) / spread for a in (target, *others))
+
+
 def naive_greedy(pool, target, init, k: int, n_picks: int) -> list[int]:
     """Rows of `pool` in greedy order (init: the start rows W_0, at least k of them)."""
-    pool, target, init = (np.asarray(a, dtype=np.float64) for a in (pool, target, init))
+    target, pool, init = target_frame(target, pool, init)
     # each target's k smallest distances to W, ascending (column k-1 is nu_k)
     nearest = np.sort(distances(target, init), axis=1)[:, :k]
     available = np.ones(len(pool), dtype=bool)

@@ -19,6 +19,7 @@ _spec.loader.exec_module(naive)
 
 def from_scratch_knn_kl(target, W, k):
     n, d = target.shape
+    target, W = naive.target_frame(target, W)  # distances in the target's units, as the core
     dxx = naive.distances(target, target)
     np.fill_diagonal(dxx, np.inf)
     rho = np.sort(dxx, axis=1)[:, k - 1]

@@ -28,7 +28,8 @@ class DescentSearch {
   DescentSearch(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, const Options& o, const Hooks& hooks,
                 const Result* resume)
       : o_(o), de_(o.descent), run_(pool, target, init, o, hooks, resume), res_(run_.result()), st_(res_.loop),
-        ts_(run_.ts()), est_(run_.est()), index_(pool, o.projection, run_.n_threads(), run_.interrupt_check()), rng_(o.seed),
+        ts_(run_.ts()), est_(run_.est()), index_(pool, o.projection, run_.n_threads(), run_.interrupt_check(), &ts_.frame()),
+        rng_(o.seed),
         starts_(ts_, de_.v_init, rng_, st_.jump_rows), v_(target.cols) {
     if (run_.resumed()) {
       if (st_.v.size() != target.cols)
@@ -93,7 +94,8 @@ class DescentSearch {
 
   // Step scale. The reference's 'auto' is |v0| / |grad(v0)|; natively we use the target's spread
   // instead of |v0| (invariant to where the origin is) and floor |grad(v0)| at 1e-3 of its largest
-  // possible value, so a vanishing gradient at mean(X) cannot throw v out of the data.
+  // possible value, so a vanishing gradient at mean(X) cannot throw v out of the data. Natively v
+  // and the gradient are in the target's frame, so the scale (given or 'auto') is in its units.
   double initial_scale() {
     if (!de_.scale_auto) return de_.scale_factor;
     // knn steps are normalized (KnnKL::descend): 'auto' makes a step lr times the target's spread.
@@ -254,7 +256,8 @@ class DescentSearch {
   }
 
   Result finish() {
-    res_.v = v_;
+    res_.v.resize(v_.size());
+    ts_.frame().unmap(v_.data(), v_.size(), res_.v.data());  // in the data's coordinates
     run_.collect_remaining([this](std::int64_t r) { return index_.is_available(r); });
     RunStats& s = res_.stats;
     s.index_build_seconds = index_.build_seconds();

@@ -27,8 +27,7 @@ std::vector<std::int64_t> relaxed_ranking(MatrixView<T> pool, const TargetStats&
 #pragma omp for schedule(static)
     for (std::ptrdiff_t r = 0; r < static_cast<std::ptrdiff_t>(pool.rows); ++r) {
       if (!est || stopper.stop()) continue;
-      const T* x = pool.row(static_cast<std::size_t>(r));
-      std::copy(x, x + pool.cols, buf.begin());
+      ts.frame().map(pool.row(static_cast<std::size_t>(r)), pool.cols, buf.data());
       value[static_cast<std::size_t>(r)] = est->evaluate(buf.data());
     }
   }

@@ -66,8 +66,7 @@ KnnGainScores<T>::KnnGainScores(MatrixView<T> pool, const TargetStats& ts, const
     std::vector<double> row(d);
 #pragma omp for schedule(static)
     for (std::ptrdiff_t r = 0; r < static_cast<std::ptrdiff_t>(pool.rows); ++r) {
-      const T* g = pool.row(static_cast<std::size_t>(r));
-      std::copy(g, g + d, row.begin());
+      ts.frame().map(pool.row(static_cast<std::size_t>(r)), d, row.data());  // the target's frame, as KnnKL
       pool_sq_[static_cast<std::size_t>(r)] = kernels::dot(row.data(), row.data(), d);
     }
   }
@@ -120,7 +119,7 @@ void KnnGainScores<T>::pass(const std::vector<std::size_t>& targets, F&& f, Stop
     for (std::ptrdiff_t tile = 0; tile < static_cast<std::ptrdiff_t>(tiles); ++tile) {
       if (dots.size() != kTileRows * s || (stopper != nullptr && stopper->stop())) continue;
       const std::size_t r0 = static_cast<std::size_t>(tile) * kTileRows, nr = std::min(kTileRows, m - r0);
-      for (std::size_t r = 0; r < nr; ++r) std::copy(pool_.row(r0 + r), pool_.row(r0 + r) + d, rows.data() + r * d);
+      for (std::size_t r = 0; r < nr; ++r) ts_.frame().map(pool_.row(r0 + r), d, rows.data() + r * d);
       if (s >= kMinColumns) {
         kernels::dots_rows_colmajor(rows.data(), xt.data(), s, d, 0, nr, dots.data());
       } else {  // too few targets to vectorise across: one (vectorised) dot product per pair

@@ -41,7 +41,8 @@ class KnnGainScores {
 
  private:
   // Calls f(thread, row, sq) for every pool row, rows split across threads, where sq[j] is the
-  // row's clipped squared distance to target targets[j] (formed as KnnKL forms it).
+  // row's clipped squared distance to target targets[j] (formed as KnnKL forms it: in the
+  // target's frame, each tile of pool rows mapped into it as it is read).
   template <class F>
   void pass(const std::vector<std::size_t>& targets, F&& f, Stopper* stopper = nullptr) const;
   // Lists for those of `candidates` with at most max_list_ rows within nu_k (counts: per thread,
@@ -59,7 +60,7 @@ class KnnGainScores {
   MatrixView<T> pool_;
   const TargetStats& ts_;
   int nt_;
-  std::vector<double> pool_sq_;                   // squared row norms, as KnnKL forms them
+  std::vector<double> pool_sq_;                   // squared row norms in the target's frame, as KnnKL forms them
   std::vector<double> score_;
   std::vector<std::vector<std::uint32_t>> list_rows_;  // per target: rows within its nu_k, by distance
   std::vector<std::vector<double>> list_dists_;

@@ -27,7 +27,7 @@ void KnnKL::distances(const double* w) {
 double KnnKL::kl() const {
   if (m_ < k_) return std::numeric_limits<double>::quiet_NaN();
   const double nd = static_cast<double>(t_.n());
-  return static_cast<double>(t_.d()) / nd * (sum_log_nu_ - sum_log_rho_) +
+  return t_.dimension() / nd * (sum_log_nu_ - sum_log_rho_) +
          std::log(static_cast<double>(m_) / (nd - 1.0));
 }
 
@@ -42,7 +42,7 @@ double KnnKL::gain_sum(const double* w) {
 double KnnKL::delta_from(double gain) const {
   if (m_ < k_) return std::numeric_limits<double>::quiet_NaN();
   const double m = static_cast<double>(m_);
-  return static_cast<double>(t_.d()) / static_cast<double>(t_.n()) * gain + std::log((m + 1.0) / m);
+  return t_.dimension() / static_cast<double>(t_.n()) * gain + std::log((m + 1.0) / m);
 }
 
 double KnnKL::delta(const double* w) { return delta_from(gain_sum(w)); }
@@ -58,7 +58,7 @@ void KnnKL::gradient(const double* v, double* grad, double* scratch) const {
     const double* x = t_.row(i);
     for (std::size_t j = 0; j < d; ++j) grad[j] += (v[j] - x[j]) * w;
   }
-  const double c = static_cast<double>(d) / static_cast<double>(n);
+  const double c = t_.dimension() / static_cast<double>(n);
   for (std::size_t j = 0; j < d; ++j) grad[j] *= c;
 }
 
@@ -109,25 +109,29 @@ void KnnKL::commit() {
 }
 
 template <class T>
-double knn_kl(MatrixView<T> x, MatrixView<T> w, int k, int n_threads, const InterruptCheck* interrupted) {
+double knn_kl(MatrixView<T> x, MatrixView<T> w, int k, int n_threads, const InterruptCheck* interrupted, Units units,
+              Metric metric) {
   if (w.cols != x.cols)
     throw std::invalid_argument("W has " + std::to_string(w.cols) + " columns, X has " + std::to_string(x.cols));
   if (w.rows < static_cast<std::size_t>(k))
     throw std::invalid_argument("W has " + std::to_string(w.rows) + " rows; the k-NN estimate needs at least k=" +
                                 std::to_string(k));
-  TargetStats ts(x, k, n_threads, interrupted);
+  require_representable(x, "X");
+  require_representable(w, "W");
+  if (metric == Metric::Cosine) require_nonzero_rows(w, "W");
+  TargetStats ts(x, k, n_threads, interrupted, units, metric);
   KnnKL est(ts);
   std::vector<double> row(w.cols);
   detail::Stopper stopper(interrupted);
   for (std::size_t r = 0; r < w.rows; ++r) {
     if (stopper.stop()) stopper.throw_if_stopped();
-    for (std::size_t j = 0; j < w.cols; ++j) row[j] = static_cast<double>(w.row(r)[j]);
+    ts.frame().map(w.row(r), w.cols, row.data());
     est.add(row.data());
   }
   return est.kl();
 }
 
-template double knn_kl(MatrixView<float>, MatrixView<float>, int, int, const InterruptCheck*);
-template double knn_kl(MatrixView<double>, MatrixView<double>, int, int, const InterruptCheck*);
+template double knn_kl(MatrixView<float>, MatrixView<float>, int, int, const InterruptCheck*, Units, Metric);
+template double knn_kl(MatrixView<double>, MatrixView<double>, int, int, const InterruptCheck*, Units, Metric);
 
 }  // namespace gio

@@ -36,6 +36,15 @@ std::vector<std::vector<std::int64_t>> nearest_rows_per_target(MatrixView<T> poo
   const std::vector<std::uint8_t> none(taken.empty() ? pool.rows : 0, 0);
   const std::uint8_t* tk = taken.empty() ? none.data() : taken.data();
   std::vector<std::vector<Candidate>> heaps(n);
+  std::vector<double> raw(n * d);  // the targets in the pool's coordinates (ts holds them in its frame)
+  for (std::size_t t = 0; t < n; ++t) ts.frame().unmap(ts.row(targets[t]), d, raw.data() + t * d);
+  std::vector<double> inv_norm;  // cosine: row r is read as row_r / |row_r|
+  if (ts.frame().cosine()) {
+    inv_norm.resize(pool.rows);
+#pragma omp parallel for num_threads(n_threads) schedule(static)
+    for (std::ptrdiff_t r = 0; r < static_cast<std::ptrdiff_t>(pool.rows); ++r)
+      inv_norm[static_cast<std::size_t>(r)] = Frame::inverse_norm(pool.row(static_cast<std::size_t>(r)), d);
+  }
   // Many targets: threads split the targets (the same static split in every block, so each
   // heap has one owner and no barrier is needed). Fewer targets than threads (a list rebuilt):
   // threads split the blocks, each with its own heaps, merged at the end.
@@ -49,7 +58,8 @@ std::vector<std::vector<std::int64_t>> nearest_rows_per_target(MatrixView<T> poo
     auto scan = [&](std::vector<Candidate>& heap, std::size_t t, std::size_t b0, std::size_t b1) {
       if (stopper.stop()) return;
       err.run([&] {
-        kernels::sq_dists_rows(pool.data, d, b0, b1, tk, ts.row(targets[t]), dist.data());
+        kernels::sq_dists_rows(pool.data, d, b0, b1, tk, raw.data() + t * d, dist.data(),
+                               inv_norm.empty() ? nullptr : inv_norm.data() + b0);
         for (std::size_t r = b0; r < b1; ++r)
           if (!tk[r]) offer(heap, len, {dist[r - b0], static_cast<std::int64_t>(r)});
       });

@@ -48,6 +48,13 @@ struct Table<Projection> {
       {{Projection::Auto, "auto"}, {Projection::Exact, "exact"}, {Projection::Hnsw, "hnsw"}}};
 };
 
+template <>
+struct Table<Metric> {
+  static constexpr const char* option = "metric";
+  static constexpr std::array<std::pair<Metric, const char*>, 2> entries{
+      {{Metric::Euclidean, "euclidean"}, {Metric::Cosine, "cosine"}}};
+};
+
 // A table lists every enumerator once, in declaration order (the enums count from 0).
 template <class E>
 constexpr bool complete() {
@@ -57,7 +64,7 @@ constexpr bool complete() {
   return true;
 }
 static_assert(complete<Objective>() && complete<Search>() && complete<StopCriterion>() && complete<VInit>() &&
-              complete<Projection>());
+              complete<Projection>() && complete<Metric>());
 
 }  // namespace
 
@@ -95,6 +102,7 @@ GIO_ENUM_NAMES(Search)
 GIO_ENUM_NAMES(StopCriterion)
 GIO_ENUM_NAMES(VInit)
 GIO_ENUM_NAMES(Projection)
+GIO_ENUM_NAMES(Metric)
 #undef GIO_ENUM_NAMES
 
 }  // namespace gio

@@ -38,16 +38,24 @@ class AvailableFilter : public hnswlib::BaseFilterFunctor {
 };
 
 template <class T>
-double sq_diff(const T* a, const double* b, std::size_t d) {
-  if constexpr (std::is_same_v<T, float>) return kernels::sq_diff_f(a, b, d);
-  else return kernels::sq_diff_d(a, b, d);
+double sq_diff(const T* a, const double* b, std::size_t d, const double* row_scale) {
+  if constexpr (std::is_same_v<T, float>) return kernels::sq_diff_f(a, b, d, row_scale);
+  else return kernels::sq_diff_d(a, b, d, row_scale);
 }
 
 }  // namespace
 
 template <class T>
-PoolIndex<T>::PoolIndex(MatrixView<T> pool, ProjectionOptions opts, int n_threads, const InterruptCheck* interrupted)
-    : pool_(pool), opts_(opts), n_threads_(n_threads), interrupted_(interrupted), taken_(pool.rows, 0), available_(pool.rows) {
+PoolIndex<T>::PoolIndex(MatrixView<T> pool, ProjectionOptions opts, int n_threads, const InterruptCheck* interrupted,
+                        const Frame* frame)
+    : pool_(pool), opts_(opts), n_threads_(n_threads), interrupted_(interrupted), frame_(frame ? frame : &identity_),
+      taken_(pool.rows, 0), available_(pool.rows) {
+  if (frame_->cosine()) {  // the exact kernels read row r as row_r / |row_r|
+    inv_norm_.resize(pool.rows);
+#pragma omp parallel for num_threads(detail::resolve_threads(n_threads)) schedule(static)
+    for (std::ptrdiff_t r = 0; r < static_cast<std::ptrdiff_t>(pool.rows); ++r)
+      inv_norm_[static_cast<std::size_t>(r)] = Frame::inverse_norm(pool.row(static_cast<std::size_t>(r)), pool.cols);
+  }
   if (opts_.hnsw_m < 2) throw std::invalid_argument("hnsw_m must be >= 2, got " + std::to_string(opts_.hnsw_m));
   if (opts_.ef_search < 1 || opts_.ef_construction < 1)
     throw std::invalid_argument("ef_search and ef_construction must be >= 1");
@@ -58,11 +66,18 @@ template <class T>
 PoolIndex<T>::~PoolIndex() = default;
 
 template <class T>
+std::vector<double> PoolIndex<T>::raw(const double* v) const {
+  std::vector<double> x(pool_.cols);
+  frame_->unmap(v, pool_.cols, x.data());
+  return x;
+}
+
+template <class T>
 std::int64_t PoolIndex<T>::cache_lookup(const double* v) {
   if (!use_cache_ || !cache_) return -1;
   const std::size_t d = pool_.cols;
   const std::int64_t hit =
-      cache_->lookup(v, taken_, [&](std::int64_t r) { return sq_diff(pool_.row(static_cast<std::size_t>(r)), v, d); });
+      cache_->lookup(v, taken_, [&](std::int64_t r) { return sq_diff(pool_.row(static_cast<std::size_t>(r)), v, d, scales(r)); });
   if (hit >= 0) ++cache_hits_;
   else ++cache_misses_;
   return hit;
@@ -71,7 +86,7 @@ std::int64_t PoolIndex<T>::cache_lookup(const double* v) {
 template <class T>
 std::int64_t PoolIndex<T>::brute_force_and_cache(const double* v) {
   const std::size_t n = pool_.rows, d = pool_.cols, K = detail::CertifiedCache::kRows;
-  if (available_ <= K + 1) return exact_nearest(v);
+  if (available_ <= K + 1) return exact_nearest_raw(v);
   if (!cache_) cache_ = std::make_unique<Cache>();
   // All distances, then the K + 1 nearest: K for the list, one for the bound.
   std::vector<double> dist(n);
@@ -84,7 +99,7 @@ std::int64_t PoolIndex<T>::brute_force_and_cache(const double* v) {
     const std::size_t t = 0, T_ = 1;
 #endif
     const std::size_t r0 = n * t / T_, r1 = n * (t + 1) / T_;
-    kernels::sq_dists_rows(pool_.data, d, r0, r1, taken_.data(), v, dist.data() + r0);
+    kernels::sq_dists_rows(pool_.data, d, r0, r1, taken_.data(), v, dist.data() + r0, scales(r0));
   }
   std::vector<std::pair<double, std::int64_t>> near;
   near.reserve(available_);
@@ -116,14 +131,14 @@ void PoolIndex<T>::refill() {
 }
 
 template <class T>
-std::int64_t PoolIndex<T>::exact_nearest(const double* v) const {
+std::int64_t PoolIndex<T>::exact_nearest_raw(const double* v) const {
   const std::size_t n = pool_.rows, d = pool_.cols;
   // Two threads pay off from about 64k multiply-adds (a 1,000 x 64 pool).
   const int nt = n * d >= (1u << 16) ? detail::resolve_threads(n_threads_) : 1;
   if (nt == 1) {
     double best = std::numeric_limits<double>::infinity();
     std::int64_t best_row = -1;
-    kernels::nearest_rows(pool_.data, d, 0, n, taken_.data(), v, &best, &best_row);
+    kernels::nearest_rows(pool_.data, d, 0, n, taken_.data(), v, &best, &best_row, scales(0));
     return best_row;
   }
   // One contiguous slice of rows per thread; slices are merged in row order, so ties still go
@@ -138,7 +153,7 @@ std::int64_t PoolIndex<T>::exact_nearest(const double* v) const {
     const std::size_t t = 0;
 #endif
     const std::size_t r0 = n * t / static_cast<std::size_t>(nt), r1 = n * (t + 1) / static_cast<std::size_t>(nt);
-    kernels::nearest_rows(pool_.data, d, r0, r1, taken_.data(), v, &best[t], &best_row[t]);
+    kernels::nearest_rows(pool_.data, d, r0, r1, taken_.data(), v, &best[t], &best_row[t], scales(r0));
   }
   double b = std::numeric_limits<double>::infinity();
   std::int64_t br = -1;
@@ -156,13 +171,23 @@ void PoolIndex<T>::build() {
       &hnsw_->space, n, static_cast<std::size_t>(opts_.hnsw_m),
       static_cast<std::size_t>(opts_.ef_construction), static_cast<std::size_t>(opts_.seed));
   auto* index = hnsw_->index.get();
-  auto add = [&](std::size_t i, std::vector<float>& buf) {
+  // The graph holds the rows in the frame, where queries come from (float32 after centring, so
+  // that a float64 offset survives; unit length under cosine); float32 rows in the identity frame
+  // go in as they are.
+  const bool as_is = std::is_same_v<T, float> && frame_->identity();
+  struct Scratch {
+    std::vector<float> row;
+    std::vector<double> z;
+  };
+  auto add = [&](std::size_t i, Scratch& buf) {
     const T* row = pool_.row(i);
-    if constexpr (std::is_same_v<T, float>) {
+    if (as_is) {
       index->addPoint(row, static_cast<hnswlib::labeltype>(i));
     } else {
-      for (std::size_t j = 0; j < d; ++j) buf[j] = static_cast<float>(row[j]);
-      index->addPoint(buf.data(), static_cast<hnswlib::labeltype>(i));
+      buf.row.resize(d);
+      buf.z.resize(d);
+      frame_->map_f32(row, d, buf.row.data(), buf.z.data());
+      index->addPoint(buf.row.data(), static_cast<hnswlib::labeltype>(i));
     }
   };
   // hnswlib's insertion is thread-safe except for the first element, which sets the entry point:
@@ -172,14 +197,14 @@ void PoolIndex<T>::build() {
   // if (level > 0) curlevel = level;`, so level 0 cannot even be asked for), and each element's
   // neighbours are the nearest of those already inserted, which depends on the interleaving.
   // n_jobs=1 (or projection='exact') repeats bit for bit; README and docs/sanitizers.md say so.
-  std::vector<float> first(std::is_same_v<T, float> ? 0 : d);
+  Scratch first;
   if (n > 0) add(0, first);
   const int nt = detail::resolve_threads(n_threads_);
   detail::FirstError err;
   detail::Stopper stopper(interrupted_);
 #pragma omp parallel num_threads(nt)
   {
-    std::vector<float> buf(std::is_same_v<T, float> ? 0 : d);
+    Scratch buf;
 #pragma omp for schedule(dynamic, 256)
     for (std::ptrdiff_t i = 1; i < static_cast<std::ptrdiff_t>(n); ++i)
       if (!stopper.stop()) err.run([&] { add(static_cast<std::size_t>(i), buf); });
@@ -194,7 +219,7 @@ void PoolIndex<T>::build() {
 }
 
 template <class T>
-std::int64_t PoolIndex<T>::hnsw_nearest(const double* v) {
+std::int64_t PoolIndex<T>::hnsw_nearest(const double* v, const double* raw_v) {
   if (!hnsw_) build();
   const std::size_t d = pool_.cols;
   std::vector<float> q(v, v + d);
@@ -206,7 +231,7 @@ std::int64_t PoolIndex<T>::hnsw_nearest(const double* v) {
   std::int64_t best_row = -1;
   for (; !found.empty(); found.pop()) {
     const auto row = static_cast<std::int64_t>(found.top().second);
-    const double s = sq_diff(pool_.row(static_cast<std::size_t>(row)), v, d);
+    const double s = sq_diff(pool_.row(static_cast<std::size_t>(row)), raw_v, d, scales(row));
     if (s < best || (s == best && row < best_row)) { best = s; best_row = row; }
   }
   return best_row;
@@ -217,20 +242,22 @@ std::int64_t PoolIndex<T>::nearest(const double* v) {
   if (available_ == 0) return -1;
   const bool exact = opts_.mode == Projection::Exact ||
                      (opts_.mode == Projection::Auto && available_ <= opts_.exact_below);
-  std::int64_t row = cache_lookup(v);
+  const std::vector<double> rv = raw(v);  // exact distances: raw rows against v mapped back
+  const double* r = rv.data();
+  std::int64_t row = cache_lookup(r);
   if (row >= 0 && !exact) ++hnsw_queries_;
   if (row < 0) {
     // Queries that jump around (v_init='jump') rarely hit the cache: then stop refreshing it.
     if (cache_misses_ >= 16 && cache_hits_ < cache_misses_) use_cache_ = false;
-    if (exact) return use_cache_ ? brute_force_and_cache(v) : exact_nearest(v);
+    if (exact) return use_cache_ ? brute_force_and_cache(r) : exact_nearest_raw(r);
     // Approximate mode: refresh the cache by brute force while it answers most queries, else
     // ask HNSW. Descents from mean(X) end between clusters, where HNSW's greedy search fails
     // but nearly every query is certified from the cache.
     ++hnsw_queries_;
-    row = use_cache_ && cache_hits_ >= cache_misses_ ? brute_force_and_cache(v) : hnsw_nearest(v);
-    if (row < 0) row = exact_nearest(v);  // the filtered graph search found nothing
+    row = use_cache_ && cache_hits_ >= cache_misses_ ? brute_force_and_cache(r) : hnsw_nearest(v, r);
+    if (row < 0) row = exact_nearest_raw(r);  // the filtered graph search found nothing
   }
-  if (opts_.audit && !exact && exact_nearest(v) == row) ++audit_agree_;
+  if (opts_.audit && !exact && exact_nearest_raw(r) == row) ++audit_agree_;
   return row;
 }
 
@@ -241,9 +268,10 @@ std::vector<std::int64_t> PoolIndex<T>::nearest_k(const double* v, std::size_t c
   std::vector<std::pair<double, std::int64_t>> near;
   const bool exact = opts_.mode == Projection::Exact ||
                      (opts_.mode == Projection::Auto && available_ <= opts_.exact_below);
+  const std::vector<double> rv = raw(v);
   if (exact) {
     std::vector<double> dist(n);
-    kernels::sq_dists_rows(pool_.data, d, 0, n, taken_.data(), v, dist.data());
+    kernels::sq_dists_rows(pool_.data, d, 0, n, taken_.data(), rv.data(), dist.data(), scales(0));
     for (std::size_t i = 0; i < n; ++i)
       if (!taken_[i]) near.emplace_back(dist[i], static_cast<std::int64_t>(i));
   } else {
@@ -254,7 +282,7 @@ std::vector<std::int64_t> PoolIndex<T>::nearest_k(const double* v, std::size_t c
     ++hnsw_searches_;
     for (; !found.empty(); found.pop()) {
       const auto row = static_cast<std::int64_t>(found.top().second);
-      near.emplace_back(sq_diff(pool_.row(static_cast<std::size_t>(row)), v, d), row);
+      near.emplace_back(sq_diff(pool_.row(static_cast<std::size_t>(row)), rv.data(), d, scales(row)), row);
     }
   }
   c = std::min(c, near.size());

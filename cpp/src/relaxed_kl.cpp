@@ -37,7 +37,7 @@ RelaxedKL::RelaxedKL(const TargetStats& target, bool discard_nearest_for_xy, dou
   if (!(eps >= 0)) throw std::invalid_argument("eps must be >= 0, got " + std::to_string(eps));
   double s = 0;
   for (double r : t_.rho()) s += std::log(r + eps_);
-  rho_term_ = static_cast<double>(t_.d()) * s / static_cast<double>(t_.n());
+  rho_term_ = t_.dimension() * s / static_cast<double>(t_.n());
   if (discard_) {
     min_sq_.assign(t_.n(), std::numeric_limits<double>::infinity());
     cand_min_sq_.resize(t_.n());
@@ -46,7 +46,7 @@ RelaxedKL::RelaxedKL(const TargetStats& target, bool discard_nearest_for_xy, dou
 }
 
 double RelaxedKL::kl_from(double sum_log, double sum_log_min, std::size_t m) const {
-  const double n = static_cast<double>(t_.n()), d = static_cast<double>(t_.d());
+  const double n = static_cast<double>(t_.n()), d = t_.dimension();
   const std::size_t terms_per_target = discard_ ? m - 1 : m;
   if (m == 0 || terms_per_target == 0) return kNaN;
   const double mean_log = (sum_log - sum_log_min) / (n * static_cast<double>(terms_per_target));
@@ -87,7 +87,7 @@ double RelaxedKL::coef_for_added_point(std::size_t m_rows) const {
   // d/dv of d * mean(log(delta + eps)) over n * (terms per target) entries of W + {v}.
   const std::size_t terms = discard_ ? m_rows : m_rows + 1;
   if (terms == 0) throw std::invalid_argument("the gradient with discard_nearest_for_xy needs a non-empty W");
-  return static_cast<double>(t_.d()) / (static_cast<double>(t_.n()) * static_cast<double>(terms));
+  return t_.dimension() / (static_cast<double>(t_.n()) * static_cast<double>(terms));
 }
 
 void RelaxedKL::accumulate(const double* v, double v_sq, std::size_t block, double* u, double* phi) const {
@@ -212,35 +212,49 @@ RelaxedKL with_rows(const TargetStats& ts, MatrixView<T> w, bool discard, double
   if (w.cols != ts.d())
     throw std::invalid_argument("W has " + std::to_string(w.cols) + " columns, target has " +
                                 std::to_string(ts.d()));
+  require_representable(w, "W");
+  if (ts.frame().cosine()) require_nonzero_rows(w, "W");
   RelaxedKL est(ts, discard, eps);
   std::vector<double> row(w.cols);
   for (std::size_t i = 0; i < w.rows; ++i) {
-    for (std::size_t j = 0; j < w.cols; ++j) row[j] = static_cast<double>(w.row(i)[j]);
+    ts.frame().map(w.row(i), w.cols, row.data());
     est.add(row.data());
   }
   return est;
 }
+
+template <class T>
+TargetStats checked_target(MatrixView<T> x, int k, int n_threads, Units units, Metric metric = Metric::Euclidean) {
+  require_representable(x, "X");
+  return TargetStats(x, k, n_threads, nullptr, units, metric);
+}
 }  // namespace
 
 template <class T>
-double relaxed_kl(MatrixView<T> x, MatrixView<T> w, int k, double eps, bool discard, int n_threads) {
-  TargetStats ts(x, k, n_threads);
+double relaxed_kl(MatrixView<T> x, MatrixView<T> w, int k, double eps, bool discard, int n_threads, Units units,
+                  Metric metric) {
+  const TargetStats ts = checked_target(x, k, n_threads, units, metric);
   return with_rows(ts, w, discard, eps).kl();
 }
 
 template <class T>
 std::vector<double> relaxed_kl_gradient(MatrixView<T> x, MatrixView<T> w, const double* v, int k,
-                                        double eps, bool discard, int n_threads) {
-  TargetStats ts(x, k, n_threads);
+                                        double eps, bool discard, int n_threads, Units units) {
+  const TargetStats ts = checked_target(x, k, n_threads, units);
   RelaxedKL est = with_rows(ts, w, discard, eps);
-  std::vector<double> g(x.cols);
-  est.gradient(v, g.data());
+  std::vector<double> z(x.cols), g(x.cols);
+  ts.frame().map(v, x.cols, z.data());
+  est.gradient(z.data(), g.data());
+  // d/dv = d/dz / scale, z = (v - centre) / scale (1 when absolute)
+  for (double& gj : g) gj /= ts.frame().scale();
   return g;
 }
 
-template double relaxed_kl(MatrixView<float>, MatrixView<float>, int, double, bool, int);
-template double relaxed_kl(MatrixView<double>, MatrixView<double>, int, double, bool, int);
-template std::vector<double> relaxed_kl_gradient(MatrixView<float>, MatrixView<float>, const double*, int, double, bool, int);
-template std::vector<double> relaxed_kl_gradient(MatrixView<double>, MatrixView<double>, const double*, int, double, bool, int);
+template double relaxed_kl(MatrixView<float>, MatrixView<float>, int, double, bool, int, Units, Metric);
+template double relaxed_kl(MatrixView<double>, MatrixView<double>, int, double, bool, int, Units, Metric);
+template std::vector<double> relaxed_kl_gradient(MatrixView<float>, MatrixView<float>, const double*, int, double, bool, int,
+                                                 Units);
+template std::vector<double> relaxed_kl_gradient(MatrixView<double>, MatrixView<double>, const double*, int, double, bool,
+                                                 int, Units);
 
 }  // namespace gio

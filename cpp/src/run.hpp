@@ -38,7 +38,9 @@ class Run {
   Run(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, const Options& o, const Hooks& hooks,
       const Result* resume)
       : pool_(pool), o_(o), hooks_(hooks), n_threads_(resolve_threads(o.n_threads)),
-        ts_(target, o.objective.k, n_threads_, interrupt_check()), est_(make_estimator<Est>(ts_, o.objective)), buf_(target.cols) {
+        ts_(target, o.objective.k, n_threads_, interrupt_check(), o.reference_semantics ? Units::Absolute : Units::Target,
+            o.metric),
+        est_(make_estimator<Est>(ts_, o.objective)), buf_(target.cols) {
     for (std::size_t r = 0; r < init.rows; ++r) est_.add(as_double(init, r));
     if (resume) {
       resumed_ = true;
@@ -60,6 +62,10 @@ class Run {
   // For the set-up phases' own loops (target statistics, index, first scores); nullptr: none.
   const InterruptCheck* interrupt_check() const { return hooks_.interrupted ? &hooks_.interrupted : nullptr; }
   bool resumed() const { return resumed_; }
+
+  // The target's frame (frame.hpp): the estimators, v and the descents live in it; pool and start
+  // rows are mapped into it as they are read.
+  const Frame& frame() const { return ts_.frame(); }
 
   // The estimate with pool row `row` added; leaves it ready for est().commit().
   double score(std::int64_t row) { return est_.evaluate(as_double(pool_, static_cast<std::size_t>(row))); }
@@ -135,9 +141,10 @@ class Run {
   }
 
  private:
+  // Row `row` of m in the target's frame.
   template <class U>
   const double* as_double(MatrixView<U> m, std::size_t row) {
-    std::copy(m.row(row), m.row(row) + m.cols, buf_.begin());
+    ts_.frame().map(m.row(row), m.cols, buf_.data());
     return buf_.data();
   }
 

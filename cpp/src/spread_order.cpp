@@ -45,7 +45,7 @@ Reference make_reference(MatrixView<T> pool, const TargetStats& ts, std::size_t 
   for (std::size_t i = 0; i < n_sample; ++i) {  // partial Fisher-Yates: a uniform sample without replacement
     std::swap(rows[i], rows[i + rng.below(pool.rows - i)]);
     const auto g = static_cast<std::size_t>(rows[i]);
-    std::copy(pool.row(g), pool.row(g) + d, ref.rows.begin() + static_cast<std::ptrdiff_t>((n + i) * d));
+    ts.frame().map(pool.row(g), d, ref.rows.data() + (n + i) * d);  // in the target's frame, as ts.data()
     ref.slot_of_pool_row[g] = static_cast<std::int64_t>(n + i);
     ref.sample.push_back(rows[i]);
   }
@@ -174,7 +174,7 @@ DomainScores domain_scores(MatrixView<T> pool, const TargetStats& ts, std::uint6
   out.neighbours = spread_neighbours(M, n);
   Reference ref = make_reference(pool, ts, spread_reference_rows(M, n), seed);
   const auto pool_nb = neighbourhoods(
-      M, d, [&](std::size_t g, double* buf) { std::copy(pool.row(g), pool.row(g) + d, buf); },
+      M, d, [&](std::size_t g, double* buf) { ts.frame().map(pool.row(g), d, buf); },
       [&](std::size_t g) { return ref.slot_of_pool_row[g]; }, ref, out.neighbours, n_threads, interrupted);
   const auto target_nb = neighbourhoods(
       n, d, [&](std::size_t i, double* buf) { std::copy(ts.row(i), ts.row(i) + d, buf); },

@@ -13,7 +13,8 @@
 namespace gio {
 
 template <class T>
-TargetStats::TargetStats(MatrixView<T> x, int k, int n_threads, const InterruptCheck* interrupted)
+TargetStats::TargetStats(MatrixView<T> x, int k, int n_threads, const InterruptCheck* interrupted, Units units,
+                         Metric metric)
     : n_(x.rows), d_(x.cols), k_(k) {
   if (k < 1) throw std::invalid_argument("k must be >= 1, got " + std::to_string(k));
   if (n_ <= static_cast<std::size_t>(k))
@@ -21,7 +22,13 @@ TargetStats::TargetStats(MatrixView<T> x, int k, int n_threads, const InterruptC
                                 std::to_string(k) + " needs more than k rows");
   if (d_ == 0) throw std::invalid_argument("target has 0 columns");
 
-  x_.assign(x.data, x.data + n_ * d_);
+  if (metric == Metric::Cosine) {
+    if (d_ < 2) throw std::invalid_argument("metric='cosine' needs at least 2 columns (1 column: every row is +1 or -1)");
+    require_nonzero_rows(x, "target");
+  }
+  frame_ = Frame(x, units, metric);
+  x_.resize(n_ * d_);
+  for (std::size_t i = 0; i < n_; ++i) frame_.map(x.row(i), d_, x_.data() + i * d_);
   sq_norms_.resize(n_);
   mean_.assign(d_, 0.0);
   for (std::size_t i = 0; i < n_; ++i) {
@@ -29,7 +36,7 @@ TargetStats::TargetStats(MatrixView<T> x, int k, int n_threads, const InterruptC
     for (std::size_t j = 0; j < d_; ++j) mean_[j] += row(i)[j];
   }
   for (double& v : mean_) v /= static_cast<double>(n_);
-  x32_.assign(x.data, x.data + n_ * d_);
+  x32_.assign(x_.begin(), x_.end());
   xt32_.resize(n_ * d_);
   for (std::size_t i = 0; i < n_; ++i)
     for (std::size_t j = 0; j < d_; ++j) xt32_[j * n_ + i] = x32_[i * d_ + j];
@@ -97,7 +104,7 @@ void TargetStats::clipped_sq_dists_to(const double* w, double* out) const {
   for (std::size_t i = 0; i < n_; ++i) out[i] = clipped_sq_dist(sq_norms_[i], w_sq, out[i]);
 }
 
-template TargetStats::TargetStats(MatrixView<float>, int, int, const InterruptCheck*);
-template TargetStats::TargetStats(MatrixView<double>, int, int, const InterruptCheck*);
+template TargetStats::TargetStats(MatrixView<float>, int, int, const InterruptCheck*, Units, Metric);
+template TargetStats::TargetStats(MatrixView<double>, int, int, const InterruptCheck*, Units, Metric);
 
 }  // namespace gio

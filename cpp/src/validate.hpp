@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "gio/frame.hpp"
 #include "gio/matrix.hpp"
 #include "gio/options.hpp"
 #include "reference_rules.hpp"
@@ -98,9 +99,16 @@ void validate(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, cons
   if (o.search.kind == Search::Nearest || o.search.kind == Search::Spread) validate_ordered(o);
   else if (st.criterion == StopCriterion::InDomain)
     throw std::invalid_argument("stop_criterion 'in_domain' is the stop of search='spread'");
-  require_finite(pool, "pool");
-  require_finite(target, "target");
-  require_finite(init, "init");
+  require_representable(pool, "pool");
+  require_representable(target, "target");
+  require_representable(init, "init");
+  if (o.metric == Metric::Cosine) {
+    if (o.reference_semantics) throw std::invalid_argument("grad-info-opt has no metric='cosine': no reference semantics");
+    if (pool.cols < 2) throw std::invalid_argument("metric='cosine' needs at least 2 columns (1 column: every row is +1 or -1)");
+    require_nonzero_rows(pool, "pool");
+    require_nonzero_rows(target, "target");
+    require_nonzero_rows(init, "init");
+  }
 }
 
 }  // namespace gio::detail

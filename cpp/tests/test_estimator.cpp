@@ -1,4 +1,5 @@
-// gio::relaxed_kl against a direct double-precision transcription of DESIGN.md §2a.
+// gio::relaxed_kl against a direct double-precision transcription of DESIGN.md §2a (grad-info-opt's
+// absolute clip and eps: Units::Absolute; test_frame.cpp covers the target's units).
 #include <cmath>
 #include <vector>
 
@@ -12,6 +13,7 @@ using testdata::naive_relaxed_kl;
 namespace {
 
 constexpr double kTol = 1e-9;
+constexpr gio::Units kAbs = gio::Units::Absolute;
 
 struct Case {
   std::size_t n, m, d;
@@ -34,7 +36,7 @@ void run_case(const Case& c, std::uint64_t seed) {
   const gio::MatrixView<double> xv(x.data(), c.n, c.d), wv(w.data(), c.m, c.d);
   for (bool discard : {false, true}) {
     const double want = naive_relaxed_kl(x, c.n, w, c.m, c.d, c.k, 1e-8, discard);
-    const double got = gio::relaxed_kl<double>(xv, wv, c.k, 1e-8, discard, 2);
+    const double got = gio::relaxed_kl<double>(xv, wv, c.k, 1e-8, discard, 2, kAbs);
     if (discard && c.m < 2) {
       CHECK(std::isnan(got));
       CHECK(std::isnan(want));
@@ -47,10 +49,10 @@ void run_case(const Case& c, std::uint64_t seed) {
     const std::vector<double> xw(xf.begin(), xf.end()), ww(wf.begin(), wf.end());
     const double got_f = gio::relaxed_kl<float>(gio::MatrixView<float>(xf.data(), c.n, c.d),
                                                 gio::MatrixView<float>(wf.data(), c.m, c.d), c.k, 1e-8,
-                                                discard, 1);
+                                                discard, 1, kAbs);
     CHECK_NEAR(got_f, naive_relaxed_kl(xw, c.n, ww, c.m, c.d, c.k, 1e-8, discard), kTol);
     // Another eps goes everywhere eps appears.
-    CHECK_NEAR(gio::relaxed_kl<double>(xv, wv, c.k, 1e-3, discard, 1),
+    CHECK_NEAR(gio::relaxed_kl<double>(xv, wv, c.k, 1e-3, discard, 1, kAbs),
                naive_relaxed_kl(x, c.n, w, c.m, c.d, c.k, 1e-3, discard), kTol);
   }
 }

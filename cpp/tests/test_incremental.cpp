@@ -25,7 +25,8 @@ void grow(std::size_t n, std::size_t m, std::size_t d, int k, bool discard, std:
   for (std::size_t j = 0; j < m; ++j) {
     inc.add(&w[j * d]);
     CHECK(inc.m() == j + 1);
-    const double scratch = gio::relaxed_kl<double>(View(x.data(), n, d), View(w.data(), j + 1, d), k, eps, discard, 1);
+    const double scratch = gio::relaxed_kl<double>(View(x.data(), n, d), View(w.data(), j + 1, d), k, eps, discard, 1,
+                                                    gio::Units::Absolute);
     const double naive = testdata::naive_relaxed_kl(x, n, w, j + 1, d, k, eps, discard);
     if (discard && j == 0) {
       CHECK(std::isnan(inc.kl()));
@@ -60,7 +61,8 @@ void evaluate_commit(bool discard) {
     CHECK(a.m() == j);
     const double score = a.evaluate(&w[j * d]);
     std::vector<double> prefix(w.begin(), w.begin() + static_cast<std::ptrdiff_t>((j + 1) * d));
-    CHECK_NEAR(score, gio::relaxed_kl<double>(View(x.data(), n, d), View(prefix.data(), j + 1, d), k, 1e-8, discard, 1),
+    CHECK_NEAR(score, gio::relaxed_kl<double>(View(x.data(), n, d), View(prefix.data(), j + 1, d), k, 1e-8, discard, 1,
+                                              gio::Units::Absolute),
                1e-12);
     a.commit();
     b.add(&w[j * d]);

@@ -47,7 +47,8 @@ void after_every_pick(int k, bool duplicates) {
     CHECK_NEAR(est.kl(), naive_knn_kl(x, n, wj, j + 1, d, k), 1e-10);
     if (j >= static_cast<std::size_t>(k)) CHECK_NEAR(change, est.kl() - before, 1e-10);  // delta is exact
   }
-  CHECK_NEAR(gio::knn_kl(gio::MatrixView<double>(x.data(), n, d), gio::MatrixView<double>(w.data(), m, d), k, 1),
+  CHECK_NEAR(gio::knn_kl(gio::MatrixView<double>(x.data(), n, d), gio::MatrixView<double>(w.data(), m, d), k, 1,
+                         nullptr, gio::Units::Absolute),
              naive_knn_kl(x, n, w, m, d, k), 1e-10);
 }
 

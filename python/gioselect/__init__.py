@@ -1,7 +1,6 @@
 """gioselect: fast GIO (Gradient Information Optimization) training-data selection."""
 
-from gioselect._core import relaxed_kl, relaxed_kl_gradient
-from gioselect.estimators import knn_kl
+from gioselect.estimators import knn_kl, relaxed_kl, relaxed_kl_gradient
 from gioselect.sampler import GIOSampler
 from gioselect.selector import GIOSelector, estimate_memory
 

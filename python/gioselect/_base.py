@@ -86,6 +86,7 @@ class GIOBase(BaseEstimator):
         spread_threshold=0.5,
         spread_cell_rows=15,
         svd_components=None,
+        metric="euclidean",
     ):
         self.objective = objective
         self.search = search
@@ -130,11 +131,13 @@ class GIOBase(BaseEstimator):
         self.spread_threshold = spread_threshold
         self.spread_cell_rows = spread_cell_rows
         self.svd_components = svd_components
+        self.metric = metric
 
     # -- parameters -----------------------------------------------------------------------
     def _check_params(self) -> None:
         check_choice(self.objective, "objective", _engine.OBJECTIVES)
         check_choice(self.search, "search", _engine.SEARCHES)
+        check_choice(self.metric, "metric", _engine.METRICS)
         check_number(self.batch_size, "batch_size", low=1, high=_INT32_MAX, integer=True)
         check_number(self.k, "k", low=1, high=_INT32_MAX, integer=True)
         if self.max_iter is not None:
@@ -271,10 +274,11 @@ class GIOBase(BaseEstimator):
         if self.quantize is None:
             return pool, tgt, None
         with phase(self.verbose, f"quantize: K-means of {pool.shape[0]:,} pool rows into {self.quantize:,} clusters"):
-            quant = quantize.kmeans(pool, int(self.quantize), random_state=seed)
+            quant = quantize.kmeans(pool, int(self.quantize), random_state=seed, metric=self.metric, name="X (the pool)")
         if self.quantize_target is not None:
             with phase(self.verbose, f"quantize_target: K-means of {tgt.shape[0]:,} target rows"):
-                tgt = quantize.kmeans(tgt, int(self.quantize_target), random_state=seed ^ 1).centers
+                tgt = quantize.kmeans(tgt, int(self.quantize_target), random_state=seed ^ 1, metric=self.metric,
+                                      name="target").centers
         return quant.centers, tgt, quant
 
     def _run(self, gio_pool, gio_tgt, start, start_rows, run_seed, resume=None, *, pool, tgt, ids, quant, quant_seed):
@@ -363,7 +367,7 @@ class GIOBase(BaseEstimator):
         than k rows are selected (the estimate needs a k-th neighbour)."""
         if len(self._selected_rows) < self.k:
             return np.nan
-        return knn_kl(tgt, self._selected_rows, k=self.k, n_jobs=self.n_jobs)
+        return knn_kl(tgt, self._selected_rows, k=self.k, n_jobs=self.n_jobs, metric=self.metric)
 
     def _index_phase(self, rows: int) -> str:
         """What the core builds before its first pick, besides the target statistics."""
@@ -460,6 +464,9 @@ class GIOBase(BaseEstimator):
             return pool[rows], rows
         if self.uniform_start_size < need:
             raise ValueError(f"uniform_start_size={self.uniform_start_size} start rows; {why}: raise it or pass init")
+        if self.metric == "cosine":  # the box of the rows the core compares: scaled to unit length
+            norms = np.linalg.norm(tgt, axis=1, keepdims=True)
+            tgt = tgt / np.where(norms > 0, norms, 1)  # a zero row is refused by the core, by name
         d = tgt.shape[1]
         low = tgt.min(axis=0) if self.uniform_low is None else _bounds(self.uniform_low, "uniform_low", d)
         high = tgt.max(axis=0) if self.uniform_high is None else _bounds(self.uniform_high, "uniform_high", d)

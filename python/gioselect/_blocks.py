@@ -16,6 +16,9 @@ import numpy as np
 from scipy import sparse
 
 BLOCK_VALUES = 1 << 22  # values per block (16 MiB of float32)
+# The largest magnitude the core takes (gio::kMaxMagnitude): squared distances of larger values,
+# summed over the columns, overflow float64 (inf - inf = NaN in |a|^2 - 2 a.b + |b|^2).
+MAX_MAGNITUDE = 1e150
 
 
 def row_blocks(a: np.ndarray, block_values: int = BLOCK_VALUES):
@@ -70,11 +73,20 @@ def release(a: np.ndarray, lo: int, hi: int) -> None:
 
 
 def all_finite(a: np.ndarray, name: str) -> None:
-    """Raise ValueError naming the first NaN or inf of `a` (row, column, value), block by block."""
+    """Raise ValueError naming the first NaN or inf of `a` (row, column, value), block by block,
+    or (float64) the first value beyond MAX_MAGNITUDE, with what to do about it."""
+    wide = a.dtype == np.float64
     for lo, block in row_blocks(a):
+        if wide and np.max(np.abs(block), initial=0.0) <= MAX_MAGNITUDE:  # NaN fails it too
+            continue
         if not np.isfinite(block).all():
             r, c = np.argwhere(~np.isfinite(block))[0]
             raise ValueError(f"{name} contains NaN or inf (first at row {lo + r}, column {c}, value {block[r, c]})")
+        if wide:
+            r, c = np.argwhere(np.abs(block) > MAX_MAGNITUDE)[0]
+            raise ValueError(f"{name} has the value {block[r, c]:.3g} (row {lo + r}, column {c}): squared distances "
+                             f"of values beyond {MAX_MAGNITUDE:.0e} overflow float64; divide the pool, target and "
+                             f"init by one factor (GIO's selection does not depend on the scale)")
 
 
 def fingerprint(a: np.ndarray) -> str:

@@ -308,6 +308,14 @@ class Options:
     def descent(self, arg0: DescentOptions) -> None:
         ...
     @property
+    def metric(self) -> str:
+        """
+        'euclidean' or 'cosine' (rows scaled to unit length)
+        """
+    @metric.setter
+    def metric(self, arg1: str) -> None:
+        ...
+    @property
     def n_threads(self) -> int:
         """
         threads; <= 0: OpenMP's default
@@ -590,14 +598,14 @@ def check_resumable(state: Result, pool_rows: typing.SupportsInt | typing.Suppor
     Raise ValueError naming the damage when no run on a pool of pool_rows and a target of target_rows rows could have reached this state (a checkpoint is input).
     """
 @typing.overload
-def knn_kl(x: numpy.typing.NDArray[numpy.float32], w: numpy.typing.NDArray[numpy.float32], k: typing.SupportsInt | typing.SupportsIndex = 5, n_threads: typing.SupportsInt | typing.SupportsIndex = 0) -> float:
+def knn_kl(x: numpy.typing.NDArray[numpy.float32], w: numpy.typing.NDArray[numpy.float32], k: typing.SupportsInt | typing.SupportsIndex = 5, n_threads: typing.SupportsInt | typing.SupportsIndex = 0, metric: str = 'euclidean') -> float:
     """
-    Exact k-NN estimate of KL(x || w) (Wang, Kulkarni & Verdu 2009; DESIGN.md 2b).
+    Exact k-NN estimate of KL(x || w) (Wang, Kulkarni & Verdu 2009; DESIGN.md 2b), with distances in units of x's spread about its mean (scaling or shifting x and w together changes nothing); metric='cosine': between rows scaled to unit length, on the sphere's d - 1 dimensions.
     """
 @typing.overload
-def knn_kl(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], w: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], k: typing.SupportsInt | typing.SupportsIndex = 5, n_threads: typing.SupportsInt | typing.SupportsIndex = 0) -> float:
+def knn_kl(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], w: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], k: typing.SupportsInt | typing.SupportsIndex = 5, n_threads: typing.SupportsInt | typing.SupportsIndex = 0, metric: str = 'euclidean') -> float:
     """
-    Exact k-NN estimate of KL(x || w) (Wang, Kulkarni & Verdu 2009; DESIGN.md 2b).
+    Exact k-NN estimate of KL(x || w) (Wang, Kulkarni & Verdu 2009; DESIGN.md 2b), with distances in units of x's spread about its mean (scaling or shifting x and w together changes nothing); metric='cosine': between rows scaled to unit length, on the sphere's d - 1 dimensions.
     """
 def option_names(option: str) -> list[str]:
     """
@@ -608,24 +616,24 @@ def random_pool_rows(n_pool: typing.SupportsInt | typing.SupportsIndex, fraction
     int(fraction * n_pool) distinct pool rows, drawn without replacement
     """
 @typing.overload
-def relaxed_kl(x: numpy.typing.NDArray[numpy.float32], w: numpy.typing.NDArray[numpy.float32], k: typing.SupportsInt | typing.SupportsIndex = 5, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-08, discard_nearest_for_xy: bool = False, n_threads: typing.SupportsInt | typing.SupportsIndex = 0) -> float:
+def relaxed_kl(x: numpy.typing.NDArray[numpy.float32], w: numpy.typing.NDArray[numpy.float32], k: typing.SupportsInt | typing.SupportsIndex = 5, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-08, discard_nearest_for_xy: bool = False, n_threads: typing.SupportsInt | typing.SupportsIndex = 0, absolute_clip: bool = True, metric: str = 'euclidean') -> float:
     """
-    Relaxed k-NN estimate of KL(x || w), as grad-info-opt computes it (DESIGN.md 2a).
-    """
-@typing.overload
-def relaxed_kl(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], w: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], k: typing.SupportsInt | typing.SupportsIndex = 5, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-08, discard_nearest_for_xy: bool = False, n_threads: typing.SupportsInt | typing.SupportsIndex = 0) -> float:
-    """
-    Relaxed k-NN estimate of KL(x || w), as grad-info-opt computes it (DESIGN.md 2a).
+    Relaxed k-NN estimate of KL(x || w), as grad-info-opt computes it (DESIGN.md 2a): distances clipped and eps added in the data's own units. absolute_clip=False measures them in units of x's spread about its mean, as a fit does (gioselect.relaxed_kl), so that scaling or shifting x and w changes nothing. metric='cosine': between rows scaled to unit length.
     """
 @typing.overload
-def relaxed_kl_gradient(x: numpy.typing.NDArray[numpy.float32], w: numpy.typing.NDArray[numpy.float32], v: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], k: typing.SupportsInt | typing.SupportsIndex = 5, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-08, discard_nearest_for_xy: bool = False, n_threads: typing.SupportsInt | typing.SupportsIndex = 0) -> numpy.typing.NDArray[numpy.float64]:
+def relaxed_kl(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], w: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], k: typing.SupportsInt | typing.SupportsIndex = 5, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-08, discard_nearest_for_xy: bool = False, n_threads: typing.SupportsInt | typing.SupportsIndex = 0, absolute_clip: bool = True, metric: str = 'euclidean') -> float:
     """
-    Gradient of the relaxed estimate KL(x || w + {v}) with respect to v.
+    Relaxed k-NN estimate of KL(x || w), as grad-info-opt computes it (DESIGN.md 2a): distances clipped and eps added in the data's own units. absolute_clip=False measures them in units of x's spread about its mean, as a fit does (gioselect.relaxed_kl), so that scaling or shifting x and w changes nothing. metric='cosine': between rows scaled to unit length.
     """
 @typing.overload
-def relaxed_kl_gradient(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], w: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], v: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], k: typing.SupportsInt | typing.SupportsIndex = 5, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-08, discard_nearest_for_xy: bool = False, n_threads: typing.SupportsInt | typing.SupportsIndex = 0) -> numpy.typing.NDArray[numpy.float64]:
+def relaxed_kl_gradient(x: numpy.typing.NDArray[numpy.float32], w: numpy.typing.NDArray[numpy.float32], v: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], k: typing.SupportsInt | typing.SupportsIndex = 5, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-08, discard_nearest_for_xy: bool = False, n_threads: typing.SupportsInt | typing.SupportsIndex = 0, absolute_clip: bool = True) -> numpy.typing.NDArray[numpy.float64]:
     """
-    Gradient of the relaxed estimate KL(x || w + {v}) with respect to v.
+    Gradient of the relaxed estimate KL(x || w + {v}) with respect to v (absolute_clip: as relaxed_kl).
+    """
+@typing.overload
+def relaxed_kl_gradient(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], w: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], v: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], k: typing.SupportsInt | typing.SupportsIndex = 5, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-08, discard_nearest_for_xy: bool = False, n_threads: typing.SupportsInt | typing.SupportsIndex = 0, absolute_clip: bool = True) -> numpy.typing.NDArray[numpy.float64]:
+    """
+    Gradient of the relaxed estimate KL(x || w + {v}) with respect to v (absolute_clip: as relaxed_kl).
     """
 @typing.overload
 def select(pool: numpy.typing.NDArray[numpy.float32], target: numpy.typing.NDArray[numpy.float32], init: numpy.typing.NDArray[numpy.float32], options: Options, on_step: typing.Any = None, on_checkpoint: typing.Any = None, resume: Result = None) -> Result:

@@ -59,7 +59,9 @@ PARAMETERS = f"""\
         Learning rate of the descent.
     scale_factor : 'auto' or float, default='auto'
         Gradient scale. 'auto' makes the first step move v by lr times the target's spread; the
-        knn descent takes normalized steps of length lr * scale ('auto': the target's spread).
+        knn descent takes normalized steps of length lr * scale ('auto': the target's spread). A
+        number is in the target's units (distances are measured in units of its spread), so it
+        means the same at any scale of the data.
     random_restart_prob : float, default=0.0
         Probability of a 3x longer descent on an ordinary pick.
     discard_nearest_for_xy : bool, default=False
@@ -127,6 +129,12 @@ PARAMETERS = f"""\
         refused without it (a few hundred components is typical). The fitted SVD is ``svd_``;
         ``target_``, the estimates and ``score`` are in its space, and ``transform`` returns rows
         of X as given. The pool is read whole (for memory-mapped pools, reduce them first).
+    metric : {'euclidean', 'cosine'}, default='euclidean'
+        How rows are compared: 'euclidean', or 'cosine', the Euclidean distance between the rows
+        scaled to unit length (sentence embeddings are compared by cosine). Every pool, target
+        and init row is scaled as it is read (a memory-mapped pool is not copied), so the rows
+        are points on the unit sphere, a (d - 1)-dimensional surface: the estimates use d - 1 as
+        their dimension. Rows of norm 0 are refused.
 """
 
 ATTRIBUTES = """\
@@ -157,7 +165,7 @@ ATTRIBUTES = """\
     n_resets_ : int
         Refills of the pool.
     scale_factor_ : float
-        The gradient scale the descent used.
+        The gradient scale the descent used (in the target's units).
     init_ : ndarray
         The start rows (given, drawn uniformly, or pool rows).
     init_indices_ : ndarray of int64 or None

@@ -12,6 +12,7 @@ SEARCHES = tuple(_core.option_names("search"))
 STOP_CRITERIA = tuple(_core.option_names("stop_criterion"))
 V_INITS = tuple(_core.option_names("v_init"))
 PROJECTIONS = tuple(_core.option_names("projection"))
+METRICS = tuple(_core.option_names("metric"))
 
 
 def _budget(value) -> int:
@@ -66,6 +67,7 @@ CORE_FIELDS = {
     "ef_search": ("projection.ef_search", int),
     "audit_projection": ("projection.audit", bool),
     "reference_semantics": ("reference_semantics", bool),
+    "metric": ("metric", str),
     "seed": _set_seed,
     "n_threads": ("n_threads", int),
 }

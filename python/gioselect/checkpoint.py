@@ -13,7 +13,7 @@ import numpy as np
 
 from gioselect import _core
 
-FORMAT = 3  # 3: a checksum per field; 2: parameters objective/projection (were estimator/exact_search)
+FORMAT = 4  # 4: v and scale_factor in the target's frame; 3: a checksum per field; 2: parameters objective/projection
 _INT_FIELDS = ("n_iter", "n_resets")
 _LOOP_INTS = ("i", "total", "increases", "run_of_increases", "rng_draws")
 _META = ("params", "run_seed", "quant_seed", "pool", "target", "init_indices", "stop_reason")

@@ -73,7 +73,7 @@ CHECKPOINT = "checkpoint.npz"
 def _metavar(name: str, default):
     special = {"scale_factor": "auto|X", "uniform_low": "X[,X...]", "uniform_high": "X[,X...]",
                "stop_criterion": None, "v_init": None, "objective": None, "search": None,
-               "projection": None}  # None: argparse shows choices
+               "projection": None, "metric": None}  # None: argparse shows choices
     if name in special:
         return special[name]
     return "N" if isinstance(default, int) or _TYPES.get(name) is int else "X"
@@ -87,7 +87,8 @@ def _add_estimator_options(parser: argparse.ArgumentParser) -> None:
     from gioselect import GIOSelector, _engine
 
     choices = {"stop_criterion": ("auto",) + _engine.STOP_CRITERIA, "v_init": ("auto",) + _engine.V_INITS,
-               "objective": _engine.OBJECTIVES, "search": _engine.SEARCHES, "projection": _engine.PROJECTIONS}
+               "objective": _engine.OBJECTIVES, "search": _engine.SEARCHES, "projection": _engine.PROJECTIONS,
+               "metric": _engine.METRICS}
     summaries = parameter_summaries(GIOSelector.__doc__)
     group = parser.add_argument_group("GIOSelector parameters (README, 'Options')")
     for name, default in sorted(GIOSelector().get_params().items()):

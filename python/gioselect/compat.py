@@ -19,6 +19,10 @@ Differences: an exhausted pool ends the run (the reference raises IndexError); t
 (``np.random.seed`` makes a run repeatable); progress goes to the ``gioselect`` logger instead of
 print. The estimator, the KL values and the projection are computed in float64; the descent runs
 in float32 with the reference's distance formula, as the reference does (see README, Precision).
+This layer keeps the reference's absolute clip: squared distances are clipped to [1e-10, 1e20]
+and eps = 1e-8 is added in the data's own units, exactly as grad-info-opt does, so data scaled
+far from 1 gets the reference's (degenerate) results; the native GIOSelector and
+``gioselect.relaxed_kl`` measure in units of the target's spread instead (docs/tuning.md).
 """
 
 from __future__ import annotations
@@ -77,7 +81,7 @@ class GIOKL:
         same_width({"x": xs, "y": ys})
         dtype = common_dtype(xs, ys)
         return float(_core.relaxed_kl(xs.astype(dtype, copy=False), ys.astype(dtype, copy=False),
-                                      int(k), float(eps), bool(discard_nearest_for_xy)))
+                                      int(k), float(eps), bool(discard_nearest_for_xy), absolute_clip=True))
 
     def _get_uniform_start(self, do_normalize, seed):
         return _core.uniform_start(int(self.uniform_start_size), int(self.dim), [float(self.uniform_low)],

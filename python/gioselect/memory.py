@@ -43,6 +43,8 @@ def fit_bytes(n_pool: int, n_target: int, dim: int, dtype, params: dict) -> int:
         total += n * (k + 1) * _F64                              # KnnKL: k nearest rows of W per target
     total += threads * (4 * n + k) * _F64                        # rho: four rows of distances, a heap of k
     total += m + 2 * m * _I64                                    # taken rows, `remaining` in C++ and numpy
+    if params.get("metric") == "cosine" and params["search"] in ("descent", "nearest", "spread"):
+        total += m * _F64                                        # 1 / |row| for the exact projection or nearest lists
     return int(total + _search_bytes(params, m, n, d, threads))
 
 
@@ -56,7 +58,8 @@ def _start_bytes(p: dict, m: int, d: int, s: int) -> int:
 def _quantize_bytes(m: int, d: int, s: int, clusters: int) -> int:
     sample = min(m, 256 * clusters)
     batch = min(sample, max(4096, 4 * clusters))                 # quantize.kmeans' MiniBatchKMeans batch
-    return (sample * d * s + sample * (_F64 + _I32)              # the training sample, its weights, labels
+    return (sample * d * (s + _F32 if s > _F32 else s)           # the training sample (and its float32 copy)
+            + sample * (_F64 + _I32)                             # its weights, labels
             + m * (_I32 + _F32)                                  # labels, distance to the centre
             + _MINIBATCH_SCRATCH * s // _F32                     # distance blocks
             + batch * clusters * _F64                            # a batch's distances to every centre

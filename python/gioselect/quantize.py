@@ -8,7 +8,12 @@ bench/kmeans_compare.py at K = 1,500: at 200,000 x 128 it is 8.7x faster than KM
 it takes 111 s where MiniBatchKMeans on all rows stops early at 46% more inertia and KMeans had
 not finished 20 iterations after 22 minutes. No K-means of our own: these library pieces win.
 Float32 input stays float32 and memory-mapped input is read one block at a time, so the pool is
-never copied. Clusters left empty by the assignment are
+never copied. Like the core (cpp/include/gio/frame.hpp), the quantizer does not depend on the
+data's scale or offset: K-means is trained on the sample centred on its mean and divided by its
+spread, and the assignment measures distances from the centres' mean, so that a float64 offset
+of 1e8 does not cancel in |x|^2 - 2 x.c + |c|^2. With metric='cosine' every block is scaled to
+unit length as it is read, the centres too (K-means on the sphere), and rows are assigned to the
+nearest centre by that distance. Clusters left empty by the assignment are
 repaired: each takes the row farthest from its centre (from a cluster with other rows), so every
 cluster has at least one row and every row a label.
 """
@@ -35,9 +40,10 @@ class Quantization:
     seconds: float
 
 
-def kmeans(X: np.ndarray, n_clusters: int, *, random_state: int = 0,
-           sample_size: int | None = None) -> Quantization:
-    """Quantize the rows of X (2-D float32/float64, finite; a memmap is fine) into n_clusters."""
+def kmeans(X: np.ndarray, n_clusters: int, *, random_state: int = 0, sample_size: int | None = None,
+           metric: str = "euclidean", name: str = "X") -> Quantization:
+    """Quantize the rows of X (2-D float32/float64, finite; a memmap is fine) into n_clusters.
+    metric='cosine': the rows scaled to unit length (name: X's name in the error for a zero row)."""
     from sklearn.cluster import MiniBatchKMeans
 
     t0 = time.perf_counter()
@@ -47,15 +53,56 @@ def kmeans(X: np.ndarray, n_clusters: int, *, random_state: int = 0,
     size = min(n, sample_size or ROWS_PER_CLUSTER * n_clusters)
     rng = np.random.default_rng(random_state)
     rows = np.sort(rng.choice(n, size=size, replace=False)) if size < n else np.arange(n)
+    unit = metric == "cosine"
     sample = _gather(X, rows)
+    if unit:
+        sample = _unit_rows(sample, name, rows)
+    pivot, mean, spread = _to_own_units(sample)
+    # MiniBatchKMeans stops when its running inertia stops improving, an exact comparison that a
+    # last-bit difference of the input can flip (X * 1e6 is not X scaled exactly): it trains on
+    # the normalised sample rounded to float32, the same for inputs that agree to 7 digits.
+    sample = sample.astype(np.float32, copy=False)
     model = MiniBatchKMeans(n_clusters=n_clusters, random_state=random_state % 2**32, n_init=1,
                             batch_size=min(size, max(4096, 4 * n_clusters)), compute_labels=False)
-    centers = model.fit(sample).cluster_centers_.astype(X.dtype, copy=False)
-    labels, sq_dist = assign(X, centers)
-    n_repaired = _repair_empty(X, centers, labels, sq_dist)
+    model.fit(sample)
+    del sample
+    centers = (model.cluster_centers_.astype(np.float64) * spread + mean) + pivot
+    if unit:
+        centers = _unit_rows(centers, "the K-means centres")
+    centers = centers.astype(X.dtype, copy=False)
+    labels, sq_dist = assign(X, centers, unit=unit, name=name)
+    n_repaired = _repair_empty(X, centers, labels, sq_dist, unit=unit)
     return Quantization(centers=np.ascontiguousarray(centers), labels=labels, sq_dist=sq_dist,
                         inertia=float(sq_dist.sum(dtype=np.float64)), n_repaired=n_repaired,
                         seconds=time.perf_counter() - t0)
+
+
+def _to_own_units(sample: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """Centre `sample` on its mean and divide it by its spread (the RMS distance of its rows from
+    the mean), in place, as the core's frame does; returns (pivot, mean, spread) with the mean
+    relative to the pivot, its first row: x - pivot is exact near the data, so an offset cancels
+    exactly. Block by block: no float64 temporary of the sample's size."""
+    pivot = sample[0].astype(np.float64)
+    sample -= pivot.astype(sample.dtype)
+    mean = sample.mean(axis=0, dtype=np.float64)
+    sample -= mean.astype(sample.dtype)
+    step = max(1, (1 << 20) // max(1, sample.shape[1]))
+    ss = sum(float(np.square(sample[lo:lo + step], dtype=np.float64).sum()) for lo in range(0, len(sample), step))
+    spread = float(np.sqrt(ss / len(sample))) or 1.0  # every row the same: centred only
+    sample /= sample.dtype.type(spread)
+    return pivot, mean, spread
+
+
+def _unit_rows(a: np.ndarray, name: str, rows=None) -> np.ndarray:
+    """a's rows scaled to unit length (a new array), or ValueError naming the first zero row
+    (rows: a's row numbers in its source, for the message)."""
+    norms = np.sqrt(np.einsum("ij,ij->i", a, a, dtype=np.float64))
+    zero = np.flatnonzero(~(norms >= np.finfo(np.float64).tiny))
+    if len(zero):
+        row = zero[0] if rows is None else rows[zero[0]]
+        raise ValueError(f"{name} row {row} is zero: metric='cosine' scales every row to unit length; drop that row "
+                         f"or use metric='euclidean'")
+    return (a / norms[:, None]).astype(a.dtype, copy=False)
 
 
 def _gather(X: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -70,13 +117,17 @@ def _gather(X: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return out
 
 
-def assign(X: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Nearest centre of every row (ties: the lower centre) and the squared distance to it."""
+def assign(X: np.ndarray, centers: np.ndarray, *, unit: bool = False, name: str = "X") -> tuple[np.ndarray, np.ndarray]:
+    """Nearest centre of every row (ties: the lower centre) and the squared distance to it;
+    unit: each row scaled to unit length first (metric='cosine')."""
     labels = np.empty(X.shape[0], dtype=np.int32)
     sq_dist = np.empty(X.shape[0], dtype=np.float32)
+    origin = centers.mean(axis=0, dtype=np.float64).astype(centers.dtype)  # distances measured from here
+    centers = centers - origin
     c_sq = (centers.astype(np.float64) ** 2).sum(1).astype(centers.dtype)
     # blocks of rows x K distances of about 16 MiB
     for lo, block in row_blocks(X, block_values=max(1 << 16, (1 << 22) // max(1, len(centers)) * X.shape[1])):
+        block = (_unit_rows(block, name, np.arange(lo, lo + len(block))) if unit else block) - origin
         d2 = block @ centers.T
         d2 *= -2
         d2 += c_sq
@@ -87,7 +138,7 @@ def assign(X: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return labels, sq_dist
 
 
-def _repair_empty(X, centers, labels, sq_dist) -> int:
+def _repair_empty(X, centers, labels, sq_dist, *, unit: bool = False) -> int:
     counts = np.bincount(labels, minlength=len(centers))
     empty = np.flatnonzero(counts == 0)
     if len(empty) == 0:
@@ -100,7 +151,7 @@ def _repair_empty(X, centers, labels, sq_dist) -> int:
         row = far[j]
         j += 1
         counts[labels[row]] -= 1
-        centers[cluster] = X[row]
+        centers[cluster] = _unit_rows(X[row:row + 1], "X")[0] if unit else X[row]
         labels[row] = cluster
         sq_dist[row] = 0
         counts[cluster] = 1

@@ -21,8 +21,9 @@ std::vector<std::string> option_names(const std::string& option) {
   if (option == "stop_criterion") return names<StopCriterion>();
   if (option == "v_init") return names<VInit>();
   if (option == "projection") return names<Projection>();
+  if (option == "metric") return names<Metric>();
   throw std::invalid_argument("'" + option + "' is not an enum-valued option; expected one of 'objective', "
-                              "'search', 'stop_criterion', 'v_init', 'projection'");
+                              "'search', 'stop_criterion', 'v_init', 'projection', 'metric'");
 }
 
 }  // namespace
@@ -83,8 +84,9 @@ void init_options(pyb::module_& m) {
       .def_readwrite("seed", &ProjectionOptions::seed, "HNSW level generator seed")
       .def_readwrite("audit", &ProjectionOptions::audit, "HNSW: also run brute force and count agreements");
 
-  pyb::class_<Options>(m, "Options", "Every option of a run, grouped by the component that reads it.")
-      .def(pyb::init<>())
+  pyb::class_<Options> options(m, "Options", "Every option of a run, grouped by the component that reads it.");
+  enum_property(options, "metric", &Options::metric, "'euclidean' or 'cosine' (rows scaled to unit length)");
+  options.def(pyb::init<>())
       .def_readwrite("objective", &Options::objective, "ObjectiveOptions")
       .def_readwrite("search", &Options::search, "SearchOptions")
       .def_readwrite("stop", &Options::stop, "StopOptions")

@@ -3,9 +3,10 @@
 //   KL^(X || W) = (d/n) sum_i log(nu_k(i) / rho_k(i)) + log(m / (n - 1))
 //
 // nu_k(i): distance from x_i to its k-th nearest point of W; rho_k(i): to its k-th nearest other
-// target row. Distances are formed and clipped as everywhere else (>= 1e-5, so no log(0) when W
-// and X share points). Every target keeps its k smallest distances to W, sorted, so adding a
-// point costs O(n (d + k)) and the exact change of the estimate for a candidate O(n d).
+// target row. Distances are formed and clipped as everywhere else (>= 1e-5 in the target's frame,
+// so no log(0) when W and X share points). Every target keeps its k smallest distances to W,
+// sorted, so adding a point costs O(n (d + k)) and the exact change of the estimate for a
+// candidate O(n d).
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -73,8 +74,11 @@ class KnnKL {
   std::vector<double> cand_;     // the last candidate's distances to every target
 };
 
-// One-shot estimate (double precision throughout).
+// One-shot estimate (double precision throughout), with distances in units of x's spread about
+// its mean (units = Target: the same value for x, w scaled or shifted together; frame.hpp); under
+// metric = Cosine between the rows scaled to unit length, with dimension d - 1.
 template <class T>
-double knn_kl(MatrixView<T> x, MatrixView<T> w, int k, int n_threads, const InterruptCheck* interrupted = nullptr);
+double knn_kl(MatrixView<T> x, MatrixView<T> w, int k, int n_threads, const InterruptCheck* interrupted = nullptr,
+              Units units = Units::Target, Metric metric = Metric::Euclidean);
 
 }  // namespace gio

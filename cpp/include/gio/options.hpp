@@ -26,6 +26,9 @@ enum class VInit { Mean, PrevOpt, Jump, Worst };
 // How a descent's end point becomes a pool row: brute force, HNSW, or brute force while at most
 // exact_below rows remain.
 enum class Projection { Auto, Exact, Hnsw };
+// How distances are measured: Euclidean, or cosine (every pool, target and start row scaled to
+// unit length, then Euclidean on the sphere; gio/frame.hpp).
+enum class Metric { Euclidean, Cosine };
 
 // The names users write for each enum value ("increase", "knn", ...), one table per enum, used
 // for parsing, printing and by the bindings. parse() throws std::invalid_argument naming the
@@ -103,6 +106,7 @@ struct Options {
   // max_iter = T picks + 1; set stop.max_picks = max_iter + 1). false: the criteria do what their
   // names say (selector.hpp).
   bool reference_semantics = false;
+  Metric metric = Metric::Euclidean;
   std::uint64_t seed = 0;
   int n_threads = 0;  // <= 0: OpenMP's default
 };

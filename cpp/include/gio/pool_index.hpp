@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+#include "gio/frame.hpp"
 #include "gio/interrupt.hpp"
 #include "gio/matrix.hpp"
 #include "gio/options.hpp"
@@ -21,7 +22,12 @@ class PoolIndex {
   // n_threads: for the HNSW build and brute-force scans (<= 0: OpenMP's default).
   // interrupted (optional, must outlive the index): polled during the HNSW build; true ends the
   // build with gio::Interrupted (the index then builds again on its next use).
-  PoolIndex(MatrixView<T> pool, ProjectionOptions opts, int n_threads, const InterruptCheck* interrupted = nullptr);
+  // frame (optional, must outlive the index): query points v are in this frame; exact distances
+  // compare raw rows with v mapped back, the HNSW graph holds the rows mapped into it. nullptr:
+  // v is in the pool's own coordinates. Under cosine the frame's "raw" rows are row / |row|: the
+  // index keeps 1 / |row| of every row (one double per row) for its exact kernels.
+  PoolIndex(MatrixView<T> pool, ProjectionOptions opts, int n_threads, const InterruptCheck* interrupted = nullptr,
+            const Frame* frame = nullptr);
   ~PoolIndex();
   PoolIndex(const PoolIndex&) = delete;
   PoolIndex& operator=(const PoolIndex&) = delete;
@@ -37,7 +43,7 @@ class PoolIndex {
   std::size_t available() const { return available_; }
   bool is_available(std::int64_t row) const { return !taken_[static_cast<std::size_t>(row)]; }
   // Brute force over the available rows; ties go to the lowest row.
-  std::int64_t exact_nearest(const double* v) const;
+  std::int64_t exact_nearest(const double* v) const { return exact_nearest_raw(raw(v).data()); }
 
   double build_seconds() const { return build_seconds_; }
   // Queries answered in approximate (HNSW) mode, and how many of them went to the graph.
@@ -48,14 +54,22 @@ class PoolIndex {
 
  private:
   void build();
-  std::int64_t cache_lookup(const double* v);           // -1 when not certified
-  std::int64_t brute_force_and_cache(const double* v);
-  std::int64_t hnsw_nearest(const double* v);
+  std::vector<double> raw(const double* v) const;       // v in the pool's coordinates
+  std::int64_t exact_nearest_raw(const double* raw_v) const;
+  std::int64_t cache_lookup(const double* raw_v);       // -1 when not certified
+  std::int64_t brute_force_and_cache(const double* raw_v);
+  std::int64_t hnsw_nearest(const double* v, const double* raw_v);
 
   MatrixView<T> pool_;
   ProjectionOptions opts_;
   int n_threads_;
   const InterruptCheck* interrupted_;
+  Frame identity_;       // the frame when none is given
+  const Frame* frame_;
+  std::vector<double> inv_norm_;  // cosine: 1 / |row| of every row (the kernels' row scales); else empty
+  const double* scales(std::int64_t r0) const {
+    return inv_norm_.empty() ? nullptr : inv_norm_.data() + static_cast<std::size_t>(r0);
+  }
   std::vector<std::uint8_t> taken_;
   std::size_t available_;
   struct Hnsw;

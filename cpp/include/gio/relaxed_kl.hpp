@@ -60,11 +60,16 @@ class RelaxedKL {
 };
 
 // One-shot estimator and gradient (the functions behind grad-info-opt's
-// calculate_statistical_distance and its JAX gradient), in double precision.
+// calculate_statistical_distance and its JAX gradient), in double precision. units: Absolute
+// clips and adds eps in the data's own units, as grad-info-opt does; Target in units of x's
+// spread about its mean, as native runs do (the same value for x, w scaled or shifted together).
+// v and the gradient are in the data's coordinates either way. metric = Cosine (relaxed_kl): the
+// rows scaled to unit length, dimension d - 1 (the gradient is Euclidean only).
 template <class T>
-double relaxed_kl(MatrixView<T> x, MatrixView<T> w, int k, double eps, bool discard, int n_threads);
+double relaxed_kl(MatrixView<T> x, MatrixView<T> w, int k, double eps, bool discard, int n_threads,
+                  Units units = Units::Absolute, Metric metric = Metric::Euclidean);
 template <class T>
 std::vector<double> relaxed_kl_gradient(MatrixView<T> x, MatrixView<T> w, const double* v, int k,
-                                        double eps, bool discard, int n_threads);
+                                        double eps, bool discard, int n_threads, Units units = Units::Absolute);
 
 }  // namespace gio

@@ -17,7 +17,9 @@ struct LoopState {
   std::vector<std::int64_t> reset_marks;        // selected.size() at each refill of the pool
   std::uint64_t rng_draws = 0;                  // random engine outputs used
   std::vector<std::uint64_t> jump_rows;         // target rows drawn for v_init='jump', in order
-  std::vector<double> v;                        // v at the start of the next iteration
+  std::vector<double> v;                        // v at the start of the next iteration, in the run's
+                                                // frame (gio/frame.hpp; the data's coordinates under
+                                                // reference semantics)
 };
 
 // How the run got there (for speed reports and tests; nothing here changes the selection).
@@ -40,8 +42,9 @@ struct Result {
   std::string stop_reason;
   std::int64_t n_iter = 0;             // loop iterations, rejected picks and resets included
   int n_resets = 0;
-  double scale_factor = 0;
-  std::vector<double> v;               // v at the end (after the last restart for mean/jump)
+  double scale_factor = 0;             // the gradient scale, in the run's frame (gio/frame.hpp)
+  std::vector<double> v;               // v at the end (after the last restart for mean/jump), in the
+                                       // data's coordinates
   std::vector<std::int64_t> remaining; // rows still available at the end
   LoopState loop;                      // for checkpoints (valid between iterations)
   RunStats stats;

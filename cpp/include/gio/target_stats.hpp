@@ -1,9 +1,11 @@
-// What the estimators need to know about the target sample X: a double copy, squared row
-// norms and rho_k, the distance from each x_i to its k-th nearest neighbour in X \ {x_i}.
+// What the estimators need to know about the target sample X: the frame its distances are
+// measured in (frame.hpp), a double copy in that frame, squared row norms and rho_k, the distance
+// from each x_i to its k-th nearest neighbour in X \ {x_i}.
 #pragma once
 #include <vector>
 
 #include "gio/constants.hpp"
+#include "gio/frame.hpp"
 #include "gio/interrupt.hpp"
 #include "gio/matrix.hpp"
 
@@ -13,11 +15,20 @@ class TargetStats {
  public:
   // Exact k-NN inside the target (blocked, OpenMP over row blocks). Needs rows > k.
   // interrupted (optional): polled while rho_k is computed; true ends it with gio::Interrupted.
+  // units: Target puts everything below in the target's frame; Absolute keeps x as it is.
+  // metric: Cosine scales every row to unit length first (rows must be nonzero).
   template <class T>
-  TargetStats(MatrixView<T> x, int k, int n_threads, const InterruptCheck* interrupted = nullptr);
+  TargetStats(MatrixView<T> x, int k, int n_threads, const InterruptCheck* interrupted = nullptr,
+              Units units = Units::Absolute, Metric metric = Metric::Euclidean);
 
+  // How pool and start rows (and query points) enter the coordinates of everything below.
+  const Frame& frame() const { return frame_; }
   std::size_t n() const { return n_; }
   std::size_t d() const { return d_; }
+  // The dimension in the estimates' d log(nu / rho) terms: d, or d - 1 under cosine, where the
+  // rows lie on the unit sphere, a (d - 1)-dimensional surface (the k-NN distance ratios of a
+  // density on it scale with d - 1, not d).
+  double dimension() const { return static_cast<double>(frame_.cosine() ? d_ - 1 : d_); }
   int k() const { return k_; }
   const double* row(std::size_t i) const { return x_.data() + i * d_; }
   const double* data() const { return x_.data(); }
@@ -34,6 +45,7 @@ class TargetStats {
   double spread() const { return spread_; }
 
  private:
+  Frame frame_;
   std::size_t n_ = 0, d_ = 0;
   int k_ = 0;
   std::vector<double> x_, xt_, sq_norms_, rho_, mean_;

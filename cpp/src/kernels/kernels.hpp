@@ -26,8 +26,10 @@ void gradient_block_f32(const float* x, const float* xt, std::size_t n, const fl
                         const double* min_sq, float eps, float* u, float* phi);
 
 // Squared Euclidean distance sum_j (a_j - b_j)^2 with a stored as T (float or double).
-double sq_diff_f(const float* a, const double* b, std::size_t d);
-double sq_diff_d(const double* a, const double* b, std::size_t d);
+// row_scale (optional, here and in the row kernels below): a is read as a * *row_scale (the row
+// kernels: row i as row_i * row_scale[i - r0]); metric='cosine' passes 1 / |row|.
+double sq_diff_f(const float* a, const double* b, std::size_t d, const double* row_scale = nullptr);
+double sq_diff_d(const double* a, const double* b, std::size_t d, const double* row_scale = nullptr);
 
 }  // namespace gio::kernels
 
@@ -61,9 +63,9 @@ namespace gio::kernels {
 // squared Euclidean distances in double; updates (*best, *best_row) on a smaller distance, or an
 // equal one at a lower row. Rows with taken[i] != 0 are skipped.
 void nearest_rows(const float* a, std::size_t d, std::size_t r0, std::size_t r1, const std::uint8_t* taken,
-                  const double* v, double* best, std::int64_t* best_row);
+                  const double* v, double* best, std::int64_t* best_row, const double* row_scale = nullptr);
 void nearest_rows(const double* a, std::size_t d, std::size_t r0, std::size_t r1, const std::uint8_t* taken,
-                  const double* v, double* best, std::int64_t* best_row);
+                  const double* v, double* best, std::int64_t* best_row, const double* row_scale = nullptr);
 
 }  // namespace gio::kernels
 
@@ -71,8 +73,8 @@ namespace gio::kernels {
 
 // out[i - r0] = squared Euclidean distance from row i to v (double), +inf for taken rows.
 void sq_dists_rows(const float* a, std::size_t d, std::size_t r0, std::size_t r1, const std::uint8_t* taken,
-                   const double* v, double* out);
+                   const double* v, double* out, const double* row_scale = nullptr);
 void sq_dists_rows(const double* a, std::size_t d, std::size_t r0, std::size_t r1, const std::uint8_t* taken,
-                   const double* v, double* out);
+                   const double* v, double* out, const double* row_scale = nullptr);
 
 }  // namespace gio::kernels
