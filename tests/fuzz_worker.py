@@ -48,7 +48,7 @@ def _knn_kl(X, W, **kwargs):
 
 
 def _cli(argv):
-    """(exit status, stderr) of `gioselect select ...`; stderr is captured through a file."""
+    """(exit status, what it wrote to stderr) of `gioselect select ...`."""
     import contextlib
     import io
 

@@ -132,7 +132,8 @@ def damages(draw, fields):
         params = json.loads(str(fields["header"]))["params"]
         key = draw(st.sampled_from(sorted(params)))
         value = draw(json_values)
-        return f"params[{key!r}] = {value!r}", {"params", key}, _header_edit(lambda h: h["params"].__setitem__(key, value))
+        change = _header_edit(lambda h: h["params"].__setitem__(key, value))
+        return f"params[{key!r}] = {value!r}", {"params", key}, change
     if kind == "unknown param":
         key = draw(st.text("abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=8))
         return f"params[{key!r}] added", {"params", key}, _header_edit(lambda h: h["params"].setdefault(key, 1))

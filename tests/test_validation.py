@@ -78,7 +78,8 @@ def test_bad_parameters(blobs, param, value, message):
 
 
 @pytest.mark.parametrize("params, message", [
-    (dict(uniform_start_size=1, discard_nearest_for_xy=True), "uniform_start_size=1 start rows; discard_nearest_for_xy"),
+    (dict(uniform_start_size=1, discard_nearest_for_xy=True),
+     "uniform_start_size=1 start rows; discard_nearest_for_xy"),
     (dict(uniform_start_size=3, objective="knn"), "uniform_start_size=3 start rows; objective='knn' needs k=5"),
     (dict(random_init_pct=0.004, objective="knn"), "random_init_pct=0.004 of 800 pool rows selects 3 start rows"),
 ])

@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from gioselect import _core, _engine, _sparse, checkpoint, quantize
 from gioselect._blocks import fingerprint, take_rows
 from gioselect._hooks import StepHooks, phase
+from gioselect._memory_refusal import refuse_if_too_large
 from gioselect._validation import (
     as_matrix,
     check_choice,
@@ -27,7 +28,6 @@ from gioselect._validation import (
     seeds_from,
 )
 from gioselect.estimators import knn_kl
-from gioselect._memory_refusal import refuse_if_too_large
 
 log = logging.getLogger("gioselect")
 

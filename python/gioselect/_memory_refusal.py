@@ -36,10 +36,10 @@ def alternatives(n_pool: int, n_target: int, dim: int, dtype, params: dict, conv
     params = dict(params, n_jobs=resolve_n_jobs(params["n_jobs"]) or None)  # None: OpenMP's default
     found = []
 
-    def offer(text, changes, *, as_dtype=dtype, as_converts=converts, pool=n_pool, target=n_target):
-        p = dict(params, **changes)
-        need = memory.need_bytes(pool, target, dim, as_dtype, p, as_converts)
-        if need > have:
+    def offer(text, changes, *, as_dtype=dtype, as_converts=converts, pool=n_pool, target=n_target,
+              only_if_less=False):
+        need = memory.need_bytes(pool, target, dim, as_dtype, dict(params, **changes), as_converts)
+        if need > have or (only_if_less and need >= memory.need_bytes(n_pool, n_target, dim, dtype, params, converts)):
             return False
         found.append(Alternative(f"{text} needs {need / 2**30:.2f} GiB", changes, as_dtype, as_converts, pool, target,
                                  need))
@@ -53,8 +53,8 @@ def alternatives(n_pool: int, n_target: int, dim: int, dtype, params: dict, conv
         what = "GIO on K cluster centres; n_select and max_iter then count clusters"
         # the most clusters that fit; else with the target clustered too, where the target is what costs
         if not any(offer(f"quantize={c} ({what})", dict(quantize=c)) for c in ks):
-            any(offer(f"quantize={c}, quantize_target={x} ({what}, and the target's)", dict(quantize=c, quantize_target=x))
-                for c in ks for x in xs)
+            any(offer(f"quantize={c}, quantize_target={x} ({what}, and the target's)",
+                      dict(quantize=c, quantize_target=x)) for c in ks for x in xs)
     elif params["quantize_target"] is None:
         for x in (c for c in _CLUSTER_COUNTS if k < c < n_target):
             if offer(f"quantize_target={x} (the target's cluster centres)", dict(quantize_target=x)):
@@ -62,10 +62,8 @@ def alternatives(n_pool: int, n_target: int, dim: int, dtype, params: dict, conv
     if dtype.itemsize == 8 or converts:
         offer("float32 pool and target (half the memory of float64)", {}, as_dtype=np.dtype(np.float32),
               as_converts=False)
-    if params["search"] == "descent" and params["projection"] != "exact":
-        p_exact = dict(params, projection="exact")
-        if memory.need_bytes(n_pool, n_target, dim, dtype, p_exact, converts) < memory.need_bytes(n_pool, n_target, dim, dtype, params, converts):
-            offer("projection='exact' (no HNSW graph)", dict(projection="exact"))
+    if params["search"] == "descent" and params["projection"] != "exact":  # where it would build HNSW
+        offer("projection='exact' (no HNSW graph)", dict(projection="exact"), only_if_less=True)
     if (params["n_jobs"] or os.cpu_count() or 1) > 1:
         offer("n_jobs=1 (one thread's buffers)", dict(n_jobs=1))
     if params["objective"] == "knn" and params["search"] == "descent" and params["batch_size"] > 1:
@@ -77,8 +75,11 @@ def alternatives(n_pool: int, n_target: int, dim: int, dtype, params: dict, conv
                               else int(n_select or 1)),
                   "target": max(k + 1, params["quantize_target"] or 0)}
         for name, size in (("pool", n_pool), ("target", n_target)):
-            rows = _largest_fitting(lambda r: memory.need_bytes(r if name == "pool" else n_pool, r if name == "target" else n_target,
-                                                    dim, dtype, params, converts), size, have)
+            def need(rows, name=name):
+                sizes = {"pool": n_pool, "target": n_target, name: rows}
+                return memory.need_bytes(sizes["pool"], sizes["target"], dim, dtype, params, converts)
+
+            rows = _largest_fitting(need, size, have)
             if rows >= fewest[name]:
                 offer(f"a {name} of at most {rows} rows (a subsample)", {}, **{name: rows})
                 break
