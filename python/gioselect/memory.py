@@ -63,7 +63,7 @@ def _quantize_bytes(m: int, d: int, s: int, clusters: int) -> int:
             + m * (_I32 + _F32)                                  # labels, distance to the centre
             + _MINIBATCH_SCRATCH * s // _F32                     # distance blocks
             + batch * clusters * _F64                            # a batch's distances to every centre
-            + 3 * m * _I64)                                      # explode: the lexsort and its keys
+            + 2 * m * _I64)                                      # explode: the lexsort's row key and order
 
 
 def _picks_bound(p: dict, m: int) -> int:
