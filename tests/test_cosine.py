@@ -38,6 +38,7 @@ MODES = {
 }
 
 
+@pytest.mark.filterwarnings("ignore:the (relaxed|knn) estimate was lowest:UserWarning")  # budgets past the minimum on purpose
 @pytest.mark.parametrize("name", MODES)
 def test_cosine_picks_what_euclidean_picks_on_normalised_rows(raw, name):
     pool, target, init = raw
@@ -94,6 +95,7 @@ def _fit_traced(pool, target, **params):
     return sel, peak
 
 
+@pytest.mark.filterwarnings("ignore:the (relaxed|knn) estimate was lowest:UserWarning")  # budgets past the minimum on purpose
 @pytest.mark.parametrize("quantize", [None, 40])
 def test_a_memory_mapped_pool_is_normalised_row_by_row_without_a_copy(pool_file, quantize):
     path, target = pool_file

@@ -81,6 +81,7 @@ def test_svd_components_runs_gio_on_the_pools_svd(tfidf):
     np.testing.assert_array_equal(again.selected_indices_, sel.selected_indices_)  # same seed, same SVD
 
 
+@pytest.mark.filterwarnings("ignore:the (relaxed|knn) estimate was lowest:UserWarning")  # budgets past the minimum on purpose
 def test_a_sparse_selection_comes_back_sparse(tfidf):
     X, T, _ = tfidf
     sel = selector(svd_components=10).fit(X, target=T)
@@ -104,6 +105,7 @@ def test_score_maps_a_held_out_target_through_the_svd(tfidf):
     assert sel.score() == -sel.selection_kl_
 
 
+@pytest.mark.filterwarnings("ignore:the (relaxed|knn) estimate was lowest:UserWarning")  # budgets past the minimum on purpose
 def test_the_route_takes_dense_and_mixed_inputs(tfidf):
     X, T, _ = tfidf
     mixed = selector(svd_components=10).fit(X.toarray(), target=T, init=T[:5])

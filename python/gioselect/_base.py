@@ -340,6 +340,7 @@ class GIOBase(BaseEstimator):
         self.objective_trace_ = np.asarray(kl_trace, dtype=np.float64)
         self.objective_start_ = float(res.kl_start)
         self.stop_reason_ = stop_reason
+        self._record_lowest_pick()
         self.n_iter_ = int(res.n_iter)
         self.n_resets_ = int(res.n_resets)
         self.scale_factor_ = float(res.scale_factor)
@@ -361,6 +362,26 @@ class GIOBase(BaseEstimator):
                  self.objective_start_, self.objective_trace_[-1] if len(self.objective_trace_) else
                  self.objective_start_, self.selection_kl_, self.stop_reason_)
         return self
+
+    def _record_lowest_pick(self) -> None:
+        """lowest_objective_pick_: after how many picks the estimate was lowest. When n_select forced
+        an estimate-driven search (descent, greedy) past it and the estimate rose by more than 5% of
+        what the picks had gained (a wiggle at the end is not a trend), warn once: the picks after it
+        move the selection away from the target. The ordered searches ('nearest', 'spread') follow
+        their own order by design and are not warned about."""
+        trace = self.objective_trace_
+        self.lowest_objective_pick_ = int(np.argmin(trace)) + 1 if len(trace) else 0
+        if (self.n_select is None or self.search not in ("descent", "greedy") or self.stop_reason_ == "interrupted"
+                or self.lowest_objective_pick_ in (0, len(trace))):
+            return
+        low, last = trace[self.lowest_objective_pick_ - 1], trace[-1]
+        gained = max(self.objective_start_ - low, 1e-9 * max(1.0, abs(low)))
+        if last - low > 0.05 * gained:
+            warnings.warn(f"the {self.objective} estimate was lowest after pick {self.lowest_objective_pick_} "
+                          f"({low:.6g}) and rose to {last:.6g} by pick {len(trace)}: n_select={self.n_select} forced "
+                          f"{len(trace) - self.lowest_objective_pick_} picks that move the selection away from the "
+                          f"target (selected_indices_[:lowest_objective_pick_] is the closest prefix; leave n_select "
+                          f"unset to stop on the estimate)", UserWarning, stacklevel=5)
 
     def _selection_kl(self, tgt) -> float:
         """k-NN estimate of KL(tgt || the selected rows) with this selector's k; NaN while fewer

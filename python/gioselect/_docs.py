@@ -156,6 +156,10 @@ ATTRIBUTES = """\
         ``quantize``, of the picked centres. Was ``kl_trace_`` (kept, with a FutureWarning).
     objective_start_ : float
         The objective's estimate of the start rows alone. Was ``kl_start_``.
+    lowest_objective_pick_ : int
+        After how many picks ``objective_trace_`` was lowest (0: no picks). When n_select forces
+        the descent or greedy search past it and the estimate rises by more than 5% of what the
+        picks had gained, fit warns (UserWarning) once, naming the pick.
     stop_reason_ : str
         Why the run ended: a stop criterion's name, 'n_select', 'n_select_rows', 'max_iter',
         'data_size', 'pool exhausted', 'callback', or 'interrupted' (Ctrl-C: the attributes hold

@@ -25,6 +25,7 @@ import re
 import secrets
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -183,7 +184,8 @@ def main(argv=None) -> int:
         return demo_main(out_dir=args.out)
     from gioselect.io import MissingDependencyError
 
-    with _progress_on_stderr(args.quiet):
+    with _progress_on_stderr(args.quiet), warnings.catch_warnings():
+        warnings.showwarning = _warning_line
         try:
             return _select(args, sys.argv[1:] if argv is None else list(argv))
         except (_InputError, ValueError, OSError, MissingDependencyError) as e:
@@ -192,6 +194,11 @@ def main(argv=None) -> int:
         except KeyboardInterrupt:
             print("gioselect: interrupted", file=sys.stderr)
             return 130
+
+
+def _warning_line(message, category, filename, lineno, file=None, line=None) -> None:
+    """A warning (n_select past the estimate's minimum, a renamed attribute) as one line, like errors."""
+    print(f"gioselect: warning: {' '.join(str(message).split())}", file=sys.stderr)
 
 
 @contextlib.contextmanager
@@ -346,6 +353,7 @@ def _report(selector, argv: list, inputs: dict, timings: dict, written: list) ->
         "objective_end": float(trace[-1]) if len(trace) else selector.objective_start_,
         "objective_trace": trace.tolist(),
         "stop_reason": selector.stop_reason_,
+        "lowest_objective_pick": selector.lowest_objective_pick_,  # picks after it raised the estimate
         "n_iter": selector.n_iter_,
         "n_resets": selector.n_resets_,
         "scale_factor": selector.scale_factor_,
