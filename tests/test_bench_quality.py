@@ -64,6 +64,20 @@ def fake_corpus(rng):
             "page": np.array(page), "lang": np.array(lang)}
 
 
+@pytest.mark.parametrize("only_translated", [300, 301, 302, 303])
+def test_manpage_pool_fits_whatever_the_counts(only_translated):
+    # the translated share is cut to 80% without drawing more rows than there are (seed 2 of the
+    # real corpus once asked for one translated passage too many)
+    rng = np.random.default_rng(only_translated)
+    page = [f"p{i}.3" for i in range(200) for _ in range(3)] + [f"q{i}.3" for i in range(only_translated)]
+    lang = ["en"] * 600 + ["de"] * only_translated
+    data = {"text": np.array([f"t{i}" for i in range(len(page))], dtype=object),
+            "labels": rng.integers(0, 4, len(page)), "page": np.array(page), "lang": np.array(lang)}
+    for seed in range(5):
+        p = manpages.problem(data, seed)
+        assert (~p["clean"]).sum() == 4 * p["clean"].sum() and (~p["clean"]).sum() > only_translated - 4
+
+
 def test_manpage_split_is_by_page_and_the_pool_is_80_percent_translated():
     data = fake_corpus(np.random.default_rng(0))
     p = manpages.problem(data, seed=3)

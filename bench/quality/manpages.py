@@ -152,8 +152,9 @@ def problem(data: dict, seed: int) -> dict:
     held_back = np.concatenate([target_pages, heldout_pages, test_pages])
     en_pool = np.flatnonzero(english & ~np.isin(data["page"], held_back))
     tr_pool = np.flatnonzero(~english & ~np.isin(data["page"], held_back))
-    n_en = min(len(en_pool), round(len(tr_pool) * (1 - SHIFT_FRACTION) / SHIFT_FRACTION))
-    n_tr = round(n_en * SHIFT_FRACTION / (1 - SHIFT_FRACTION))
+    ratio = SHIFT_FRACTION / (1 - SHIFT_FRACTION)  # translated rows per English row
+    n_en = min(len(en_pool), int(len(tr_pool) / ratio + 1e-9))  # 0.8 / 0.2 is 4 + 1 ulp
+    n_tr = min(len(tr_pool), round(n_en * ratio))
     rows = np.concatenate([rng.choice(en_pool, n_en, replace=False), rng.choice(tr_pool, n_tr, replace=False)])
     rows = rows[rng.permutation(len(rows))]
     target = rng.permutation(rows_of(target_pages, english))[:N_TARGET]
