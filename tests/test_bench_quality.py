@@ -74,13 +74,13 @@ def test_manpage_pool_fits_whatever_the_counts(only_translated):
     data = {"text": np.array([f"t{i}" for i in range(len(page))], dtype=object),
             "labels": rng.integers(0, 4, len(page)), "page": np.array(page), "lang": np.array(lang)}
     for seed in range(5):
-        p = manpages.problem(data, seed)
+        p = manpages.problem(data, seed, pool_size=10**6)
         assert (~p["clean"]).sum() == 4 * p["clean"].sum() and (~p["clean"]).sum() > only_translated - 4
 
 
 def test_manpage_split_is_by_page_and_the_pool_is_80_percent_translated():
     data = fake_corpus(np.random.default_rng(0))
-    p = manpages.problem(data, seed=3)
+    p = manpages.problem(data, seed=3, pool_size=10**6)
     index = {t: i for i, t in enumerate(data["text"])}
 
     def pages(texts):
@@ -92,7 +92,8 @@ def test_manpage_split_is_by_page_and_the_pool_is_80_percent_translated():
     assert all(data["lang"][index[t]] == "en" for t in np.concatenate([p["target"], p["heldout"], p["test"]]))
     assert p["clean"].mean() == pytest.approx(1 - manpages.SHIFT_FRACTION, abs=0.01)
     assert np.array_equal(p["clean"], data["lang"][[index[t] for t in p["pool"]]] == "en")
-    again = manpages.problem(data, seed=3)
+    again = manpages.problem(data, seed=3, pool_size=10**6)
+    assert len(manpages.problem(data, seed=3, pool_size=500)["pool"]) == 500
     assert all(np.array_equal(p[k], again[k]) for k in p)
 
 

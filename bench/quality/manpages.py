@@ -38,6 +38,9 @@ MAX_PASSAGES = 10  # per page, so the longest pages do not dominate
 TARGET_PAGES, HELDOUT_PAGES, TEST_PAGES = 0.08, 0.08, 0.25
 N_TARGET = 300
 N_HELDOUT = 300
+#: The same pool size for every seed, so that a budget in % is the same number of rows (every seed
+#: of the installed corpus has about 9,400-9,500 passages available at 80% translated).
+POOL_SIZE = 9_000
 SHIFT_FRACTION = 0.8
 SHIFT = {"fraction": SHIFT_FRACTION, "kind": "German, French and Spanish translations (domain mixture)",
          "packages": PACKAGES, "words_per_passage": WORDS, "classes": CLASS_NAMES}
@@ -135,10 +138,10 @@ def load(_data_dir=None) -> dict:
             "lang": np.array(lang), "versions": versions()}
 
 
-def problem(data: dict, seed: int) -> dict:
-    """Pool (80% translated passages), labels, clean (English) mask, target, held-out and test
-    passages for one seed. The split is by page name, so no page, in any language, is on both
-    sides of it; the pool's English share is cut down (or its translations are) to make 80%."""
+def problem(data: dict, seed: int, pool_size: int = POOL_SIZE) -> dict:
+    """Pool (at most pool_size passages, 80% translated), labels, clean (English) mask, target,
+    held-out and test passages for one seed. The split is by page name, so no page, in any language,
+    is on both sides of it; the pool's English share is cut down (or its translations are) to make 80%."""
     rng = np.random.default_rng(seed)
     english = data["lang"] == "en"
     names = np.unique(data["page"][english])
@@ -153,7 +156,8 @@ def problem(data: dict, seed: int) -> dict:
     en_pool = np.flatnonzero(english & ~np.isin(data["page"], held_back))
     tr_pool = np.flatnonzero(~english & ~np.isin(data["page"], held_back))
     ratio = SHIFT_FRACTION / (1 - SHIFT_FRACTION)  # translated rows per English row
-    n_en = min(len(en_pool), int(len(tr_pool) / ratio + 1e-9))  # 0.8 / 0.2 is 4 + 1 ulp
+    n_en = min(len(en_pool), int(len(tr_pool) / ratio + 1e-9),  # 0.8 / 0.2 is 4 + 1 ulp
+               round(pool_size * (1 - SHIFT_FRACTION)))
     n_tr = min(len(tr_pool), round(n_en * ratio))
     rows = np.concatenate([rng.choice(en_pool, n_en, replace=False), rng.choice(tr_pool, n_tr, replace=False)])
     rows = rows[rng.permutation(len(rows))]
