@@ -1,5 +1,5 @@
 """The selection methods compared: random subsets, nearest-to-target round-robin, the clean-domain
-oracle, the whole pool, and GIO modes.
+oracle, the peers (facility location, k-center, DSIR-style), the whole pool, and GIO modes.
 
 GIO_MODES is the one place that defines the GIO modes: each is a dict of `gioselect.GIOSelector`
 keyword parameters; the harness adds n_select and random_state=seed.
@@ -13,6 +13,7 @@ import numpy as np
 from gioselect import GIOSelector
 
 import baselines
+import peers
 
 GIO_MODES = {
     "relaxed": dict(),  # defaults: objective='relaxed', v_init='jump'
@@ -32,7 +33,8 @@ AUTO_MODES = {
     "spread auto": dict(search="spread"),
     "spread L=all auto": dict(search="spread", spread_cell_rows=0),
 }
-METHODS = ("random", "nearest", "oracle", *GIO_MODES, *AUTO_MODES, "full")
+PEERS = ("facility", "facility cand", "kcenter cand", "dsir")
+METHODS = ("random", "nearest", "oracle", *PEERS, *GIO_MODES, *AUTO_MODES, "full")
 
 
 def parse(text: str) -> list:
@@ -93,6 +95,15 @@ def select(method: str, pool: np.ndarray, target: np.ndarray, sizes: list, seed:
     if method == "oracle":
         order = baselines.clean_oracle(clean, len(pool), max(sizes), seed)
         return {n: order[:n] for n in sizes}, time.perf_counter() - t0
+    if method == "facility":  # greedy: nested
+        order = peers.facility_location(pool, max(sizes))
+        return {n: order[:n] for n in sizes}, time.perf_counter() - t0
+    if method == "dsir":  # Gumbel top-k: nested
+        order = peers.dsir(pool, target, max(sizes), seed)
+        return {n: order[:n] for n in sizes}, time.perf_counter() - t0
+    if method in ("facility cand", "kcenter cand"):  # the candidates grow with the budget: a run per size
+        kind = method.split()[0]
+        return {n: peers.on_candidates(kind, pool, target, n, seed) for n in sizes}, time.perf_counter() - t0
     if prefix_ok:
         order = gio(method, pool, target, max(sizes), seed)
         picks = {n: order[:n] for n in sizes}

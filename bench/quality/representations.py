@@ -17,10 +17,10 @@ REPRESENTATIONS = {
 }
 
 
-def embed(name: str, seed: int, pool: np.ndarray, others: dict) -> tuple[np.ndarray, dict]:
-    """Fit representation `name` on the pool; return the pool and every array of `others` in it
-    (float32, C-contiguous, as gioselect wants them)."""
-    model = REPRESENTATIONS[name](seed).fit(pool)
+def embed(name: str, seed: int, pool, others: dict, factories=REPRESENTATIONS) -> tuple[np.ndarray, dict]:
+    """Fit representation `name` (of `factories`: name -> seed -> transformer) on the pool; return the
+    pool and every array of `others` in it (float32, C-contiguous, as gioselect wants them)."""
+    model = factories[name](seed).fit(pool)
 
     def to(a):
         return np.ascontiguousarray(model.transform(a), dtype=np.float32)
