@@ -25,6 +25,18 @@ void offer(std::vector<Candidate>& heap, std::size_t len, Candidate c) {
   }
 }
 
+// Cosine: 1 / |row| of every pool row (the kernels read row r as row_r / |row_r|); else empty.
+template <class T>
+std::vector<double> inverse_norms(MatrixView<T> pool, const Frame& frame, int n_threads) {
+  std::vector<double> inv_norm;
+  if (!frame.cosine()) return inv_norm;
+  inv_norm.resize(pool.rows);
+#pragma omp parallel for num_threads(n_threads) schedule(static)
+  for (std::ptrdiff_t r = 0; r < static_cast<std::ptrdiff_t>(pool.rows); ++r)
+    inv_norm[static_cast<std::size_t>(r)] = Frame::inverse_norm(pool.row(static_cast<std::size_t>(r)), pool.cols);
+  return inv_norm;
+}
+
 }  // namespace
 
 template <class T>
@@ -38,13 +50,7 @@ std::vector<std::vector<std::int64_t>> nearest_rows_per_target(MatrixView<T> poo
   std::vector<std::vector<Candidate>> heaps(n);
   std::vector<double> raw(n * d);  // the targets in the pool's coordinates (ts holds them in its frame)
   for (std::size_t t = 0; t < n; ++t) ts.frame().unmap(ts.row(targets[t]), d, raw.data() + t * d);
-  std::vector<double> inv_norm;  // cosine: row r is read as row_r / |row_r|
-  if (ts.frame().cosine()) {
-    inv_norm.resize(pool.rows);
-#pragma omp parallel for num_threads(n_threads) schedule(static)
-    for (std::ptrdiff_t r = 0; r < static_cast<std::ptrdiff_t>(pool.rows); ++r)
-      inv_norm[static_cast<std::size_t>(r)] = Frame::inverse_norm(pool.row(static_cast<std::size_t>(r)), d);
-  }
+  const std::vector<double> inv_norm = inverse_norms(pool, ts.frame(), n_threads);
   // Many targets: threads split the targets (the same static split in every block, so each
   // heap has one owner and no barrier is needed). Fewer targets than threads (a list rebuilt):
   // threads split the blocks, each with its own heaps, merged at the end.
@@ -108,6 +114,7 @@ NearestRoundRobin<T>::NearestRoundRobin(MatrixView<T> pool, const TargetStats& t
   std::vector<std::size_t> all(ts.n());
   std::iota(all.begin(), all.end(), std::size_t{0});
   lists_ = nearest_rows_per_target(pool, ts, all, std::min(list_len, pool.rows), {}, n_threads, interrupted);
+  inv_norm_ = inverse_norms(pool, ts.frame(), n_threads);
 }
 
 template <class T>
@@ -152,14 +159,16 @@ void NearestRoundRobin<T>::refill(std::size_t t, const std::vector<std::uint8_t>
   FirstError err;
 #pragma omp parallel num_threads(n_threads_)
   {
-    std::vector<double> dist(pool_.rows);
+    std::vector<double> dist(pool_.rows), raw(pool_.cols);
     std::vector<std::int64_t> rows;
 #pragma omp for schedule(dynamic, 1)
     for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(due.size()); ++i) {
       if (stopper.stop()) continue;
       err.run([&] {
         const std::size_t u = due[static_cast<std::size_t>(i)];
-        kernels::sq_dists_rows(pool_.data, pool_.cols, 0, pool_.rows, taken.data(), ts_.row(u), dist.data());
+        ts_.frame().unmap(ts_.row(u), pool_.cols, raw.data());  // raw pool rows, as the first lists read them
+        kernels::sq_dists_rows(pool_.data, pool_.cols, 0, pool_.rows, taken.data(), raw.data(), dist.data(),
+                               inv_norm_.empty() ? nullptr : inv_norm_.data());
         rows.clear();
         for (std::size_t r = 0; r < pool_.rows; ++r)
           if (!taken[r]) rows.push_back(static_cast<std::int64_t>(r));

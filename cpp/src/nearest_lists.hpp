@@ -48,6 +48,7 @@ class NearestRoundRobin {
   std::vector<std::size_t> order_;
   std::vector<std::vector<std::int64_t>> lists_;
   std::vector<std::size_t> head_;
+  std::vector<double> inv_norm_;  // cosine: 1 / |row| per pool row, for the rebuilt lists
   std::size_t pos_ = 0, last_ = 0;
 };
 

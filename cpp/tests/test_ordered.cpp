@@ -35,16 +35,20 @@ std::int64_t naive_nearest(const std::vector<double>& pool, std::size_t m, const
   return best;
 }
 
+// units: Target, the native frame (rows read as (x - mean) / spread), where a rebuilt list must
+// still measure raw pool rows against the raw target (it once used the mapped target).
 template <class T>
-void nearest_is_round_robin(bool duplicates, int threads) {
+void nearest_is_round_robin(bool duplicates, int threads, gio::Units units) {
   gio::Rng rng(7);
   const std::size_t m = 300, n = 12, d = 5;
   std::vector<double> pool = testdata::gaussian(m, d, rng), x = testdata::gaussian(n, d, rng, 0.3);
+  for (double& v : pool) v = 40 * v + 7;  // far from the target's frame: a mapped query finds other rows
+  for (double& v : x) v = 40 * v + 7;
   if (duplicates)
     for (std::size_t r = 0; r < 60; ++r) testdata::copy_row(pool, r + 60, pool, r, d);  // ties: lowest row
   const std::vector<T> pool_t = testdata::cast<T>(pool);
   std::vector<double> pool_rounded(pool_t.begin(), pool_t.end());
-  gio::TargetStats ts(MatrixView<double>(x.data(), n, d), 3, 1);
+  gio::TargetStats ts(MatrixView<double>(x.data(), n, d), 3, 1, nullptr, units);
   // A short first list (8 rows) so that lists run out and are rebuilt.
   gio::detail::NearestRoundRobin<T> rr(MatrixView<T>(pool_t.data(), m, d), ts, 5, 8, 0, threads, nullptr);
   std::vector<std::uint8_t> taken(m, 0);
@@ -54,7 +58,7 @@ void nearest_is_round_robin(bool duplicates, int threads) {
     const std::size_t t = rr.last_target();
     if (p < n) turn.push_back(t);
     else CHECK(t == turn[p % n]);  // the same shuffled order every round
-    CHECK(g == naive_nearest(pool_rounded, m, ts.row(t), d, taken));
+    CHECK(g == naive_nearest(pool_rounded, m, &x[t * d], d, taken));
     taken[static_cast<std::size_t>(g)] = 1;
   }
   CHECK(std::set<std::size_t>(turn.begin(), turn.end()).size() == n);
@@ -98,10 +102,12 @@ void domain_scores_from_scratch() {
 }
 
 // The order's three phases and the in-domain stop, for L = 0 (no cell limit) and L = 3.
-void spread_order_phases(int cell_rows) {
+// target_sd: 0.5 leaves fewer in-domain rows than target rows (the first round ends early, and
+// nothing is left for the second phase); 1.0 leaves hundreds.
+void spread_order_phases(int cell_rows, double target_sd, bool round_ends_early) {
   gio::Rng rng(12);
   const std::size_t m = 1500, n = 40, d = 4;
-  std::vector<double> pool = testdata::gaussian(m, d, rng), x = testdata::gaussian(n, d, rng, 1.0, 0.5);
+  std::vector<double> pool = testdata::gaussian(m, d, rng), x = testdata::gaussian(n, d, rng, 1.0, target_sd);
   gio::TargetStats ts(MatrixView<double>(x.data(), n, d), 3, 1);
   MatrixView<double> pv(pool.data(), m, d);
   gio::SearchOptions so;
@@ -110,16 +116,23 @@ void spread_order_phases(int cell_rows) {
   const auto order = gio::detail::spread_order(pv, ts, so, 9, 2, nullptr);
   CHECK(order.rows.size() == m);
   CHECK(std::set<std::int64_t>(order.rows.begin(), order.rows.end()).size() == m);
-  // 1. the first round is search='nearest' with the same seed
-  gio::detail::NearestRoundRobin<double> rr(pv, ts, 9, 64, 0, 1, nullptr);
-  std::vector<std::uint8_t> taken(m, 0);
-  for (std::size_t p = 0; p < n; ++p) {
-    const std::int64_t g = rr.next(taken);
-    taken[static_cast<std::size_t>(g)] = 1;
-    CHECK(order.rows[p] == g);
-  }
-  // 2. the in-domain rows, each cell's L nearest, balanced: round r takes each cell's r-th row
+  // 1. the first round is search='nearest' with the same seed, among the in-domain rows
   const double bar = so.spread_threshold * ds.target_median;
+  gio::detail::NearestRoundRobin<double> rr(pv, ts, 9, 64, 0, 1, nullptr);
+  std::vector<std::uint8_t> taken(m, 0), unavailable(m);
+  for (std::size_t g = 0; g < m; ++g) unavailable[g] = ds.ratio[g] < bar;
+  std::size_t first_round = 0;  // n picks, or fewer where the domain has fewer rows
+  for (; first_round < n; ++first_round) {
+    const std::int64_t g = rr.next(unavailable);
+    if (g < 0) break;
+    CHECK(ds.ratio[static_cast<std::size_t>(g)] >= bar);
+    taken[static_cast<std::size_t>(g)] = unavailable[static_cast<std::size_t>(g)] = 1;
+    CHECK(order.rows[first_round] == g);
+  }
+  const auto in_domain = static_cast<std::size_t>(std::count_if(ds.ratio.begin(), ds.ratio.end(), [&](double w) { return w >= bar; }));
+  CHECK(first_round == std::min(n, in_domain));
+  CHECK((first_round < n) == round_ends_early);
+  // 2. the in-domain rows, each cell's L nearest, balanced: round r takes each cell's r-th row
   std::vector<std::vector<std::pair<double, std::int64_t>>> cells(n);
   std::size_t unrestricted = 0;
   for (std::size_t g = 0; g < m; ++g) cells[ds.cell[g]].push_back({ds.cell_sq_dist[g], static_cast<std::int64_t>(g)});
@@ -133,15 +146,15 @@ void spread_order_phases(int cell_rows) {
       if (cell_rows == 0 || r < static_cast<std::size_t>(cell_rows)) domain.insert(c[r].second);
     }
   }
-  CHECK(!domain.empty() && domain.size() < m - n);
-  const auto mid = order.rows.begin() + static_cast<std::ptrdiff_t>(n + domain.size());
-  CHECK(std::set<std::int64_t>(order.rows.begin() + static_cast<std::ptrdiff_t>(n), mid) == domain);
+  CHECK(domain.empty() == (first_round < n) && domain.size() < m - first_round);
+  const auto mid = order.rows.begin() + static_cast<std::ptrdiff_t>(first_round + domain.size());
+  CHECK(std::set<std::int64_t>(order.rows.begin() + static_cast<std::ptrdiff_t>(first_round), mid) == domain);
   std::vector<std::size_t> seen(n, 0);  // balanced: no cell takes its (r+1)-th row while another still has an r-th
   std::vector<std::size_t> size(n, 0);
   for (std::int64_t g : domain) ++size[ds.cell[static_cast<std::size_t>(g)]];
   std::size_t round = 0, in_round = 0, cells_left = 0;
   for (std::size_t c = 0; c < n; ++c) cells_left += size[c] > 0;
-  for (auto it = order.rows.begin() + static_cast<std::ptrdiff_t>(n); it != mid; ++it) {
+  for (auto it = order.rows.begin() + static_cast<std::ptrdiff_t>(first_round); it != mid; ++it) {
     const std::size_t c = ds.cell[static_cast<std::size_t>(*it)];
     CHECK(seen[c] == round);
     ++seen[c];
@@ -153,7 +166,7 @@ void spread_order_phases(int cell_rows) {
   // 3. the rest by decreasing ratio; the stop where the unrestricted in-domain set ends
   for (auto it = mid; it + 1 < order.rows.end(); ++it)
     CHECK(ds.ratio[static_cast<std::size_t>(*it)] >= ds.ratio[static_cast<std::size_t>(*(it + 1))]);
-  CHECK(order.domain_end == n + unrestricted);
+  CHECK(order.domain_end == first_round + unrestricted);
 }
 
 // Through gio::select: the in-domain stop, n_select past it, resume and thread counts.
@@ -203,12 +216,16 @@ void select_spread_and_nearest() {
 
 int main() {
   for (bool dup : {false, true}) {
-    nearest_is_round_robin<double>(dup, 1);
-    nearest_is_round_robin<float>(dup, 2);
+    for (gio::Units units : {gio::Units::Absolute, gio::Units::Target}) {
+      nearest_is_round_robin<double>(dup, 1, units);
+      nearest_is_round_robin<float>(dup, 2, units);
+    }
   }
   domain_scores_from_scratch();
-  spread_order_phases(0);
-  spread_order_phases(3);
+  for (int cell_rows : {0, 3}) {
+    spread_order_phases(cell_rows, 0.5, true);
+    spread_order_phases(cell_rows, 1.0, false);
+  }
   select_spread_and_nearest();
   return check::report("test_ordered");
 }
