@@ -201,14 +201,20 @@ SpreadOrder spread_order(MatrixView<T> pool, const TargetStats& ts, const Search
   const DomainScores ds = domain_scores(pool, ts, seed, n_threads, interrupted);
   const double bar = so.spread_threshold * ds.target_median;
   SpreadOrder out;
-  // 1. One round of nearest-to-target.
-  std::vector<std::uint8_t> taken(M, 0);
+  // 1. One round of nearest-to-target among the in-domain rows. A target outside the pool's
+  //    domain takes nothing (the paper's negative consistency: a target the pool cannot serve
+  //    gets no picks), and a round cannot force one row per target row into the selection where
+  //    the domain holds fewer (quantize: a few in-domain centres, hundreds of target rows).
+  std::vector<std::uint8_t> taken(M, 0), unavailable(M);
+  for (std::size_t g = 0; g < M; ++g) unavailable[g] = ds.ratio[g] < bar;
   NearestRoundRobin<T> first(pool, ts, seed, 32, n, n_threads, interrupted);
   for (std::size_t i = 0; i < std::min(n, M); ++i) {
-    const std::int64_t g = first.next(taken);
-    taken[static_cast<std::size_t>(g)] = 1;
+    const std::int64_t g = first.next(unavailable);
+    if (g < 0) break;  // the domain is used up
+    taken[static_cast<std::size_t>(g)] = unavailable[static_cast<std::size_t>(g)] = 1;
     out.rows.push_back(g);
   }
+  const std::size_t first_round = out.rows.size();
   // 2. The in-domain rows, Voronoi-balanced.
   const std::vector<std::size_t> rank = so.spread_cell_rows > 0 ? cell_ranks(ds) : std::vector<std::size_t>();
   std::vector<std::int64_t> domain, rest;
@@ -227,7 +233,7 @@ SpreadOrder spread_order(MatrixView<T> pool, const TargetStats& ts, const Search
     return ds.ratio[static_cast<std::size_t>(a)] > ds.ratio[static_cast<std::size_t>(b)];
   });
   out.rows.insert(out.rows.end(), rest.begin(), rest.end());
-  out.domain_end = std::min(n, M) + unrestricted;
+  out.domain_end = first_round + unrestricted;
   return out;
 }
 

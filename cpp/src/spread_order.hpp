@@ -1,7 +1,8 @@
 // The order of search='spread' (internal to the core). Picking onto the target sample itself
 // (nearest-to-target) stops paying after about one row per target; what pays after that is rows
 // of the target's domain spread over its support (bench/quality/research/issue11). So:
-//   1. one round of nearest-to-target round-robin (each target its nearest row);
+//   1. one round of nearest-to-target round-robin among the in-domain rows (below): each target
+//      its nearest in-domain row, until the round or those rows run out;
 //   2. the in-domain rows D: pool rows whose k-NN density ratio w(g), target against a seeded
 //      reference sample of the pool, is at least `threshold` times the median ratio at the target
 //      rows (leave-one-out); each row belongs to the Voronoi cell of its nearest target, and with

@@ -13,7 +13,7 @@ enum class Objective { Relaxed, Knn };
 // How each pick is found: gradient descent + projection (the paper's relaxation), the exact
 // greedy step (every available row scored by its exact change of the estimate), nearest-to-target
 // round-robin (each target in turn takes its nearest available row), or spread (one nearest
-// round, then the target's domain spread over its support; spread_order.hpp). The last two order
+// round in the target's domain, then that domain spread over its support; spread_order.hpp). The last two order
 // the pool without the estimate, which they only report (kl_trace).
 enum class Search { Descent, Greedy, Nearest, Spread };
 // When a run without n_select ends (stop_rules.hpp has the native rules, reference_rules.hpp
