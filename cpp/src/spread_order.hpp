@@ -1,8 +1,9 @@
 // The order of search='spread' (internal to the core). Picking onto the target sample itself
 // (nearest-to-target) stops paying after about one row per target; what pays after that is rows
 // of the target's domain spread over its support (bench/quality/research/issue11). So:
-//   1. one round of nearest-to-target round-robin among the in-domain rows (below): each target
-//      its nearest in-domain row, until the round or those rows run out;
+//   1. one round of nearest-to-target round-robin among the rows with a target among their K
+//      nearest rows of the reference (below): each target its nearest such row, until the round
+//      or those rows run out;
 //   2. the in-domain rows D: pool rows whose k-NN density ratio w(g), target against a seeded
 //      reference sample of the pool, is at least `threshold` times the median ratio at the target
 //      rows (leave-one-out); each row belongs to the Voronoi cell of its nearest target, and with
@@ -31,6 +32,7 @@ struct DomainScores {
   std::vector<std::int64_t> reference_rows;
   std::size_t neighbours = 0;            // K
   double target_median = 0;              // median of w at the target rows
+  double unsupported_ratio = 0;          // w of a row with no target among its K (t = 0)
 };
 
 template <class T>

@@ -102,12 +102,12 @@ void domain_scores_from_scratch() {
 }
 
 // The order's three phases and the in-domain stop, for L = 0 (no cell limit) and L = 3.
-// target_sd: 0.5 leaves fewer in-domain rows than target rows (the first round ends early, and
-// nothing is left for the second phase); 1.0 leaves hundreds.
-void spread_order_phases(int cell_rows, double target_sd, bool round_ends_early) {
+// target_mean 1: the target inside the pool; 2.5: at its edge, where fewer rows than target rows
+// have a target among their K nearest (the first round ends early).
+void spread_order_phases(int cell_rows, double target_mean, bool round_ends_early) {
   gio::Rng rng(12);
   const std::size_t m = 1500, n = 40, d = 4;
-  std::vector<double> pool = testdata::gaussian(m, d, rng), x = testdata::gaussian(n, d, rng, 1.0, target_sd);
+  std::vector<double> pool = testdata::gaussian(m, d, rng), x = testdata::gaussian(n, d, rng, target_mean, 0.5);
   gio::TargetStats ts(MatrixView<double>(x.data(), n, d), 3, 1);
   MatrixView<double> pv(pool.data(), m, d);
   gio::SearchOptions so;
@@ -120,17 +120,18 @@ void spread_order_phases(int cell_rows, double target_sd, bool round_ends_early)
   const double bar = so.spread_threshold * ds.target_median;
   gio::detail::NearestRoundRobin<double> rr(pv, ts, 9, 64, 0, 1, nullptr);
   std::vector<std::uint8_t> taken(m, 0), unavailable(m);
-  for (std::size_t g = 0; g < m; ++g) unavailable[g] = ds.ratio[g] < bar;
+  for (std::size_t g = 0; g < m; ++g) unavailable[g] = ds.ratio[g] <= ds.unsupported_ratio;
   std::size_t first_round = 0;  // n picks, or fewer where the domain has fewer rows
   for (; first_round < n; ++first_round) {
     const std::int64_t g = rr.next(unavailable);
     if (g < 0) break;
-    CHECK(ds.ratio[static_cast<std::size_t>(g)] >= bar);
+    CHECK(ds.ratio[static_cast<std::size_t>(g)] > ds.unsupported_ratio);
     taken[static_cast<std::size_t>(g)] = unavailable[static_cast<std::size_t>(g)] = 1;
     CHECK(order.rows[first_round] == g);
   }
-  const auto in_domain = static_cast<std::size_t>(std::count_if(ds.ratio.begin(), ds.ratio.end(), [&](double w) { return w >= bar; }));
-  CHECK(first_round == std::min(n, in_domain));
+  const auto supported = static_cast<std::size_t>(
+      std::count_if(ds.ratio.begin(), ds.ratio.end(), [&](double w) { return w > ds.unsupported_ratio; }));
+  CHECK(first_round == std::min(n, supported));
   CHECK((first_round < n) == round_ends_early);
   // 2. the in-domain rows, each cell's L nearest, balanced: round r takes each cell's r-th row
   std::vector<std::vector<std::pair<double, std::int64_t>>> cells(n);
@@ -146,7 +147,7 @@ void spread_order_phases(int cell_rows, double target_sd, bool round_ends_early)
       if (cell_rows == 0 || r < static_cast<std::size_t>(cell_rows)) domain.insert(c[r].second);
     }
   }
-  CHECK(domain.empty() == (first_round < n) && domain.size() < m - first_round);
+  CHECK((round_ends_early || !domain.empty()) && domain.size() < m - first_round);
   const auto mid = order.rows.begin() + static_cast<std::ptrdiff_t>(first_round + domain.size());
   CHECK(std::set<std::int64_t>(order.rows.begin() + static_cast<std::ptrdiff_t>(first_round), mid) == domain);
   std::vector<std::size_t> seen(n, 0);  // balanced: no cell takes its (r+1)-th row while another still has an r-th
@@ -223,8 +224,8 @@ int main() {
   }
   domain_scores_from_scratch();
   for (int cell_rows : {0, 3}) {
-    spread_order_phases(cell_rows, 0.5, true);
     spread_order_phases(cell_rows, 1.0, false);
+    spread_order_phases(cell_rows, 2.5, true);
   }
   select_spread_and_nearest();
   return check::report("test_ordered");
