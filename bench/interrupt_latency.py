@@ -40,6 +40,13 @@ PHASES = {
                      "print('ready', flush=True)\nGIOSelector(n_select=100_000, projection='exact').fit(pool, target=target)",
     "knn_kl": "x = data(4000); w = data(1_000_000)\nimport gioselect\nprint('ready', flush=True)\n"
               "gioselect.knn_kl(x, w)",
+    "quantize (K-means and assignment)": "pool = data(2_000_000); target = data(500)\nfrom gioselect import GIOSelector\n"
+                                         "print('ready', flush=True)\n"
+                                         "GIOSelector(quantize=3000, n_select=5).fit(pool, target=target)",
+    "spread density ratios": "pool = data(400_000); target = data(2000)\nfrom gioselect import GIOSelector\n"
+                             "print('ready', flush=True)\nGIOSelector(search='spread', n_select=5).fit(pool, target=target)",
+    "nearest lists": "pool = data(400_000); target = data(4000)\nfrom gioselect import GIOSelector\n"
+                     "print('ready', flush=True)\nGIOSelector(search='nearest', n_select=200_000).fit(pool, target=target)",
 }
 
 
