@@ -5,6 +5,8 @@ fit gives the one-process fit bit for bit (centres, labels, cluster picks, rows,
 the client; what does not run on Dask is refused by name."""
 
 import logging
+import os
+import pickle
 import re
 
 import numpy as np
@@ -14,6 +16,7 @@ da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("distributed")
 
 from gioselect import GIOSampler, GIOSelector, _dask, _dask_quantize, quantize  # noqa: E402
+from gioselect.io import read_npy_dask  # noqa: E402
 
 pytestmark = pytest.mark.dask
 
@@ -23,9 +26,17 @@ FITTED = ("cluster_centers_", "cluster_labels_", "selected_clusters_", "selected
 
 @pytest.fixture(scope="module")
 def client():
-    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as cluster:
-        with distributed.Client(cluster, set_as_default=False) as c:
-            yield c
+    # Starting a LocalCluster sets OMP_NUM_THREADS=1 (and more) in this process's environment for
+    # its worker processes; restored after, or later tests' subprocesses run on one thread.
+    saved = dict(os.environ)
+    try:
+        with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
+                                      dashboard_address=None) as cluster:
+            with distributed.Client(cluster, set_as_default=False) as c:
+                yield c
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 def clustered(n_per=5000, d=8, centres=(0, 4, 8, 12), seed=0, dtype=np.float32):
@@ -70,6 +81,9 @@ def test_chunks_are_cut_at_the_assignment_blocks():
     assert _dask_quantize.aligned_chunks((100, 100, 100), 4096) == (300,)  # smaller than a block: one chunk
     assert _dask_quantize.aligned_chunks((4096, 4096, 100), 4096) == (4096, 4096, 100)  # the last: any size
     assert _dask_quantize.aligned_chunks((4000, 4000, 100), 4096) == (4096, 4004)
+    # chunks of a multiple of 4,096 rows (read_npy_dask's) need no re-cut for any K
+    assert {quantize.assign_block_rows(k) for k in (1, 40, 1500, 5000, 10**6)} == {4096, 2048, 512, 4}
+    assert _dask_quantize.aligned_chunks((8192, 8192, 100), quantize.assign_block_rows(1500)) == (8192, 8192, 100)
 
 
 def test_assign_of_a_block_aligned_slice_is_the_whole_pool_s():
@@ -139,26 +153,18 @@ def test_duplicate_rows_across_chunks_tie_as_in_one_process(data, client):
     assert twin.any()
 
 
-class NpyFile:
-    """An .npy file as an array that pickles as its path: each worker maps it and reads its chunks
-    (np.load(mmap_mode='r')); a np.memmap itself would pickle its data into the graph."""
-
-    def __init__(self, path):
-        self.path = str(path)
-        a = np.load(self.path, mmap_mode="r")
-        self.shape, self.dtype, self.ndim = a.shape, a.dtype, a.ndim
-
-    def __getitem__(self, key):
-        return np.array(np.load(self.path, mmap_mode="r")[key])
-
-
 def test_a_memory_mapped_npy_is_read_by_the_workers(data, client, tmp_path):
+    # read_npy_dask: a np.memmap in da.from_array would pickle its rows into the graph
     X, T = data
     np.save(tmp_path / "pool.npy", X)
-    pool = da.from_array(NpyFile(tmp_path / "pool.npy"), chunks=(5000, -1))
+    pool = read_npy_dask(tmp_path / "pool.npy", chunk_rows=5000)
+    assert len(pickle.dumps(pool.dask)) < 100_000  # the path goes to the workers, not the rows (640 kB)
     on_dask = GIOSelector(quantize=40, random_state=0).fit(pool, target=T, client=client)
     one = GIOSelector(quantize=40, random_state=0).fit(np.load(tmp_path / "pool.npy", mmap_mode="r"), target=T)
     assert_same_fit(one, on_dask)
+    assert read_npy_dask(tmp_path / "pool.npy").chunks == ((20000,), (8,))  # 128 MiB chunks by default
+    with pytest.raises(ValueError, match="chunk_rows must be a positive integer"):
+        read_npy_dask(tmp_path / "pool.npy", chunk_rows=0)
 
 
 def test_the_pool_does_not_pass_through_the_client(data, client, caplog):

@@ -131,10 +131,11 @@ def _gather(X: np.ndarray, rows: np.ndarray) -> np.ndarray:
 
 
 def assign_block_rows(n_clusters: int) -> int:
-    """Rows per block of the assignment pass: a block's distances to every centre are about 4M
-    values (16 MiB of float32), at most ASSIGN_BLOCK_ROWS rows so that a Dask pool's chunks can
-    be aligned to the blocks without merging them (_dask_quantize)."""
-    return max(1, min(ASSIGN_BLOCK_ROWS, (1 << 22) // max(1, n_clusters)))
+    """Rows per block of the assignment pass: a block's distances to every centre are at most 4M
+    values (16 MiB of float32); a power of two up to ASSIGN_BLOCK_ROWS, so that Dask chunks of a
+    multiple of 4,096 rows are already aligned to the blocks (_dask_quantize) whatever K is."""
+    rows = max(1, min(ASSIGN_BLOCK_ROWS, (1 << 22) // max(1, n_clusters)))
+    return 1 << (rows.bit_length() - 1)
 
 
 @dataclass(frozen=True)
