@@ -12,7 +12,7 @@ from scipy import sparse
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from gioselect import _core, _engine, _sparse, checkpoint, quantize
+from gioselect import _core, _dask, _engine, _sparse, checkpoint, quantize
 from gioselect._blocks import fingerprint, take_rows
 from gioselect._hooks import StepHooks, phase
 from gioselect._memory_refusal import refuse_if_too_large
@@ -202,12 +202,14 @@ class GIOBase(BaseEstimator):
                              "n_select (clusters) and n_select_rows (rows) are two budgets; set one of them")
 
     # -- fitting ---------------------------------------------------------------------------
-    def fit(self, X, y=None, *, target=None, init=None):
+    def fit(self, X, y=None, *, target=None, init=None, client=None):
         """Run GIO on pool X. target: the sample to preserve (default X); init: start rows.
-        y: labels of X's rows or None (ignored; the target is passed as ``target=``)."""
+        y: labels of X's rows or None (ignored; the target is passed as ``target=``).
+        X may be a dask.array.Array with quantize=K: it runs on the distributed.Client `client`
+        (default: the active one) with the one-process result (docs/dask.md)."""
         self._check_params()
         run_seed, start_seed, quant_seed = seeds_from(self.random_state, 3)
-        pool, tgt, start, ids = self._inputs(X, target, init, quant_seed)
+        pool, tgt, start, ids = self._inputs(X, target, init, quant_seed, client)
         check_labels(y, pool)
         self._check_sizes(pool, tgt)
         # The core needs pool and target in one dtype: a float32 pool meets a float64 target as a copy.
@@ -242,10 +244,13 @@ class GIOBase(BaseEstimator):
             what = f"pool's {choices} rows" if self.quantize is None else f"{choices} clusters"
             raise ValueError(f"n_select={self.n_select} exceeds the {what}; lower n_select or set resets_allowed=True")
 
-    def _inputs(self, X, target, init, svd_seed):
+    def _inputs(self, X, target, init, svd_seed, client=None):
         """(pool, target, init) as matrices of one width, in the space GIO runs in, and the
         fingerprints of pool and target as given. DataFrames are matched by column name; with
-        svd_components, sparse or dense inputs are mapped by a TruncatedSVD fitted on the pool."""
+        svd_components, sparse or dense inputs are mapped by a TruncatedSVD fitted on the pool.
+        A Dask pool (or client=) becomes a _dask.DaskPool, read on the workers."""
+        if client is not None or _dask.is_dask_array(X):
+            return _dask.inputs(self, X, target, init, client)
         svd = self.svd_components is not None
         if not svd:  # refused before any pass over the data, with the option that accepts it
             for name, a in (("X (the pool)", X), ("target", target), ("init", init)):
@@ -274,7 +279,8 @@ class GIOBase(BaseEstimator):
         if self.quantize is None:
             return pool, tgt, None
         with phase(self.verbose, f"quantize: K-means of {pool.shape[0]:,} pool rows into {self.quantize:,} clusters"):
-            quant = quantize.kmeans(pool, int(self.quantize), random_state=seed, metric=self.metric, name="X (the pool)")
+            kmeans = _dask.kmeans if _dask.is_pool(pool) else quantize.kmeans
+            quant = kmeans(pool, int(self.quantize), random_state=seed, metric=self.metric, name="X (the pool)")
         if self.quantize_target is not None:
             with phase(self.verbose, f"quantize_target: K-means of {tgt.shape[0]:,} target rows"):
                 tgt = quantize.kmeans(tgt, int(self.quantize_target), random_state=seed ^ 1, metric=self.metric,
@@ -353,7 +359,7 @@ class GIOBase(BaseEstimator):
         self._pool_fingerprint = pool_id
         # The selection's own k-NN estimate, for score(): the rows are kept so that a held-out
         # target can be scored later. After Ctrl-C it is left to score(), to keep the stop prompt.
-        self._selected_rows = take_rows(pool, self.selected_indices_)
+        self._selected_rows = (_dask.take_rows if _dask.is_pool(pool) else take_rows)(pool, self.selected_indices_)
         self.selection_kl_ = np.nan
         if stop_reason != "interrupted":
             self.selection_kl_ = self._selection_kl(tgt)
@@ -502,6 +508,8 @@ class GIOBase(BaseEstimator):
     # -- using the selection ---------------------------------------------------------------
     def _check_same_pool(self, X) -> np.ndarray:
         check_is_fitted(self, "selected_indices_")
+        if _dask.is_dask_array(X):  # as_matrix would bring the whole pool here
+            raise TypeError("X is a Dask array: index it with the selection instead, X[selector.selected_indices_]")
         pool = as_matrix(X, "X", accept_sparse="svd_" in self.__dict__)
         _check_features(self, X, reset=False)
         if pool.shape[0] != self.n_pool_:
@@ -627,6 +635,8 @@ def _take_rows(a, idx):
         return None
     if sparse.issparse(a):
         return a.tocsr()[idx]
+    if _dask.is_dask_array(a):  # stays on the workers, lazily
+        return a[idx]
     if hasattr(a, "iloc"):
         return a.iloc[idx]
     return np.asarray(a)[idx]

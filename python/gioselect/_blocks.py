@@ -72,13 +72,15 @@ def release(a: np.ndarray, lo: int, hi: int) -> None:
         mm.madvise(mmap.MADV_DONTNEED, first, last - first)
 
 
-def all_finite(a: np.ndarray, name: str) -> None:
+def all_finite(a: np.ndarray, name: str, first_row: int = 0) -> None:
     """Raise ValueError naming the first NaN or inf of `a` (row, column, value), block by block,
-    or (float64) the first value beyond MAX_MAGNITUDE, with what to do about it."""
+    or (float64) the first value beyond MAX_MAGNITUDE, with what to do about it; first_row: a's
+    first row in the input it is part of (a chunk of a Dask pool)."""
     wide = a.dtype == np.float64
     for lo, block in row_blocks(a):
         if wide and np.max(np.abs(block), initial=0.0) <= MAX_MAGNITUDE:  # NaN fails it too
             continue
+        lo += first_row
         if not np.isfinite(block).all():
             r, c = np.argwhere(~np.isfinite(block))[0]
             raise ValueError(f"{name} contains NaN or inf (first at row {lo + r}, column {c}, value {block[r, c]})")

@@ -296,3 +296,34 @@ def load_input(path, key=None, column=None, index_col: str = "auto",
     if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         raise ValueError(f"{path}: holds {arr.dtype} values; expected numbers")
     return read
+
+
+class _NpyRows:
+    """An .npy file as an array that pickles as its path: a Dask worker maps the file and reads its
+    own chunk (a np.memmap itself would pickle its data into the task graph)."""
+
+    def __init__(self, path):
+        self.path = str(path)
+        a = np.load(self.path, mmap_mode="r")
+        self.shape, self.dtype, self.ndim = a.shape, a.dtype, a.ndim
+
+    def __getitem__(self, key):
+        return np.array(np.load(self.path, mmap_mode="r")[key])
+
+
+def read_npy_dask(path, chunk_rows: Optional[int] = None):
+    """A 2-D .npy file as a dask.array.Array whose chunks the workers read from the file (which
+    they must reach at the same path): the pool of GIOSelector(quantize=K).fit on Dask
+    (docs/dask.md). chunk_rows: rows per chunk; default about 128 MiB, a multiple of 4,096 rows
+    (the quantizer's assignment blocks, so the chunks need no re-cut)."""
+    import dask.array as da
+
+    rows = _NpyRows(path)
+    if rows.ndim != 2:
+        raise ValueError(f"{path}: read_npy_dask reads a 2-D array, the file holds shape {rows.shape}")
+    if chunk_rows is None:
+        row_bytes = max(1, rows.shape[1] * rows.dtype.itemsize)
+        chunk_rows = max(4096, (128 << 20) // row_bytes // 4096 * 4096)
+    if not isinstance(chunk_rows, (int, np.integer)) or chunk_rows < 1:
+        raise ValueError(f"chunk_rows must be a positive integer, got {chunk_rows!r}")
+    return da.from_array(rows, chunks=(int(chunk_rows), -1), asarray=False)

@@ -16,9 +16,9 @@ import os
 import numpy as np
 
 from gioselect._validation import resolve_n_jobs
+from gioselect.quantize import assign_block_rows
 
 _F64, _F32, _I64, _I32 = 8, 4, 8, 4
-_MINIBATCH_SCRATCH = 1 << 24  # assignment blocks and MiniBatchKMeans batches: ~16 MiB of distances
 _GREEDY_LIST_ENTRIES = 1 << 23  # KnnGainScores::kListBudget
 _HNSW_PER_ROW = 8 + 4 + 56    # link-list pointer, level, and the label map's node
 
@@ -32,10 +32,10 @@ def fit_bytes(n_pool: int, n_target: int, dim: int, dtype, params: dict) -> int:
     m, n, d, k = int(n_pool), int(n_target), int(dim), int(params["k"])
     total = m  # support_
     if params["quantize"] is not None:
-        total += _quantize_bytes(m, d, s, int(params["quantize"]))
+        total += _quantize_bytes(m, d, s, int(params["quantize"]), threads)
         m = int(params["quantize"])
         if params["quantize_target"] is not None:
-            total += _quantize_bytes(n, d, s, int(params["quantize_target"]))
+            total += _quantize_bytes(n, d, s, int(params["quantize_target"]), threads)
             n = int(params["quantize_target"])
     total += _start_bytes(params, m, d, s)
     total += n * d * (2 * _F64 + 2 * _F32) + n * 5 * _F64        # TargetStats and the estimator
@@ -55,15 +55,16 @@ def _start_bytes(p: dict, m: int, d: int, s: int) -> int:
     return int(p["uniform_start_size"]) * d * 2 * _F64
 
 
-def _quantize_bytes(m: int, d: int, s: int, clusters: int) -> int:
+def _quantize_bytes(m: int, d: int, s: int, clusters: int, threads: int) -> int:
     sample = min(m, 256 * clusters)
     batch = min(sample, max(4096, 4 * clusters))                 # quantize.kmeans' MiniBatchKMeans batch
     return (sample * d * (s + _F32 if s > _F32 else s)           # the training sample (and its float32 copy)
             + sample * (_F64 + _I32)                             # its weights, labels
             + m * (_I32 + _F32)                                  # labels, distance to the centre
-            + _MINIBATCH_SCRATCH * s // _F32                     # distance blocks
-            + batch * clusters * _F64                            # a batch's distances to every centre
-            + 2 * m * _I64)                                      # explode: the lexsort's row key and order
+            # one after the other: a K-means batch's distances to every centre, then the assignment's
+            # blocks in flight (one per thread)
+            + max(batch * clusters * _F64, threads * assign_block_rows(clusters) * (clusters + 2 * d) * s)
+            + 3 * m * _I64)                                      # explode: the lexsort and its keys
 
 
 def _picks_bound(p: dict, m: int) -> int:

@@ -25,9 +25,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gioselect._blocks import row_blocks
+from gioselect._blocks import release, row_blocks
 
 ROWS_PER_CLUSTER = 256  # training sample: this many rows per cluster (all rows if the pool is smaller)
+ASSIGN_BLOCK_ROWS = 4096  # the most rows per block of the assignment pass
 
 
 @dataclass
@@ -43,18 +44,35 @@ class Quantization:
 def kmeans(X: np.ndarray, n_clusters: int, *, random_state: int = 0, sample_size: int | None = None,
            metric: str = "euclidean", name: str = "X") -> Quantization:
     """Quantize the rows of X (2-D float32/float64, finite; a memmap is fine) into n_clusters.
-    metric='cosine': the rows scaled to unit length (name: X's name in the error for a zero row)."""
-    from sklearn.cluster import MiniBatchKMeans
-
+    metric='cosine': the rows scaled to unit length (name: X's name in the error for a zero row).
+    gioselect._dask_quantize runs these same steps on a Dask pool, chunk by chunk."""
     t0 = time.perf_counter()
-    n = X.shape[0]
+    rows = sample_rows(X.shape[0], n_clusters, random_state, sample_size)
+    unit = metric == "cosine"
+    centers = train_centers(_gather(X, rows), rows, n_clusters, random_state, unit=unit, name=name)
+    labels, sq_dist = assign(X, centers, unit=unit, name=name)
+    n_repaired = repair_empty(centers, labels, sq_dist, lambda row: X[row:row + 1], unit=unit)
+    return Quantization(centers=np.ascontiguousarray(centers), labels=labels, sq_dist=sq_dist,
+                        inertia=float(sq_dist.sum(dtype=np.float64)), n_repaired=n_repaired,
+                        seconds=time.perf_counter() - t0)
+
+
+def sample_rows(n: int, n_clusters: int, random_state: int, sample_size: int | None = None) -> np.ndarray:
+    """The sorted rows K-means trains on: a seeded sample of ROWS_PER_CLUSTER rows per cluster."""
     if not 1 <= n_clusters <= n:
         raise ValueError(f"quantize={n_clusters} clusters needs 1 <= K <= the {n} rows to quantize")
     size = min(n, sample_size or ROWS_PER_CLUSTER * n_clusters)
     rng = np.random.default_rng(random_state)
-    rows = np.sort(rng.choice(n, size=size, replace=False)) if size < n else np.arange(n)
-    unit = metric == "cosine"
-    sample = _gather(X, rows)
+    return np.sort(rng.choice(n, size=size, replace=False)) if size < n else np.arange(n)
+
+
+def train_centers(sample: np.ndarray, rows: np.ndarray, n_clusters: int, random_state: int, *,
+                  unit: bool = False, name: str = "X") -> np.ndarray:
+    """The K-means centres (the sample's dtype) of `sample`, the pool's `rows` (a new array it
+    may overwrite); unit: K-means on the sphere (metric='cosine')."""
+    from sklearn.cluster import MiniBatchKMeans
+
+    dtype, size = sample.dtype, len(sample)
     if unit:
         sample = _unit_rows(sample, name, rows)
     pivot, mean, spread = _to_own_units(sample)
@@ -69,12 +87,7 @@ def kmeans(X: np.ndarray, n_clusters: int, *, random_state: int = 0, sample_size
     centers = (model.cluster_centers_.astype(np.float64) * spread + mean) + pivot
     if unit:
         centers = _unit_rows(centers, "the K-means centres")
-    centers = centers.astype(X.dtype, copy=False)
-    labels, sq_dist = assign(X, centers, unit=unit, name=name)
-    n_repaired = _repair_empty(X, centers, labels, sq_dist, unit=unit)
-    return Quantization(centers=np.ascontiguousarray(centers), labels=labels, sq_dist=sq_dist,
-                        inertia=float(sq_dist.sum(dtype=np.float64)), n_repaired=n_repaired,
-                        seconds=time.perf_counter() - t0)
+    return centers.astype(dtype, copy=False)
 
 
 def _to_own_units(sample: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
@@ -117,28 +130,72 @@ def _gather(X: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return out
 
 
-def assign(X: np.ndarray, centers: np.ndarray, *, unit: bool = False, name: str = "X") -> tuple[np.ndarray, np.ndarray]:
+def assign_block_rows(n_clusters: int) -> int:
+    """Rows per block of the assignment pass: a block's distances to every centre are at most 4M
+    values (16 MiB of float32); a power of two up to ASSIGN_BLOCK_ROWS, so that Dask chunks of a
+    multiple of 4,096 rows are already aligned to the blocks (_dask_quantize) whatever K is."""
+    rows = max(1, min(ASSIGN_BLOCK_ROWS, (1 << 22) // max(1, n_clusters)))
+    return 1 << (rows.bit_length() - 1)
+
+
+@dataclass(frozen=True)
+class AssignCentres:
+    """The centres as the assignment measures from them: relative to their mean (origin), with
+    their squared norms; computed once, on the client for a Dask pool."""
+    origin: np.ndarray
+    centers: np.ndarray
+    c_sq: np.ndarray
+
+    @classmethod
+    def of(cls, centers: np.ndarray) -> AssignCentres:
+        origin = centers.mean(axis=0, dtype=np.float64).astype(centers.dtype)  # distances measured from here
+        shifted = centers - origin
+        return cls(origin, shifted, (shifted.astype(np.float64) ** 2).sum(1).astype(centers.dtype))
+
+
+def assign(X: np.ndarray, centers, *, unit: bool = False, name: str = "X", first_row: int = 0,
+           block_rows: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Nearest centre of every row (ties: the lower centre) and the squared distance to it;
-    unit: each row scaled to unit length first (metric='cosine')."""
+    unit: each row scaled to unit length first (metric='cosine'). centers: an array or its
+    AssignCentres; first_row: X's first row in the pool (for error messages).
+
+    Exact across processes: BLAS's matrix product is not a per-row function (OpenBLAS gives other
+    last bits for a row of a block of another height, or with another thread count), so every
+    block is the same rows [i * block_rows, (i + 1) * block_rows) of the pool whoever computes it,
+    each multiplied single-threaded; blocks run in parallel on as many threads as BLAS had."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    ref = centers if isinstance(centers, AssignCentres) else AssignCentres.of(centers)
+    rows = block_rows or assign_block_rows(len(ref.centers))
     labels = np.empty(X.shape[0], dtype=np.int32)
     sq_dist = np.empty(X.shape[0], dtype=np.float32)
-    origin = centers.mean(axis=0, dtype=np.float64).astype(centers.dtype)  # distances measured from here
-    centers = centers - origin
-    c_sq = (centers.astype(np.float64) ** 2).sum(1).astype(centers.dtype)
-    # blocks of rows x K distances of about 16 MiB
-    for lo, block in row_blocks(X, block_values=max(1 << 16, (1 << 22) // max(1, len(centers)) * X.shape[1])):
-        block = (_unit_rows(block, name, np.arange(lo, lo + len(block))) if unit else block) - origin
-        d2 = block @ centers.T
+
+    def one_block(lo: int) -> None:
+        block = X[lo:lo + rows]
+        if unit:
+            block = _unit_rows(block, name, np.arange(first_row + lo, first_row + lo + len(block)))
+        block = block - ref.origin
+        d2 = block @ ref.centers.T
         d2 *= -2
-        d2 += c_sq
+        d2 += ref.c_sq
         best = d2.argmin(axis=1)
         labels[lo:lo + len(block)] = best
         x_sq = np.einsum("ij,ij->i", block, block, dtype=np.float64)
         sq_dist[lo:lo + len(block)] = np.maximum(d2[np.arange(len(block)), best] + x_sq, 0)
+        release(X, lo, lo + rows)
+
+    threads = max([1] + [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"])
+    with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(threads) as pool:
+        for _ in pool.map(one_block, range(0, X.shape[0], rows)):  # the first failing block's error
+            pass
     return labels, sq_dist
 
 
-def _repair_empty(X, centers, labels, sq_dist, *, unit: bool = False) -> int:
+def repair_empty(centers, labels, sq_dist, read_row, *, unit: bool = False) -> int:
+    """Give every empty cluster the row farthest from its centre (from a cluster with other rows),
+    in place; read_row(row): that pool row as a 1-row array. Returns the clusters repaired."""
     counts = np.bincount(labels, minlength=len(centers))
     empty = np.flatnonzero(counts == 0)
     if len(empty) == 0:
@@ -151,7 +208,8 @@ def _repair_empty(X, centers, labels, sq_dist, *, unit: bool = False) -> int:
         row = far[j]
         j += 1
         counts[labels[row]] -= 1
-        centers[cluster] = _unit_rows(X[row:row + 1], "X")[0] if unit else X[row]
+        x = read_row(row)
+        centers[cluster] = _unit_rows(x, "X")[0] if unit else x[0]
         labels[row] = cluster
         sq_dist[row] = 0
         counts[cluster] = 1

@@ -1,0 +1,142 @@
+"""quantize=K on a Dask pool against one process, on the same memory-mapped pool in the same run.
+
+    python bench/dask_scale.py [--rows 400000] [--dim 64] [--k 1500] [--target 5000] [--workers 1 2]
+                               [--chunk-rows 65536] [--repeat 2]
+
+The pool (bench/embeddings.py, float32, written to --data-dir once) is read by the workers with
+gioselect.io.read_npy_dask; the one-process fit reads it with np.load(mmap_mode='r'). Each run is
+GIOSelector(quantize=K, random_state=0).fit(pool, target=T) in a fresh process (the client), on a
+fresh LocalCluster(n_workers=w, processes=True, threads_per_worker=1) for the Dask runs, whose
+workers import gioselect before the clock starts (the one-process run imports it too). Reported:
+wall time of the fit, its K-means part, the bytes of pool data sent to the client (gioselect's log),
+each worker's peak RSS (ru_maxrss: imports included) and the client's, and whether the Dask fit is
+identical to the one-process fit (centres, labels, picks, rows, trace). --repeat rounds of every
+configuration, interleaved, because the machine's load (other jobs) changes the times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from embeddings import write_pool  # noqa: E402
+from results import write_json  # noqa: E402
+
+RUN = textwrap.dedent("""
+    import hashlib, json, logging, re, resource, sys, time
+    import numpy as np
+    sys.path.insert(0, {here!r})
+    from embeddings import target
+    from gioselect import GIOSelector
+
+    class Sent(logging.Handler):
+        sent, phases = 0, None
+        def emit(self, record):
+            m = re.search(r"(\\d+) bytes of it sent to the client", record.getMessage())
+            if m:
+                Sent.sent = int(m.group(1))
+            m = re.search(r"sample pass ([\\d.]+) s, K-means ([\\d.]+) s, assignment pass ([\\d.]+) s", record.getMessage())
+            if m:
+                Sent.phases = dict(zip(("check_sample_s", "kmeans_s", "assign_s"), map(float, m.groups())))
+
+    log = logging.getLogger("gioselect")
+    log.setLevel(logging.INFO)
+    log.addHandler(Sent())
+
+    def digest(sel):
+        h = hashlib.blake2b(digest_size=12)
+        for name in ("cluster_centers_", "cluster_labels_", "selected_clusters_", "selected_indices_",
+                     "objective_trace_"):
+            h.update(np.ascontiguousarray(getattr(sel, name)))
+        return h.hexdigest()
+
+    def peak_rss():
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+    if __name__ == "__main__":
+        T = target({n_target}, {dim})
+        workers = {workers}
+        out = {{}}
+        if workers == 0:
+            pool = np.load({path!r}, mmap_mode="r")
+            t0 = time.perf_counter()
+            sel = GIOSelector(quantize={k}, random_state=0).fit(pool, target=T)
+            wall = time.perf_counter() - t0
+            from gioselect import quantize
+            t1 = time.perf_counter()
+            quantize.assign(pool, sel.cluster_centers_)  # the assignment pass alone, for the comparison
+            Sent.phases = dict(assign_s=time.perf_counter() - t1)
+        else:
+            from distributed import Client, LocalCluster
+            from gioselect.io import read_npy_dask
+            cluster = LocalCluster(n_workers=workers, processes=True, threads_per_worker=1, dashboard_address=None)
+            client = Client(cluster)
+            pool = read_npy_dask({path!r}, chunk_rows={chunk_rows})
+            client.run(lambda: __import__("gioselect._dask_quantize") and __import__("sklearn.cluster"))  # warm
+            t0 = time.perf_counter()
+            sel = GIOSelector(quantize={k}, random_state=0).fit(pool, target=T, client=client)
+            wall = time.perf_counter() - t0
+            out["worker_peak_rss"] = sorted(client.run(peak_rss).values())
+            out["chunks"] = len(pool.chunks[0])
+            client.close()
+            cluster.close()
+        out.update(wall_s=wall, quantize_s=sel.quantize_seconds_, picks=len(sel.selected_clusters_),
+                   selected_rows=len(sel.selected_indices_), stop=sel.stop_reason_, sent_to_client=Sent.sent, phases=Sent.phases,
+                   client_peak_rss=peak_rss(), digest=digest(sel))
+        print(json.dumps(out))
+""")
+
+
+def run(path, args, workers):
+    code = RUN.format(here=HERE, path=path, n_target=args.target, dim=args.dim, k=args.k, workers=workers,
+                      chunk_rows=args.chunk_rows)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--rows", type=int, default=400_000)
+    ap.add_argument("--dim", type=int, default=64)
+    ap.add_argument("--k", type=int, default=1500)
+    ap.add_argument("--target", type=int, default=5000)
+    ap.add_argument("--workers", type=int, nargs="*", default=[1, 2])
+    ap.add_argument("--chunk-rows", type=int, default=4096 * 16)
+    ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--data-dir", default="/tmp/gioselect-bench")
+    ap.add_argument("--out", default=os.path.join(HERE, "results", "dask_scale.json"))
+    args = ap.parse_args()
+    os.makedirs(args.data_dir, exist_ok=True)
+    path = os.path.join(args.data_dir, f"pool_{args.rows}x{args.dim}.npy")
+    if not os.path.exists(path):
+        write_pool(path, args.rows, args.dim)
+    mib = 2**20
+    pool_bytes = args.rows * args.dim * 4
+    out = dict(rows=args.rows, dim=args.dim, k=args.k, target=args.target, pool_bytes=pool_bytes,
+               chunk_rows=args.chunk_rows, runs=[])
+    one = None
+    for rep in range(args.repeat):  # rounds of every configuration: the machine's load changes slowly
+        for w in [0, *args.workers]:
+            r = dict(workers=w, round=rep, **run(path, args, w))
+            one = r if w == 0 and one is None else one
+            r["identical"] = r["digest"] == one["digest"]
+            out["runs"].append(r)
+            phases = ", ".join(f"{k[:-2]} {v:.1f} s" for k, v in (r["phases"] or {}).items())
+            where = "one process" if w == 0 else f"{w} worker(s), {r['chunks']} chunks"
+            print(f"{where}: {r['wall_s']:.1f} s (quantize {r['quantize_s']:.1f} s: {phases}), {r['picks']} clusters "
+                  f"-> {r['selected_rows']:,} rows, identical: {r['identical']}; client peak RSS "
+                  f"{r['client_peak_rss'] / mib:.0f} MiB", flush=True)
+            if w:
+                print(f"    sent to the client {r['sent_to_client'] / mib:.0f} MiB of a {pool_bytes / mib:.0f} MiB pool; "
+                      f"worker peak RSS {[round(x / mib) for x in r['worker_peak_rss']]} MiB (pool / workers "
+                      f"{pool_bytes / w / mib:.0f} MiB)", flush=True)
+            write_json(out, args.out)
+
+if __name__ == "__main__":
+    main()

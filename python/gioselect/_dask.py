@@ -1,0 +1,184 @@
+"""A pool given as a dask.array.Array: GIOSelector.fit on a distributed.Client (docs/dask.md).
+
+What runs on Dask today is quantize=K: the pool's K-means quantization runs chunk by chunk on the
+workers (gioselect._dask_quantize) and GIO then runs on the K centres on the client, so the result
+is the one-process result. The pool never passes through the client; the target, the start rows,
+the run, its RNG and its result stay there. Dask is imported only when a Dask pool arrives.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import numpy as np
+
+from gioselect import _dask_quantize
+from gioselect._blocks import fingerprint
+from gioselect._validation import as_matrix, same_width
+
+log = logging.getLogger("gioselect")
+
+SUPPORTED = "quantize=K (any objective, search and metric; GIO then runs on the K cluster centres)"
+
+
+def is_dask_array(a) -> bool:
+    da = sys.modules.get("dask.array")  # a Dask array exists only once dask.array is imported
+    return da is not None and isinstance(a, da.Array)
+
+
+class DaskPool:
+    """The pool as chunks on the workers, with the client that reads them: what fit needs of a
+    pool (shape, dtype, its K-means, some of its rows), each read by the workers."""
+
+    def __init__(self, array, client):
+        self.array, self.client = array, client
+        self.shape, self.dtype = array.shape, array.dtype
+        self.bytes_to_client = 0  # what the pool's reads sent to this process (logged by fit)
+
+    def aligned(self, block_rows: int):
+        """The pool with its row chunks re-cut at multiples of block_rows (no copy if they are)."""
+        rows = _dask_quantize.aligned_chunks(self.array.chunks[0], block_rows)
+        return self.array if rows == self.array.chunks[0] else self.array.rechunk({0: rows})
+
+    def results(self, parts: list) -> list:
+        """The values of dask objects, computed on the workers, in order: the first failing part's
+        error is raised (so errors name the first bad row, as in one process)."""
+        futures = self.client.compute(parts)
+        values = [f.result() for f in futures]
+        self.bytes_to_client += sum(getattr(v, "nbytes", 0) for v in values)
+        return values
+
+    def broadcast(self, value):
+        """value sent once to every worker (a future that tasks take as an argument)."""
+        return self.client.scatter(value, broadcast=True, hash=False)
+
+    def row(self, row: int) -> np.ndarray:
+        return self.take(np.array([row]))
+
+    def take(self, rows) -> np.ndarray:
+        """Pool rows `rows` (any order, repeats allowed) as a new array on the client."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if len(rows) == 0:
+            return np.empty((0, self.shape[1]), dtype=self.dtype)
+        uniq, where = np.unique(rows, return_inverse=True)
+        return self.results([self.array[uniq]])[0][where]
+
+
+def is_pool(a) -> bool:
+    return isinstance(a, DaskPool)
+
+
+def kmeans(pool: DaskPool, n_clusters: int, **kw):
+    return _dask_quantize.kmeans(pool, n_clusters, **kw)
+
+
+def take_rows(pool: DaskPool, rows) -> np.ndarray:
+    """The selected rows (fit's last read of the pool), and what the fit's reads sent here."""
+    out = pool.take(rows)
+    log.info("Dask pool of %d x %d: %d bytes of it sent to the client (K-means sample, 8 bytes of label and distance "
+             "a row, repaired and selected rows)", *pool.shape, pool.bytes_to_client)
+    return out
+
+
+def inputs(est, X, target, init, client):
+    """GIOBase._inputs for a Dask pool: (DaskPool, target, init, ids), or a clear refusal of what
+    does not run on Dask yet."""
+    if not is_dask_array(X):
+        raise TypeError(f"client= runs a Dask pool: X must be a dask.array.Array, got {type(X).__name__} "
+                        f"(a numpy pool runs in this process; leave client unset)")
+    if est.quantize is None:
+        raise ValueError(f"X is a Dask array: on Dask, gioselect runs {SUPPORTED}; set quantize=K, or pass "
+                         f"np.asarray(X) if the pool fits in this process (the other modes need the pool in "
+                         f"one process today)")
+    for name, why in (("svd_components", "the TruncatedSVD is fitted in one process"),
+                      ("checkpoint", "checkpoints and resume of a Dask pool are not built yet")):
+        if getattr(est, name) is not None:
+            raise ValueError(f"{name}={getattr(est, name)!r} does not run with a Dask pool ({why}); leave it None")
+    if target is None:
+        raise ValueError("X is a Dask array and target is None: the target defaults to the pool, which would bring "
+                         "the whole pool to this process; pass target= (e.g. a sample of the pool's rows)")
+    client = _client(client)
+    check_workers(client)
+    pool = DaskPool(_as_dask_matrix(X, "X (the pool)"), client)
+    from sklearn.utils.validation import validate_data
+
+    validate_data(est, X, reset=True, skip_check_array=True)  # n_features_in_
+    tgt = as_matrix(_local(target, client), "target")
+    start = None if init is None else as_matrix(_local(init, client), "init")
+    same_width({"X (the pool)": pool, "target": tgt, "init": start})
+    # the pool's identity: its Dask name (a token of its graph), as no pass can hash it in order
+    return pool, tgt, start, (f"dask:{X.name}", fingerprint(tgt))
+
+
+def _client(client):
+    if client is not None:
+        return client
+    from distributed import get_client
+
+    try:
+        return get_client()
+    except ValueError:
+        raise ValueError("X is a Dask array, but there is no distributed.Client: start one (e.g. "
+                         "Client(LocalCluster()) or Client('tcp://scheduler:8786')) or pass fit(..., client=)") from None
+
+
+def _local(a, client):
+    """A target or init given as a Dask array, computed here (they belong to the client)."""
+    return client.compute(a).result() if is_dask_array(a) else a
+
+
+def _as_dask_matrix(X, name: str):
+    """X checked and typed as as_matrix does (float16 -> float32, other numbers -> float64), one
+    column chunk; its values are checked by the first pass over the chunks."""
+    if X.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (n_rows, n_features), got {X.ndim}-D array of shape {X.shape}")
+    if any(np.isnan(c) for c in X.chunks[0]):
+        raise ValueError(f"{name} has chunks of unknown size; call X.compute_chunk_sizes() first")
+    if X.shape[0] == 0 or X.shape[1] == 0:
+        raise ValueError(f"{name} is empty: shape {X.shape}; expected at least one row and one column")
+    if np.issubdtype(X.dtype, np.complexfloating):
+        raise ValueError(f"Complex data not supported: {name} has dtype {X.dtype}; pass real values")
+    if not (np.issubdtype(X.dtype, np.number) or X.dtype == bool):
+        raise ValueError(f"{name} must be numeric, got dtype {X.dtype}")
+    if X.dtype == np.float16:
+        X = X.astype(np.float32)
+    elif X.dtype not in (np.float32, np.float64):
+        X = X.astype(np.float64)
+    return X.rechunk({1: -1}) if X.numblocks[1] > 1 else X
+
+
+def environment() -> dict:
+    """What a row's floats depend on besides its values: gioselect, numpy, the BLAS and its kernel,
+    the CPU features numpy dispatches on."""
+    import gioselect
+    from threadpoolctl import threadpool_info
+
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__ as features
+    except ImportError:  # numpy < 2
+        from numpy.core._multiarray_umath import __cpu_features__ as features
+    blas = sorted((lib["internal_api"], lib.get("version"), lib.get("architecture"))
+                  for lib in threadpool_info() if lib["user_api"] == "blas")
+    return {"gioselect": gioselect.__version__, "numpy": np.__version__, "BLAS": blas,
+            "CPU features": sorted(k for k, v in features.items() if v)}
+
+
+def check_workers(client) -> None:
+    """Refuse a cluster whose workers could compute other floats than this process (the result
+    would not be the one-process result), or that has no workers."""
+    workers = client.scheduler_info().get("workers", {})
+    if not workers:
+        raise ValueError("the Dask client has no workers; start some (or wait for them: client.wait_for_workers(n))")
+    try:
+        theirs = client.run(environment)
+    except Exception as e:  # e.g. gioselect not installed on a worker
+        raise ValueError(f"the Dask workers could not report their environment ({type(e).__name__}: {e}); every "
+                         f"worker needs this gioselect installed") from None
+    ours = environment()
+    for address, env in sorted(theirs.items()):
+        for key, value in ours.items():
+            if env.get(key) != value:
+                raise ValueError(f"Dask worker {address} has {key} {env.get(key)}, this process {value}: its rows' "
+                                 f"distances could differ in the last bits, and the selection from one process's; run "
+                                 f"the workers on the same installation and CPU type")
