@@ -4,6 +4,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
+#include <stdexcept>
+#include <string>
 
 namespace check {
 inline int checks = 0, failures = 0;
@@ -14,6 +17,17 @@ inline void fail(const char* file, int line, const char* what) {
 // |a - b| <= tol * max(1, |a|, |b|): relative, with an absolute floor of tol. NaN never passes.
 inline bool near(double a, double b, double tol) {
   return std::fabs(a - b) <= tol * std::max({1.0, std::fabs(a), std::fabs(b)});
+}
+// f() throws std::invalid_argument whose message contains `words` (else prints the message).
+inline bool throws_naming(const std::function<void()>& f, const std::string& words) {
+  try {
+    f();
+  } catch (const std::invalid_argument& e) {
+    const bool ok = std::string(e.what()).find(words) != std::string::npos;
+    if (!ok) std::fprintf(stderr, "    message: %s\n", e.what());
+    return ok;
+  }
+  return false;
 }
 inline int report(const char* name) {
   std::printf("%s: %d checks, %d failed\n", name, checks, failures);

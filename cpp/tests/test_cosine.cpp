@@ -28,16 +28,7 @@ std::vector<double> normalised(std::vector<double> a, std::size_t d) {
   return a;
 }
 
-bool throws_naming(const std::function<void()>& f, const std::string& words) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    const bool ok = std::string(e.what()).find(words) != std::string::npos;
-    if (!ok) std::fprintf(stderr, "    message: %s\n", e.what());
-    return ok;
-  }
-  return false;
-}
+using check::throws_naming;
 
 struct Problem {
   std::size_t d = 7, n_pool, n_target = 90, n_init = 5;

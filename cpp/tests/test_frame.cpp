@@ -28,16 +28,7 @@ std::vector<double> affine(const std::vector<double>& a, double scale, double of
   return out;
 }
 
-bool throws_naming(const std::function<void()>& f, const std::string& words) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    const bool ok = std::string(e.what()).find(words) != std::string::npos;
-    if (!ok) std::fprintf(stderr, "    message: %s\n", e.what());
-    return ok;
-  }
-  return false;
-}
+using check::throws_naming;
 
 // relaxed_kl and knn_kl in the target's units: the same value for x, w scaled or shifted together;
 // the gradient scales as 1/s.
