@@ -217,7 +217,7 @@ SpreadOrder spread_order(MatrixView<T> pool, const TargetStats& ts, const Search
   NearestRoundRobin<T> first(pool, ts, seed, 32, n, n_threads, interrupted);
   for (std::size_t i = 0; i < std::min(n, M); ++i) {
     const std::int64_t g = first.next(unavailable);
-    if (g < 0) break;  // the domain is used up
+    if (g < 0) break;  // the support is used up
     taken[static_cast<std::size_t>(g)] = unavailable[static_cast<std::size_t>(g)] = 1;
     out.rows.push_back(g);
   }

@@ -15,7 +15,8 @@ PARAMETERS = f"""\
         unpicked row (the paper's relaxation). 'greedy': the exact greedy step, the available row
         whose addition lowers the estimate the most (ties within 1e-9 relative: the lowest row).
         'nearest': nearest-to-target round-robin, each target row (in a seeded shuffled order)
-        takes in turn its nearest unpicked row. 'spread': one nearest round, then the pool rows
+        takes in turn its nearest unpicked row. 'spread': one nearest round (among the rows with
+        a target row among their k-NN; a target far from the pool gets none), then the pool rows
         of the target's domain (by a k-NN density ratio, target against a sample of the pool)
         spread evenly over the targets' Voronoi cells; it stops where that domain is used up.
         'nearest' and 'spread' do not follow the estimate, which ``objective_trace_`` still reports.
