@@ -102,14 +102,11 @@ Result greedy_select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> ini
       break;
     }
     const double kl = run.score(row);  // leaves the row ready to commit
-    ++res.n_iter;
-    if (run.stop_rule_fires(kl)) {
-      run.end_on_stop_criterion();
+    if (run.take_scored(row, kl, [&] {
+          best.commit(run);
+          available[static_cast<std::size_t>(row)] = 0;
+        }))
       break;
-    }
-    best.commit(run);
-    available[static_cast<std::size_t>(row)] = 0;
-    if (run.keep(row, kl)) break;
   }
   run.collect_remaining([&](std::int64_t r) { return available[static_cast<std::size_t>(r)] != 0; });
   best.report(res.stats);

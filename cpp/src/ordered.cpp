@@ -77,14 +77,11 @@ Result ordered_select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> in
       break;
     }
     const double kl = run.score(row);
-    ++res.n_iter;
-    if (run.stop_rule_fires(kl)) {
-      run.end_on_stop_criterion();
+    if (run.take_scored(row, kl, [&] {
+          run.est().commit();
+          taken[static_cast<std::size_t>(row)] = 1;
+        }))
       break;
-    }
-    run.est().commit();
-    taken[static_cast<std::size_t>(row)] = 1;
-    if (run.keep(row, kl)) break;
   }
   run.collect_remaining([&](std::int64_t r) { return taken[static_cast<std::size_t>(r)] == 0; });
   return std::move(res);

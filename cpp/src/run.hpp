@@ -120,6 +120,19 @@ class Run {
   }
   void end_on_stop_criterion() { detail::end_on_stop_criterion(res_, o_.stop); }
 
+  // A pick the caller has scored (score(row) == kl): the stop rule ends the run before it, else
+  // commit() (the estimator's commit and the caller's bookkeeping) and keep it. True when the run ends.
+  template <class Commit>
+  bool take_scored(std::int64_t row, double kl, Commit&& commit) {
+    ++res_.n_iter;
+    if (stop_rule_fires(kl)) {
+      end_on_stop_criterion();
+      return true;
+    }
+    commit();
+    return keep(row, kl);
+  }
+
   // Records a kept pick (native rules); true when it ends the run (min_kl: the pick stays).
   bool keep(std::int64_t row, double kl) {
     LoopState& st = res_.loop;
