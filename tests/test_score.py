@@ -2,6 +2,8 @@
 made (against the fitted target or a held-out one), so a grid search can choose by it;
 selection_kl_ is the k-NN estimate of the selected rows, objective_trace_ the run's objective."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -36,6 +38,28 @@ def test_selection_kl_is_the_knn_estimate_of_the_selected_rows(blobs):
     assert sel.selection_kl_ == pytest.approx(expected, rel=1e-6)
     # not the objective: the relaxed estimate of start rows + picks is another number
     assert abs(sel.objective_trace_[-1] - sel.selection_kl_) > 0.1
+
+
+@pytest.mark.parametrize("params", [dict(), dict(objective="knn", batch_size=4), dict(objective="knn", search="greedy"),
+                                    dict(search="nearest"), dict(search="spread"), dict(metric="cosine"),
+                                    dict(resets_allowed=True)])
+def test_the_cores_selection_kl_is_knn_kl_of_the_selection_in_every_mode(blobs, params):
+    """The core scores the selection from the target statistics it has; the same number as
+    knn_kl computed afresh, bit for bit, in every mode (with resets: repeated rows included)."""
+    pool, target = blobs
+    n_select = len(pool) + 40 if params.get("resets_allowed") else 60
+    sel = GIOSelector(n_select=n_select, random_state=0, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # forced budgets past the estimate's minimum
+        sel.fit(pool, target=target)
+    rows = pool[sel.selected_indices_]
+    assert sel.selection_kl_ == knn_kl(target, rows, 5, metric=params.get("metric", "euclidean"))
+    self_sel = GIOSelector(n_select=30, random_state=0, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        self_sel.fit(pool)  # no target: the pool is the target
+    assert self_sel.selection_kl_ == knn_kl(pool, pool[self_sel.selected_indices_], 5,
+                                            metric=params.get("metric", "euclidean"))
 
 
 def test_score_is_minus_the_selections_kl_and_greater_is_better(blobs, heldout):

@@ -259,6 +259,7 @@ class DescentSearch {
     res_.v.resize(v_.size());
     ts_.frame().unmap(v_.data(), v_.size(), res_.v.data());  // in the data's coordinates
     run_.collect_remaining([this](std::int64_t r) { return index_.is_available(r); });
+    run_.score_selection();
     RunStats& s = res_.stats;
     s.index_build_seconds = index_.build_seconds();
     s.hnsw_queries = index_.hnsw_queries();

@@ -109,6 +109,7 @@ Result greedy_select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> ini
       break;
   }
   run.collect_remaining([&](std::int64_t r) { return available[static_cast<std::size_t>(r)] != 0; });
+  run.score_selection();
   best.report(res.stats);
   return std::move(res);
 }

@@ -84,6 +84,7 @@ Result ordered_select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> in
       break;
   }
   run.collect_remaining([&](std::int64_t r) { return taken[static_cast<std::size_t>(r)] == 0; });
+  run.score_selection();
   return std::move(res);
 }
 

@@ -145,6 +145,19 @@ class Run {
     return true;
   }
 
+  // Result::selection_kl from the target statistics the run already holds: a caller computing it
+  // afresh would redo the target's own k-NN (n^2 distances; 24 s for a 30,000-row target that is
+  // the pool). Polls the interrupt like the loop (the state: the finished run).
+  void score_selection() {
+    if (o_.reference_semantics) return;
+    KnnKL est(ts_);
+    for (std::size_t j = 0; j < res_.selected.size(); ++j) {
+      if (j % 256 == 0 && hooks_.interrupted && hooks_.interrupted()) throw_interrupted_run();
+      est.add(as_double(pool_, static_cast<std::size_t>(res_.selected[j])));
+    }
+    res_.selection_kl = est.kl();
+  }
+
   // The rows still available at the end, in order.
   template <class Available>
   void collect_remaining(Available is_available) {

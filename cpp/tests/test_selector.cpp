@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "check.hpp"
+#include "gio/knn_kl.hpp"
 #include "gio/selector.hpp"
 #include "gio/start.hpp"
 #include "gio/target_stats.hpp"
@@ -335,9 +336,34 @@ void resume() {
   }
 }
 
+// Result::selection_kl is gio::knn_kl of the target against the selected rows, for every search;
+// NaN in reference semantics (compat computes nothing it does not report).
+void selection_kl() {
+  const Problem pr(5);
+  for (gio::Search search : {gio::Search::Descent, gio::Search::Greedy, gio::Search::Nearest, gio::Search::Spread}) {
+    gio::Options o;
+    o.search.kind = search;
+    o.stop.n_select = 30;
+    o.seed = 3;
+    const gio::Result r = gio::select<float>(pr.p(), pr.t(), pr.i(), o);
+    std::vector<float> rows;
+    for (std::int64_t g : r.selected)
+      rows.insert(rows.end(), pr.pool.begin() + g * static_cast<std::int64_t>(pr.d),
+                  pr.pool.begin() + (g + 1) * static_cast<std::int64_t>(pr.d));
+    const double expected = gio::knn_kl<float>(pr.t(), View(rows.data(), r.selected.size(), pr.d), o.objective.k, 1,
+                                               nullptr, gio::Units::Target);
+    CHECK(r.selection_kl == expected);
+  }
+  gio::Options ref;
+  ref.reference_semantics = true;
+  ref.stop.n_select = 10;
+  CHECK(std::isnan(gio::select<float>(pr.p(), pr.t(), pr.i(), ref).selection_kl));
+}
+
 }  // namespace
 
 int main() {
+  selection_kl();
   stop_increase(false);
   stop_increase(true);
   determinism();

@@ -361,8 +361,9 @@ class GIOBase(BaseEstimator):
         # target can be scored later. After Ctrl-C it is left to score(), to keep the stop prompt.
         self._selected_rows = (_dask.take_rows if _dask.is_pool(pool) else take_rows)(pool, self.selected_indices_)
         self.selection_kl_ = np.nan
-        if stop_reason != "interrupted":
-            self.selection_kl_ = self._selection_kl(tgt)
+        if stop_reason != "interrupted":  # the core's, where it had the selection (not centres)
+            own = float(getattr(res, "selection_kl", np.nan))
+            self.selection_kl_ = own if quant is None and np.isfinite(own) else self._selection_kl(tgt)
         log.info("GIO picked %d of %d rows in %.3fs (%s objective %.4g -> %.4g; selection k-NN KL %.4g; stop: %s)",
                  len(self.selected_indices_), pool.shape[0], self.fit_seconds_, self.objective,
                  self.objective_start_, self.objective_trace_[-1] if len(self.objective_trace_) else

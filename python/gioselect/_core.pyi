@@ -576,6 +576,14 @@ class Result:
     def selected(self, arg1: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex]) -> None:
         ...
     @property
+    def selection_kl(self) -> float:
+        """
+        k-NN estimate of KL(target || the selected rows), the run's k (NaN: not computed)
+        """
+    @selection_kl.setter
+    def selection_kl(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
     def stats(self) -> RunStats:
         """
         RunStats

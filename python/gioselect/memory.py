@@ -39,8 +39,9 @@ def fit_bytes(n_pool: int, n_target: int, dim: int, dtype, params: dict) -> int:
             n = int(params["quantize_target"])
     total += _start_bytes(params, m, d, s)
     total += n * d * (2 * _F64 + 2 * _F32) + n * 5 * _F64        # TargetStats and the estimator
-    if params["objective"] == "knn":
-        total += n * (k + 1) * _F64                              # KnnKL: k nearest rows of W per target
+    # KnnKL's k nearest rows of W per target: the knn objective's, or (relaxed) the one that scores
+    # the selection at the end; a knn run holds both then
+    total += n * (k + 1) * _F64 * (2 if params["objective"] == "knn" else 1)
     total += threads * (4 * n + k) * _F64                        # rho: four rows of distances, a heap of k
     total += m + 2 * m * _I64                                    # taken rows, `remaining` in C++ and numpy
     if params.get("metric") == "cosine" and params["search"] in ("descent", "nearest", "spread"):

@@ -102,6 +102,8 @@ void init_selector(pyb::module_& m) {
           "kl_trace", [](const Result& r) { return to_numpy(r.kl_trace); },
           [](Result& r, std::vector<double> v) { r.kl_trace = std::move(v); }, "KL after each kept pick")
       .def_readwrite("kl_start", &Result::kl_start, "KL of the start rows alone")
+      .def_readwrite("selection_kl", &Result::selection_kl,
+                     "k-NN estimate of KL(target || the selected rows), the run's k (NaN: not computed)")
       .def_readwrite("stop_reason", &Result::stop_reason, "why the run ended ('' while under way)")
       .def_readwrite("n_iter", &Result::n_iter, "loop iterations, rejected picks and resets included")
       .def_readwrite("n_resets", &Result::n_resets, "refills of the pool")

@@ -1,6 +1,7 @@
 // What a GIO run returns: the selection, the loop state a checkpoint needs, and statistics.
 #pragma once
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,9 @@ struct Result {
   std::vector<std::int64_t> selected;  // pool rows in selection order (repeats only after resets)
   std::vector<double> kl_trace;        // KL after each accepted pick
   double kl_start = 0;
+  // The k-NN estimate of KL(target || the selected rows) with the run's k (native runs; NaN in
+  // reference semantics, below k rows, or in a state that did not finish here).
+  double selection_kl = std::numeric_limits<double>::quiet_NaN();
   std::string stop_reason;
   std::int64_t n_iter = 0;             // loop iterations, rejected picks and resets included
   int n_resets = 0;
