@@ -152,7 +152,7 @@ class Run {
     if (o_.reference_semantics) return;
     KnnKL est(ts_);
     for (std::size_t j = 0; j < res_.selected.size(); ++j) {
-      if (j % 256 == 0 && hooks_.interrupted && hooks_.interrupted()) throw_interrupted_run();
+      if (hooks_.interrupted && hooks_.interrupted()) throw_interrupted_run();  // a row costs O(n (d + k))
       est.add(as_double(pool_, static_cast<std::size_t>(res_.selected[j])));
     }
     res_.selection_kl = est.kl();
