@@ -258,8 +258,7 @@ class DescentSearch {
   Result finish() {
     res_.v.resize(v_.size());
     ts_.frame().unmap(v_.data(), v_.size(), res_.v.data());  // in the data's coordinates
-    run_.collect_remaining([this](std::int64_t r) { return index_.is_available(r); });
-    run_.score_selection();
+    run_.finish([this](std::int64_t r) { return index_.is_available(r); });
     RunStats& s = res_.stats;
     s.index_build_seconds = index_.build_seconds();
     s.hnsw_queries = index_.hnsw_queries();
@@ -293,13 +292,6 @@ Result descent_select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> in
   return DescentSearch<T, Est>(pool, target, init, o, hooks, resume).run();
 }
 
-#define GIO_DESCENT(T, Est)                                                                                 \
-  template Result descent_select<T, Est>(MatrixView<T>, MatrixView<T>, MatrixView<T>, const Options&,  \
-                                         const Hooks&, const Result*);
-GIO_DESCENT(float, RelaxedKL)
-GIO_DESCENT(float, KnnKL)
-GIO_DESCENT(double, RelaxedKL)
-GIO_DESCENT(double, KnnKL)
-#undef GIO_DESCENT
+GIO_SEARCH_INSTANCES(descent_select)
 
 }  // namespace gio::detail

@@ -108,19 +108,11 @@ Result greedy_select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> ini
         }))
       break;
   }
-  run.collect_remaining([&](std::int64_t r) { return available[static_cast<std::size_t>(r)] != 0; });
-  run.score_selection();
+  run.finish([&](std::int64_t r) { return available[static_cast<std::size_t>(r)] != 0; });
   best.report(res.stats);
   return std::move(res);
 }
 
-#define GIO_GREEDY(T, Est)                                                                                 \
-  template Result greedy_select<T, Est>(MatrixView<T>, MatrixView<T>, MatrixView<T>, const Options&,  \
-                                        const Hooks&, const Result*);
-GIO_GREEDY(float, RelaxedKL)
-GIO_GREEDY(float, KnnKL)
-GIO_GREEDY(double, RelaxedKL)
-GIO_GREEDY(double, KnnKL)
-#undef GIO_GREEDY
+GIO_SEARCH_INSTANCES(greedy_select)
 
 }  // namespace gio::detail

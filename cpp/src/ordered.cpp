@@ -83,18 +83,10 @@ Result ordered_select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> in
         }))
       break;
   }
-  run.collect_remaining([&](std::int64_t r) { return taken[static_cast<std::size_t>(r)] == 0; });
-  run.score_selection();
+  run.finish([&](std::int64_t r) { return taken[static_cast<std::size_t>(r)] == 0; });
   return std::move(res);
 }
 
-#define GIO_ORDERED(T, Est)                                                                                 \
-  template Result ordered_select<T, Est>(MatrixView<T>, MatrixView<T>, MatrixView<T>, const Options&,   \
-                                         const Hooks&, const Result*);
-GIO_ORDERED(float, RelaxedKL)
-GIO_ORDERED(float, KnnKL)
-GIO_ORDERED(double, RelaxedKL)
-GIO_ORDERED(double, KnnKL)
-#undef GIO_ORDERED
+GIO_SEARCH_INSTANCES(ordered_select)
 
 }  // namespace gio::detail

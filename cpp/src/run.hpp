@@ -145,6 +145,16 @@ class Run {
     return true;
   }
 
+  // The end of every search: the rows still available (in order) and Result::selection_kl.
+  template <class Available>
+  void finish(Available is_available) {
+    res_.remaining.clear();
+    for (std::size_t r = 0; r < pool_.rows; ++r)
+      if (is_available(static_cast<std::int64_t>(r))) res_.remaining.push_back(static_cast<std::int64_t>(r));
+    score_selection();
+  }
+
+ private:
   // Result::selection_kl from the target statistics the run already holds: a caller computing it
   // afresh would redo the target's own k-NN (n^2 distances; 24 s for a 30,000-row target that is
   // the pool). Polls the interrupt like the loop (the state: the finished run).
@@ -158,15 +168,6 @@ class Run {
     res_.selection_kl = est.kl();
   }
 
-  // The rows still available at the end, in order.
-  template <class Available>
-  void collect_remaining(Available is_available) {
-    res_.remaining.clear();
-    for (std::size_t r = 0; r < pool_.rows; ++r)
-      if (is_available(static_cast<std::int64_t>(r))) res_.remaining.push_back(static_cast<std::int64_t>(r));
-  }
-
- private:
   // Row `row` of m in the target's frame.
   template <class U>
   const double* as_double(MatrixView<U> m, std::size_t row) {
@@ -186,5 +187,16 @@ class Run {
   std::size_t boundary_jump_rows_ = std::numeric_limits<std::size_t>::max();
   bool resumed_ = false;
 };
+
+// Every search's explicit instantiations: its four (float/double, relaxed/knn) versions.
+#define GIO_SEARCH_INSTANCES(search)                                                                    \
+  template Result search<float, RelaxedKL>(MatrixView<float>, MatrixView<float>, MatrixView<float>,     \
+                                           const Options&, const Hooks&, const Result*);                \
+  template Result search<float, KnnKL>(MatrixView<float>, MatrixView<float>, MatrixView<float>,         \
+                                       const Options&, const Hooks&, const Result*);                    \
+  template Result search<double, RelaxedKL>(MatrixView<double>, MatrixView<double>, MatrixView<double>, \
+                                            const Options&, const Hooks&, const Result*);               \
+  template Result search<double, KnnKL>(MatrixView<double>, MatrixView<double>, MatrixView<double>,     \
+                                        const Options&, const Hooks&, const Result*);
 
 }  // namespace gio::detail
