@@ -64,52 +64,89 @@ struct Neighbourhood {
   double target_sq_dist = 0;  // to that target
 };
 
+// Scores a tile of up to kTile query rows at once. The reference rows are read in blocks small
+// enough to stay in cache while every query of the tile is measured against them, so R streams
+// from memory once per tile instead of once per row (R is 21 target sizes of d doubles: tens of
+// MB). Each distance is the same kernel call on the same two rows as one query at a time.
 class RatioScorer {
  public:
-  RatioScorer(const Reference& ref, std::size_t d, std::size_t k)
-      : ref_(ref), d_(d), k_(k), none_(ref.size, 0), dist_(ref.size), idx_(ref.size) {}
+  static constexpr std::size_t kTile = 16;
 
-  Neighbourhood score(const double* q, std::int64_t own_slot) {
-    kernels::sq_dists_rows(ref_.rows.data(), d_, 0, ref_.size, none_.data(), q, dist_.data());
-    if (own_slot >= 0) dist_[static_cast<std::size_t>(own_slot)] = INFINITY;
+  RatioScorer(const Reference& ref, std::size_t d, std::size_t k)
+      : ref_(ref), d_(d), k_(k), none_(ref.size, 0), dist_(kTile * ref.size),
+        block_(std::max<std::size_t>(16, (std::size_t{1} << 17) / (8 * std::max<std::size_t>(d, 1)))) {
+    heap_.reserve(k);
+  }
+
+  // queries: `count` rows of d doubles; own_slot[q]: the query's own index in R, or -1.
+  void score(const double* queries, const std::int64_t* own_slot, std::size_t count, Neighbourhood* out) {
+    for (std::size_t b0 = 0; b0 < ref_.size; b0 += block_) {
+      const std::size_t b1 = std::min(ref_.size, b0 + block_);
+      for (std::size_t q = 0; q < count; ++q)
+        kernels::sq_dists_rows(ref_.rows.data(), d_, b0, b1, none_.data(), queries + q * d_,
+                               dist_.data() + q * ref_.size + b0);
+    }
+    for (std::size_t q = 0; q < count; ++q) out[q] = neighbourhood(dist_.data() + q * ref_.size, own_slot[q]);
+  }
+
+ private:
+  Neighbourhood neighbourhood(double* dist, std::int64_t own_slot) {
+    if (own_slot >= 0) dist[static_cast<std::size_t>(own_slot)] = INFINITY;
     Neighbourhood nb;
     nb.target_sq_dist = INFINITY;
     for (std::size_t i = 0; i < ref_.n_target; ++i)
-      if (dist_[i] < nb.target_sq_dist) nb.target_sq_dist = dist_[i], nb.nearest_target = i;
-    std::iota(idx_.begin(), idx_.end(), std::size_t{0});
-    auto closer = [&](std::size_t a, std::size_t b) { return dist_[a] < dist_[b] || (dist_[a] == dist_[b] && a < b); };
-    std::nth_element(idx_.begin(), idx_.begin() + static_cast<std::ptrdiff_t>(k_ - 1), idx_.end(), closer);
+      if (dist[i] < nb.target_sq_dist) nb.target_sq_dist = dist[i], nb.nearest_target = i;
+    // The K nearest by (distance, index), in one pass with a max-heap of K: the same set a
+    // selection over every index finds, without writing and permuting |R| indices per row.
+    auto closer = [&](std::size_t a, std::size_t b) { return dist[a] < dist[b] || (dist[a] == dist[b] && a < b); };
+    heap_.clear();
+    for (std::size_t i = 0; i < ref_.size; ++i) {
+      if (heap_.size() < k_) {
+        heap_.push_back(i);
+        std::push_heap(heap_.begin(), heap_.end(), closer);
+      } else if (dist[i] < dist[heap_.front()]) {  // i is past every index in the heap: a tie loses
+        std::pop_heap(heap_.begin(), heap_.end(), closer);
+        heap_.back() = i;
+        std::push_heap(heap_.begin(), heap_.end(), closer);
+      }
+    }
     const auto t = static_cast<double>(
-        std::count_if(idx_.begin(), idx_.begin() + static_cast<std::ptrdiff_t>(k_), [&](std::size_t i) { return i < ref_.n_target; }));
+        std::count_if(heap_.begin(), heap_.end(), [&](std::size_t i) { return i < ref_.n_target; }));
     nb.ratio = density_ratio(t, k_, ref_.n_target, ref_.size - ref_.n_target);
     return nb;
   }
 
- private:
   const Reference& ref_;
   std::size_t d_, k_;
   std::vector<std::uint8_t> none_;
-  std::vector<double> dist_;
-  std::vector<std::size_t> idx_;
+  std::vector<double> dist_;       // kTile rows of |R| distances
+  std::size_t block_;              // reference rows per cache block (128 KiB of them)
+  std::vector<std::size_t> heap_;  // indices into R; its front is the farthest of the K kept
 };
 
-// Every query row's neighbourhood (OpenMP over rows). own_slot(r): r's own index in R, or -1.
+// Every query row's neighbourhood (OpenMP over tiles of rows). own_slot(r): r's own index in R, or -1.
 template <class Row, class OwnSlot>
 std::vector<Neighbourhood> neighbourhoods(std::size_t rows, std::size_t d, Row row, OwnSlot own_slot,
                                           const Reference& ref, std::size_t k, int n_threads,
                                           const InterruptCheck* interrupted) {
+  constexpr std::size_t tile = RatioScorer::kTile;
   std::vector<Neighbourhood> out(rows);
   Stopper stopper(interrupted);
+  const auto tiles = static_cast<std::ptrdiff_t>((rows + tile - 1) / tile);
 #pragma omp parallel num_threads(n_threads)
   {
     RatioScorer scorer(ref, d, k);
-    std::vector<double> buf(d);
-#pragma omp for schedule(dynamic, 256)
-    for (std::ptrdiff_t r = 0; r < static_cast<std::ptrdiff_t>(rows); ++r) {
+    std::vector<double> buf(tile * d);
+    std::int64_t own[tile];
+#pragma omp for schedule(dynamic, 16)
+    for (std::ptrdiff_t t = 0; t < tiles; ++t) {
       if (stopper.stop()) continue;
-      const auto i = static_cast<std::size_t>(r);
-      row(i, buf.data());
-      out[i] = scorer.score(buf.data(), own_slot(i));
+      const std::size_t r0 = static_cast<std::size_t>(t) * tile, count = std::min(tile, rows - r0);
+      for (std::size_t q = 0; q < count; ++q) {
+        row(r0 + q, buf.data() + q * d);
+        own[q] = own_slot(r0 + q);
+      }
+      scorer.score(buf.data(), own, count, out.data() + r0);
     }
   }
   stopper.throw_if_stopped();
