@@ -28,21 +28,21 @@ def data(rows, d=64):
 # phase -> the script's work (after `print("ready")`), each a long phase of its own
 PHASES = {
     "target statistics": "target = data(60000); pool = data(1000)\nfrom gioselect import GIOSelector\n"
-                         "print('ready', flush=True)\nGIOSelector(n_select=5).fit(pool, target=target)",
+                         "print('ready', flush=True)\nGIOSelector(search='descent', n_select=5).fit(pool, target=target)",
     "HNSW build": "pool = data(1_000_000); target = data(500)\nfrom gioselect import GIOSelector\n"
-                  "print('ready', flush=True)\nGIOSelector(projection='hnsw', n_select=5).fit(pool, target=target)",
+                  "print('ready', flush=True)\nGIOSelector(search='descent', projection='hnsw', n_select=5).fit(pool, target=target)",
     "relaxed greedy ranking": "pool = data(1_000_000); target = data(4000)\nfrom gioselect import GIOSelector\n"
                               "print('ready', flush=True)\nGIOSelector(search='greedy', n_select=5).fit(pool, target=target)",
     "knn greedy first scores": "pool = data(1_000_000); target = data(4000)\nfrom gioselect import GIOSelector\n"
                                "print('ready', flush=True)\n"
                                "GIOSelector(objective='knn', search='greedy', n_select=5).fit(pool, target=target)",
     "descent picks": "pool = data(200_000); target = data(4000)\nfrom gioselect import GIOSelector\n"
-                     "print('ready', flush=True)\nGIOSelector(n_select=100_000, projection='exact').fit(pool, target=target)",
+                     "print('ready', flush=True)\nGIOSelector(search='descent', n_select=100_000, projection='exact').fit(pool, target=target)",
     "knn_kl": "x = data(4000); w = data(1_000_000)\nimport gioselect\nprint('ready', flush=True)\n"
               "gioselect.knn_kl(x, w)",
     "quantize (K-means and assignment)": "pool = data(2_000_000); target = data(500)\nfrom gioselect import GIOSelector\n"
                                          "print('ready', flush=True)\n"
-                                         "GIOSelector(quantize=3000, n_select=5).fit(pool, target=target)",
+                                         "GIOSelector(search='descent', quantize=3000, n_select=5).fit(pool, target=target)",
     "spread density ratios": "pool = data(400_000); target = data(2000)\nfrom gioselect import GIOSelector\n"
                              "print('ready', flush=True)\nGIOSelector(search='spread', n_select=5).fit(pool, target=target)",
     "nearest lists": "pool = data(400_000); target = data(4000)\nfrom gioselect import GIOSelector\n"

@@ -7,7 +7,7 @@ the unquantized HNSW path. Wall time and peak RSS of each run (a fresh process p
 Pools: bench/embeddings.py (unit-norm float32, 2,000 Zipf-sized clusters) written to --data-dir
 once and opened with mmap_mode='r'; the target (--target rows) comes from a fifth of the clusters.
 Quantized runs: GIOSelector(quantize=K, random_state=0) with its defaults otherwise. HNSW run:
-GIOSelector(projection="hnsw", n_select=--hnsw-picks, random_state=0) on the whole pool.
+GIOSelector(search="descent", projection="hnsw", n_select=--hnsw-picks, random_state=0) on the whole pool.
 Peak RSS is the process's VmHWM (imports and the target included); estimate_memory's prediction
 of what the fit adds is printed next to it.
 """
@@ -88,7 +88,7 @@ def main():
         if not os.path.exists(path):
             write_pool(path, args.hnsw_rows, args.hnsw_dim)
         r = dict(rows=args.hnsw_rows, dim=args.hnsw_dim,
-                 **run(path, args.target, dict(projection="hnsw", n_select=args.hnsw_picks)))
+                 **run(path, args.target, dict(search="descent", projection="hnsw", n_select=args.hnsw_picks)))
         out["hnsw"] = r
         print(f"HNSW {args.hnsw_rows:,} x {args.hnsw_dim}: {r['wall_s']:.1f} s for {r['picks']} picks, peak RSS "
               f"{r['peak_rss'] / gib:.2f} GiB (estimate of the fit's own: {r['estimate'] / gib:.2f} GiB)", flush=True)

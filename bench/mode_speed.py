@@ -25,11 +25,11 @@ from results import write_json  # noqa: E402
 from gioselect import GIOSelector  # noqa: E402
 
 MODES = {
-    "relaxed descent": dict(),
-    "knn descent b=1": dict(objective="knn"),
-    "knn descent b=4": dict(objective="knn", batch_size=4),
-    "knn descent b=16": dict(objective="knn", batch_size=16),
-    "knn descent b=1, 8 candidates": dict(objective="knn", n_candidates=8),
+    "relaxed descent": dict(search="descent"),
+    "knn descent b=1": dict(objective="knn", search="descent"),
+    "knn descent b=4": dict(objective="knn", search="descent", batch_size=4),
+    "knn descent b=16": dict(objective="knn", search="descent", batch_size=16),
+    "knn descent b=1, 8 candidates": dict(objective="knn", search="descent", n_candidates=8),
     "knn greedy": dict(objective="knn", search="greedy"),
     "knn greedy k=1": dict(objective="knn", search="greedy", k=1),
     "nearest": dict(search="nearest"),

@@ -13,9 +13,10 @@ import pytest
 from gioselect import GIOSelector, cli
 from gioselect.io import load_matrix
 
-# Exact search and one thread: the selection depends on the data and the seed only.
-PARAMS = dict(k=3, max_iter=40, projection="exact", n_jobs=1, random_state=0)
-FLAGS = ["--k", "3", "--max-iter", "40", "--projection", "exact", "--n-jobs", "1", "--random-state", "0"]
+# One thread: the selection depends on the data and the seed only (the default search, 'auto', is
+# spread with a target and the descent, by exact search on these small pools, without one).
+PARAMS = dict(k=3, max_iter=40, n_jobs=1, random_state=0)
+FLAGS = ["--k", "3", "--max-iter", "40", "--n-jobs", "1", "--random-state", "0"]
 
 
 @pytest.fixture(scope="module")
@@ -162,12 +163,12 @@ def test_estimator_options_are_parsed_and_recorded(tmp_path, data):
     pool, target, _ = data
     np.save(tmp_path / "pool.npy", pool)
     np.save(tmp_path / "target.npy", target)
-    extra = ["--projection", "hnsw", "--scale-factor", "0.5", "--uniform-low=-1,-1,-1,-1",
+    extra = ["--search", "descent", "--projection", "hnsw", "--scale-factor", "0.5", "--uniform-low=-1,-1,-1,-1",
              "--uniform-high", "1", "--v-init", "mean", "--stop-criterion", "increase", "--resets-allowed",
              "--n-select", "7", "--lr", "0.02", "--grad-desc-iter", "10"]
     out = select(tmp_path, tmp_path / "pool.npy", tmp_path / "target.npy", *extra)
     params = json.loads((out / "report.json").read_text())["parameters"]
-    assert params | {"projection": "hnsw", "scale_factor": 0.5, "uniform_low": [-1.0] * 4, "uniform_high": 1.0,
+    assert params | {"search": "descent", "projection": "hnsw", "scale_factor": 0.5, "uniform_low": [-1.0] * 4, "uniform_high": 1.0,
                      "v_init": "mean", "stop_criterion": "increase", "resets_allowed": True, "n_select": 7,
                      "lr": 0.02, "grad_desc_iter": 10} == params
     assert len(np.load(out / "selected_indices.npy")) == 7

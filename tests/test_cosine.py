@@ -27,10 +27,10 @@ def raw():
 
 
 MODES = {
-    "relaxed descent": dict(),
-    "relaxed descent, hnsw": dict(projection="hnsw", n_jobs=1),
-    "knn descent": dict(objective="knn"),
-    "knn descent, batch 4, hnsw": dict(objective="knn", batch_size=4, projection="hnsw", n_jobs=1),
+    "relaxed descent": dict(search="descent"),
+    "relaxed descent, hnsw": dict(search="descent", projection="hnsw", n_jobs=1),
+    "knn descent": dict(objective="knn", search="descent"),
+    "knn descent, batch 4, hnsw": dict(objective="knn", search="descent", batch_size=4, projection="hnsw", n_jobs=1),
     "relaxed greedy": dict(search="greedy"),
     "knn greedy": dict(objective="knn", search="greedy"),
     "nearest": dict(search="nearest"),
@@ -89,7 +89,7 @@ def pool_file(tmp_path_factory):
 
 def _fit_traced(pool, target, **params):
     tracemalloc.start()
-    sel = GIOSelector(n_select=15, random_state=4, projection="exact", **params).fit(pool, target=target)
+    sel = GIOSelector(search="descent", n_select=15, random_state=4, projection="exact", **params).fit(pool, target=target)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     return sel, peak
@@ -101,7 +101,7 @@ def test_a_memory_mapped_pool_is_normalised_row_by_row_without_a_copy(pool_file,
     path, target = pool_file
     pool = np.load(path, mmap_mode="r")
     from_file, peak = _fit_traced(pool, target, metric="cosine", quantize=quantize)
-    in_memory = GIOSelector(n_select=15, random_state=4, projection="exact", metric="cosine",
+    in_memory = GIOSelector(search="descent", n_select=15, random_state=4, projection="exact", metric="cosine",
                             quantize=quantize).fit(np.array(pool), target=target)
     np.testing.assert_array_equal(from_file.selected_indices_, in_memory.selected_indices_)
     if quantize is None:  # the core scales each row as it reads it: Python holds blocks, not the pool

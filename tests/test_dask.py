@@ -124,10 +124,11 @@ def test_same_fit_with_budgets_and_row_caps(data, client, params):
         assert np.bincount(one.cluster_labels_[one.selected_indices_]).max() == 50
 
 
-def test_the_automatic_stop_is_the_one_process_stop(data, client):
+@pytest.mark.parametrize("search, stop", [("auto", "in_domain"), ("descent", "sequential_increase_tolerance")])
+def test_the_automatic_stop_is_the_one_process_stop(data, client, search, stop):
     X, T = data
-    one, on_dask = both(X, T, client, (8000, 12000), quantize=40)
-    assert one.stop_reason_ == on_dask.stop_reason_ == "sequential_increase_tolerance"
+    one, on_dask = both(X, T, client, (8000, 12000), quantize=40, search=search)
+    assert one.stop_reason_ == on_dask.stop_reason_ == stop
     assert_same_fit(one, on_dask)
 
 

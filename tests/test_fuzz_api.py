@@ -91,7 +91,7 @@ def matrices(draw, rows, cols, usual_weight=3):
 BAD = [-1, 0, 2**31, 2**63, 2**70, -2**70, 1.5, 2.0, float("nan"), float("inf"), -float("inf"), "abc", "", None, True,
        [], [1, 2], {}, np.int64(3), np.float32(0.5)]
 GOOD = {
-    "objective": st.sampled_from(_engine.OBJECTIVES), "search": st.sampled_from(_engine.SEARCHES),
+    "objective": st.sampled_from(_engine.OBJECTIVES), "search": st.sampled_from(("auto",) + _engine.SEARCHES),
     "batch_size": st.integers(1, 4), "k": st.integers(1, 6), "max_iter": st.integers(0, 20),
     "n_select": st.one_of(st.none(), st.integers(0, 20)), "stop_criterion": st.sampled_from(_engine.STOP_CRITERIA),
     "min_difference": st.floats(-1, 1), "min_kl": st.floats(-5, 5), "max_data_size": st.floats(0, 1),
@@ -110,7 +110,7 @@ GOOD = {
     "max_rows_per_cluster": st.one_of(st.none(), st.integers(1, 5)),
     "n_select_rows": st.one_of(st.none(), st.integers(1, 30)),
 }
-BASE = dict(max_iter=12, grad_desc_iter=8, random_state=0, n_jobs=1)  # short runs, unless a value is drawn
+BASE = dict(max_iter=12, random_state=0, n_jobs=1)  # short runs, unless a value is drawn
 
 
 @st.composite

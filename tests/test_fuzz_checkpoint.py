@@ -26,11 +26,11 @@ FUZZ = settings(max_examples=150, deadline=None, derandomize=True, database=None
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 RUNS = {  # small runs of every kind of state: descent, knn batches with jump rows, greedy, resets, quantize
-    "relaxed": dict(max_iter=30, grad_desc_iter=20),
-    "knn batches": dict(objective="knn", batch_size=3, v_init="jump", n_select=18, grad_desc_iter=20),
+    "relaxed": dict(search="descent", max_iter=30, grad_desc_iter=20),
+    "knn batches": dict(objective="knn", search="descent", batch_size=3, v_init="jump", n_select=18, grad_desc_iter=20),
     "knn greedy": dict(objective="knn", search="greedy", n_select=15),
-    "resets": dict(n_select=45, resets_allowed=True, max_resets=2, grad_desc_iter=10, rows=30),
-    "quantize": dict(quantize=20, n_select=8, grad_desc_iter=20),
+    "resets": dict(search="descent", n_select=45, resets_allowed=True, max_resets=2, grad_desc_iter=10, rows=30),
+    "quantize": dict(search="descent", quantize=20, n_select=8, grad_desc_iter=20),
 }
 
 

@@ -31,7 +31,8 @@ def interrupt_after(picks):
     return callback
 
 
-@pytest.mark.parametrize("params", [{}, dict(objective="knn", batch_size=4), dict(objective="knn", search="greedy")])
+@pytest.mark.parametrize("params", [{}, dict(search="descent"), dict(objective="knn", search="descent", batch_size=4),
+                                    dict(objective="knn", search="greedy")])
 def test_an_interrupted_fit_keeps_its_picks(problem, params):
     pool, target = problem
     full = GIOSelector(n_select=60, random_state=0, **params).fit(pool, target=target)
@@ -64,7 +65,7 @@ import sys, numpy as np
 from gioselect import GIOSelector
 rng = np.random.default_rng(0)
 pool, target = rng.normal(size=(60000, 32)).astype(np.float32), rng.normal(0.5, 1, (2000, 32)).astype(np.float32)
-sel = GIOSelector(n_select=50000, random_state=0, verbose={verbose})
+sel = GIOSelector(search="descent", n_select=50000, random_state=0, verbose={verbose})
 print("ready", flush=True)
 try:
     sel.fit(pool, target=target)
@@ -94,7 +95,7 @@ def test_the_cli_writes_the_picks_so_far_and_exits_130(tmp_path):
     out = tmp_path / "out"
     proc = subprocess.Popen([sys.executable, "-m", "gioselect.cli", "select", "--pool", tmp_path / "pool.npy",
                              "--target", tmp_path / "target.npy", "-o", out, "--n-select", "50000",
-                             "--random-state", "0"], stderr=subprocess.PIPE, text=True)
+                             "--search", "descent", "--random-state", "0"], stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 60
     while time.time() < deadline:  # wait until the run is under way
         line = proc.stderr.readline()

@@ -52,9 +52,10 @@ def problems(draw, integer=False):
                                      ("greedy", 1, 1)]))
 def test_knn_trace_is_the_from_scratch_estimate_after_every_pick(problem, mode):
     pool, target, k, seed = problem
-    search, n_candidates, batch_size = mode  # the greedy step refuses n_candidates and batch_size
+    search, n_candidates, batch_size = mode  # the greedy step refuses the descent's options
+    descent = dict(grad_desc_iter=10) if search == "descent" else {}
     sel = GIOSelector(objective="knn", search=search, k=k, n_candidates=n_candidates, batch_size=batch_size,
-                      stop_criterion="increase", max_iter=20, grad_desc_iter=10, random_state=seed)
+                      stop_criterion="increase", max_iter=20, random_state=seed, **descent)
     sel.fit(pool, target=target)
     idx = sel.selected_indices_
     assert len(np.unique(idx)) == len(idx) == len(sel.objective_trace_) <= 20
@@ -92,15 +93,15 @@ def test_greedy_is_the_same_for_any_thread_count_and_dtype(blobs):
 
 def test_relaxed_batches_change_nothing(blobs):
     pool, target = blobs
-    one = GIOSelector(max_iter=40, random_state=1).fit(pool, target=target)
-    eight = GIOSelector(max_iter=40, random_state=1, batch_size=8).fit(pool, target=target)
+    one = GIOSelector(search="descent", max_iter=40, random_state=1).fit(pool, target=target)
+    eight = GIOSelector(search="descent", max_iter=40, random_state=1, batch_size=8).fit(pool, target=target)
     np.testing.assert_array_equal(one.selected_indices_, eight.selected_indices_)
 
 
 @pytest.mark.parametrize("batch_size", [1, 4, 16])
 def test_knn_batches_never_repeat_a_row_and_lower_the_estimate(blobs, batch_size):
     pool, target = blobs
-    sel = GIOSelector(objective="knn", batch_size=batch_size, stop_criterion="increase", random_state=0)
+    sel = GIOSelector(search="descent", objective="knn", batch_size=batch_size, stop_criterion="increase", random_state=0)
     sel.fit(pool, target=target)
     assert len(np.unique(sel.selected_indices_)) == len(sel.selected_indices_) > 5
     assert np.all(np.diff(np.concatenate([[sel.objective_start_], sel.objective_trace_])) < 0)

@@ -35,12 +35,14 @@ MEASURE = textwrap.dedent("""
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads the peak RSS from /proc")
 @pytest.mark.parametrize("m, n, d, params", [
-    (200_000, 2_000, 64, dict(projection="hnsw", max_iter=50)),   # the HNSW graph dominates
+    (200_000, 2_000, 64, dict(search="descent", projection="hnsw", max_iter=50)),  # the HNSW graph dominates
+    (100_000, 1_000, 64, dict(max_iter=50)),                        # the default, spread: its reference rows
     (1_000_000, 2_000, 32, dict(quantize=200, n_select=20)),        # quantization and explosion dominate
     # what the model did not count before (issue 13): 1% and 0.3% of the peak were estimated
-    (5_000, 20_000, 8, dict(objective="knn", k=800, max_iter=3, grad_desc_iter=5, uniform_start_size=800)),
-    (2_000, 200, 64, dict(uniform_start_size=200_000, max_iter=2, grad_desc_iter=2)),
-    (20_000, 300_000, 8, dict(quantize=50, quantize_target=1000, n_select=5, grad_desc_iter=5)),
+    (5_000, 20_000, 8, dict(objective="knn", search="descent", k=800, max_iter=3, grad_desc_iter=5,
+                            uniform_start_size=800)),
+    (2_000, 200, 64, dict(search="descent", uniform_start_size=200_000, max_iter=2, grad_desc_iter=2)),
+    (20_000, 300_000, 8, dict(search="descent", quantize=50, quantize_target=1000, n_select=5, grad_desc_iter=5)),
 ])
 def test_estimate_is_within_a_quarter_of_the_measured_peak(m, n, d, params):
     out = subprocess.run([sys.executable, "-c", MEASURE, json.dumps([m, n, d, params])], capture_output=True,
@@ -50,11 +52,13 @@ def test_estimate_is_within_a_quarter_of_the_measured_peak(m, n, d, params):
 
 
 def test_estimate_grows_with_what_costs_memory():
-    base = estimate_memory(1_000_000, 10_000, 384)
-    assert estimate_memory(1_000_000, 10_000, 384, quantize=1500) < base          # GIO on centres
+    base = estimate_memory(1_000_000, 10_000, 384, search="descent")               # an HNSW graph of the pool
+    assert estimate_memory(1_000_000, 10_000, 384, search="descent", quantize=1500) < base  # GIO on centres
     assert (estimate_memory(1_000_000, 10_000, 384, quantize=1500, dtype="float64") >
             estimate_memory(1_000_000, 10_000, 384, quantize=1500))                 # the K-means sample
-    assert estimate_memory(1_000_000, 10_000, 384, projection="exact") < base      # no HNSW graph
+    assert estimate_memory(1_000_000, 10_000, 384, search="descent", projection="exact") < base  # no HNSW graph
+    # the default, spread with a target: the reference rows (the target and a pool sample of 20 times it)
+    assert estimate_memory(1_000_000, 10_000, 384) > 210_000 * 384 * 8
     with pytest.raises(TypeError, match="unknown GIOSelector parameter"):
         estimate_memory(10, 10, 2, n_clusters=3)
     with pytest.raises(ValueError, match="n_pool must be >= 1"):
@@ -78,9 +82,10 @@ def test_a_fit_that_would_not_fit_is_refused_with_the_numbers(monkeypatch, blobs
 # Fits the refusal's hints are tested on: (pool rows, target rows, dim, dtype, converts, parameters).
 LARGE_FITS = [
     (1_000_000, 10_000, 384, "float32", False, {}),
-    (10_000_000, 100_000, 768, "float64", False, dict(projection="hnsw")),
+    (10_000_000, 100_000, 768, "float64", False, dict(search="descent", projection="hnsw")),
     (1_000_000, 500_000, 128, "float32", True, {}),                      # a large target, and a float64 copy
-    (2_000_000, 20_000, 256, "float32", False, dict(objective="knn", k=50, batch_size=16, max_iter=10**6)),
+    (2_000_000, 20_000, 256, "float32", False, dict(objective="knn", search="descent", k=50, batch_size=16,
+                                                                     max_iter=10**6)),
     (500_000, 50_000, 64, "float32", False, dict(objective="knn", search="greedy", n_select=2000)),
     (50_000_000, 10_000, 384, "float32", False, dict(quantize=1500)),
     (3_000_000, 20_000, 128, "float32", False, dict(uniform_start_size=10**7, n_jobs=2)),
@@ -114,7 +119,7 @@ def test_every_setting_the_refusal_offers_fits_under_the_same_limit(monkeypatch,
 def test_quantize_is_offered_only_with_a_count_that_fits(monkeypatch):
     """The issue's case: with room just below what quantize=1500 needs, the hint is a smaller K."""
     m, n, d = 1_000_000, 10_000, 384
-    params = GIOSelector().get_params()
+    params = GIOSelector(search="descent").get_params()
     limit = memory.fit_bytes(m, n, d, "float32", dict(params, quantize=1500)) - 1
     monkeypatch.setattr(memory, "available_memory", lambda: limit)
     with pytest.raises(MemoryError) as refusal:
@@ -137,8 +142,8 @@ def test_allocations_the_model_missed_are_refused_before_they_are_made(monkeypat
 
 def test_a_batch_of_descents_is_counted():
     """knn rounds hold batch_size descents (up to the budget): 10**6 x 64 doubles here."""
-    small = estimate_memory(1000, 500, 64, objective="knn", max_iter=10**6)
-    large = estimate_memory(1000, 500, 64, objective="knn", max_iter=10**6, batch_size=10**6)
+    small = estimate_memory(1000, 500, 64, objective="knn", search="descent", max_iter=10**6)
+    large = estimate_memory(1000, 500, 64, objective="knn", search="descent", max_iter=10**6, batch_size=10**6)
     assert large - small >= 10**6 * 64 * 8
 
 
@@ -149,11 +154,11 @@ pool = np.random.default_rng(0).normal(size=(200_000, 64)).astype(np.float32)
 target = pool[:2000]
 with open("/proc/self/status") as f:
     size = next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize:"))
-need = estimate_memory(200_000, 2000, 64, projection="hnsw")
+need = estimate_memory(200_000, 2000, 64, search="descent", projection="hnsw")
 resource.setrlimit(resource.RLIMIT_AS, (size + need // 2, resource.RLIM_INFINITY))  # room for half of it
 assert memory.available_memory() < need
 try:
-    GIOSelector(projection="hnsw", n_select=10).fit(pool, target=target)
+    GIOSelector(search="descent", projection="hnsw", n_select=10).fit(pool, target=target)
 except MemoryError as e:
     print("refused:", e)
 """

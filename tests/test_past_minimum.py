@@ -10,7 +10,7 @@ import pytest
 
 from gioselect import GIOSelector
 
-PARAMS = dict(objective="knn", search="greedy", k=1, projection="exact", n_jobs=1, random_state=0)
+PARAMS = dict(objective="knn", search="greedy", k=1, n_jobs=1, random_state=0)
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +69,7 @@ def test_the_cli_prints_one_warning_line_and_records_the_pick(shifted, tmp_path)
     out = tmp_path / "out"
     run = subprocess.run([sys.executable, "-c", "from gioselect.cli import main; raise SystemExit(main())", "select", "--pool", str(tmp_path / "pool.npy"), "--target",
                           str(tmp_path / "target.npy"), "-o", str(out), "--quiet", "--n-select", "900",
-                          "--objective", "knn", "--search", "greedy", "--k", "1", "--projection", "exact",
+                          "--objective", "knn", "--search", "greedy", "--k", "1",
                           "--n-jobs", "1", "--random-state", "0"], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     lines = run.stderr.strip().splitlines()

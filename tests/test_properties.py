@@ -31,7 +31,7 @@ def problems(draw):
        st.booleans())
 def test_native_run_invariants(problem, v_init, stop_criterion, resets):
     pool, target, k, seed = problem
-    sel = GIOSelector(k=k, v_init=v_init, stop_criterion=stop_criterion, resets_allowed=resets, max_iter=25,
+    sel = GIOSelector(search="descent", k=k, v_init=v_init, stop_criterion=stop_criterion, resets_allowed=resets, max_iter=25,
                       grad_desc_iter=10, random_state=seed).fit(pool, target=target)
     idx = sel.selected_indices_
     assert len(idx) == len(sel.objective_trace_) <= 25

@@ -115,12 +115,12 @@ def test_a_row_budget_stops_inside_the_last_cluster_on_a_memory_mapped_pool(tmp_
     np.save(tmp_path / "pool.npy", pool)
     mapped = np.load(tmp_path / "pool.npy", mmap_mode="r")
     target = rng.normal(4, 1, (300, 6)).astype(np.float32)
-    sel = GIOSelector(quantize=60, n_select_rows=700, random_state=0).fit(mapped, target=target)
+    sel = GIOSelector(search="descent", quantize=60, n_select_rows=700, random_state=0).fit(mapped, target=target)
     assert len(sel.selected_indices_) == 700 and sel.stop_reason_ == "n_select_rows"
     assert len(np.unique(sel.selected_indices_)) == 700
     # the same rows as the cluster picks of a run without a budget, in order, cut at 700 rows
     with pytest.warns(UserWarning, match="n_select=60 forced"):  # every cluster: far past the minimum
-        every = GIOSelector(quantize=60, n_select=60, random_state=0).fit(mapped, target=target)
+        every = GIOSelector(search="descent", quantize=60, n_select=60, random_state=0).fit(mapped, target=target)
     np.testing.assert_array_equal(sel.selected_clusters_, every.selected_clusters_[:len(sel.selected_clusters_)])
     np.testing.assert_array_equal(sel.selected_indices_, every.selected_indices_[:700])
     # every picked cluster but the last is whole; the last one is cut to fit, nearest its centre first

@@ -13,7 +13,7 @@ import pytest
 
 from gioselect import GIOSelector, checkpoint
 
-PARAMS = dict(v_init="jump", stop_criterion="data_size", max_iter=400, random_state=5, n_jobs=1,
+PARAMS = dict(search="descent", v_init="jump", stop_criterion="data_size", max_iter=400, random_state=5, n_jobs=1,
               grad_desc_iter=200)
 
 
@@ -25,7 +25,7 @@ def problem():
 
 
 MODES = {"relaxed": {}, "knn batches": dict(objective="knn", batch_size=4),
-         "knn greedy": dict(objective="knn", search="greedy")}
+         "knn greedy": dict(objective="knn", search="greedy", v_init="auto", grad_desc_iter=50)}  # no descent options
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX signals")

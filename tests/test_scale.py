@@ -12,17 +12,17 @@ SCALES = [1e-12, 1e-6, 1e6, 1e12]
 OFFSET = 1e8
 
 MODES = {
-    "relaxed descent": dict(),
-    "relaxed descent, v_init mean": dict(v_init="mean"),
-    "relaxed descent, 4 candidates": dict(n_candidates=4),
-    "knn descent": dict(objective="knn"),
-    "knn descent, batch 4": dict(objective="knn", batch_size=4),
-    "knn descent, 4 candidates": dict(objective="knn", n_candidates=4),
+    "relaxed descent": dict(search="descent"),
+    "relaxed descent, v_init mean": dict(search="descent", v_init="mean"),
+    "relaxed descent, 4 candidates": dict(search="descent", n_candidates=4),
+    "knn descent": dict(objective="knn", search="descent"),
+    "knn descent, batch 4": dict(objective="knn", search="descent", batch_size=4),
+    "knn descent, 4 candidates": dict(objective="knn", search="descent", n_candidates=4),
     "relaxed greedy": dict(search="greedy"),
     "knn greedy": dict(objective="knn", search="greedy"),
     "nearest": dict(search="nearest"),
     "spread": dict(search="spread"),
-    "relaxed descent, quantize": dict(quantize=60),
+    "relaxed descent, quantize": dict(search="descent", quantize=60),
     "knn greedy, quantize": dict(objective="knn", search="greedy", quantize=60, quantize_target=40),
 }
 PROJECTIONS = ["exact", "hnsw"]
@@ -45,14 +45,16 @@ def problem():
 
 
 def _fit(pool, target, params, projection, scale=1.0, offset=0.0, dtype=np.float64):
-    sel = GIOSelector(n_select=25, random_state=3, n_jobs=1, projection=projection, **params)  # n_jobs=1: HNSW builds
+    if params["search"] == "descent":  # only the descent projects
+        params = dict(params, projection=projection)
+    sel = GIOSelector(n_select=25, random_state=3, n_jobs=1, **params)  # n_jobs=1: HNSW builds
     return sel.fit((pool * scale + offset).astype(dtype), target=(target * scale + offset).astype(dtype))
 
 
 def _variants():
     for name, params in MODES.items():
         for projection in PROJECTIONS:
-            if params.get("search", "descent") != "descent" and projection == "hnsw":
+            if params["search"] != "descent" and projection == "hnsw":
                 continue  # only the descent projects
             for scale in SCALES:
                 yield pytest.param(params, projection, scale, 0.0, id=f"{name}-{projection}-x{scale:g}")

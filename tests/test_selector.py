@@ -14,7 +14,7 @@ from gioselect import GIOSelector, relaxed_kl
 @pytest.mark.parametrize("v_init", ["jump", "mean", "prev_opt"])
 def test_picks_come_from_the_targets_cluster(blobs, v_init):
     pool, target = blobs
-    sel = GIOSelector(v_init=v_init, random_state=0).fit(pool, target=target)
+    sel = GIOSelector(search="descent", v_init=v_init, random_state=0).fit(pool, target=target)
     idx = sel.selected_indices_
     assert len(idx) > 10
     assert (idx < 400).mean() > 0.95
@@ -24,7 +24,7 @@ def test_picks_come_from_the_targets_cluster(blobs, v_init):
 
 def test_increase_criterion_stops_before_any_rise(blobs):
     pool, target = blobs
-    sel = GIOSelector(stop_criterion="increase", v_init="mean", random_state=0).fit(pool, target=target)
+    sel = GIOSelector(search="descent", stop_criterion="increase", v_init="mean", random_state=0).fit(pool, target=target)
     assert sel.stop_reason_ == "increase" and len(sel.selected_indices_) > 10
     assert np.all(np.diff(np.concatenate([[sel.objective_start_], sel.objective_trace_])) < 0)
 
@@ -67,9 +67,9 @@ def test_max_iter_caps_picks(blobs):
 def test_same_random_state_same_selection(blobs):
     pool, target = blobs
     params = dict(v_init="jump", random_restart_prob=0.5, max_iter=40, stop_criterion="data_size")
-    a = GIOSelector(random_state=7, **params).fit(pool, target=target)
-    b = GIOSelector(random_state=7, **params).fit(pool, target=target)
-    c = GIOSelector(random_state=8, **params).fit(pool, target=target)
+    a = GIOSelector(search="descent", random_state=7, **params).fit(pool, target=target)
+    b = GIOSelector(search="descent", random_state=7, **params).fit(pool, target=target)
+    c = GIOSelector(search="descent", random_state=8, **params).fit(pool, target=target)
     np.testing.assert_array_equal(a.selected_indices_, b.selected_indices_)
     np.testing.assert_array_equal(a.objective_trace_, b.objective_trace_)
     assert not np.array_equal(a.selected_indices_, c.selected_indices_)
@@ -85,7 +85,7 @@ def test_sequential_increase_tolerance_ends_at_the_lowest_kl():
     rng = np.random.default_rng(3)
     pool = rng.normal(size=(300, 3))
     target = rng.normal(size=(100, 3))
-    sel = GIOSelector(stop_criterion="sequential_increase_tolerance", max_sequential_increases=3,
+    sel = GIOSelector(search="descent", stop_criterion="sequential_increase_tolerance", max_sequential_increases=3,
                       random_state=0).fit(pool, target=target)
     assert sel.stop_reason_ == "sequential_increase_tolerance"
     assert sel.objective_trace_[-1] <= sel.objective_trace_[-2]  # the trailing run of increases was removed
@@ -98,7 +98,7 @@ def test_resets_refill_the_pool():
     rng = np.random.default_rng(4)
     pool = rng.normal(size=(40, 2))
     target = rng.normal(size=(200, 2))
-    sel = GIOSelector(resets_allowed=True, max_resets=2, random_state=0).fit(pool, target=target)
+    sel = GIOSelector(search="descent", resets_allowed=True, max_resets=2, random_state=0).fit(pool, target=target)
     assert sel.n_resets_ == 2
     assert len(sel.selected_indices_) > len(np.unique(sel.selected_indices_))  # rows repeat after a reset
 
@@ -107,15 +107,15 @@ def test_max_resets_criterion_stops_after_that_many_resets():
     rng = np.random.default_rng(4)
     pool = rng.normal(size=(40, 2))
     target = rng.normal(size=(200, 2))
-    sel = GIOSelector(stop_criterion="max_resets", max_resets=1, random_state=0).fit(pool, target=target)
+    sel = GIOSelector(search="descent", stop_criterion="max_resets", max_resets=1, random_state=0).fit(pool, target=target)
     assert sel.n_resets_ == 1 and sel.stop_reason_ == "max_resets"
 
 
 def test_min_kl_keeps_the_pick_that_reaches_it(blobs):
     pool, target = blobs
-    full = GIOSelector(stop_criterion="increase", v_init="mean", random_state=0).fit(pool, target=target)
+    full = GIOSelector(search="descent", stop_criterion="increase", v_init="mean", random_state=0).fit(pool, target=target)
     goal = full.objective_trace_[len(full.objective_trace_) // 2]
-    sel = GIOSelector(stop_criterion="min_kl", min_kl=goal, v_init="mean", random_state=0).fit(pool, target=target)
+    sel = GIOSelector(search="descent", stop_criterion="min_kl", min_kl=goal, v_init="mean", random_state=0).fit(pool, target=target)
     assert sel.stop_reason_ == "min_kl" and sel.objective_trace_[-1] < goal <= sel.objective_trace_[-2]
 
 
@@ -147,8 +147,9 @@ def test_default_start_suits_data_at_any_scale(blobs):
 
 def test_hnsw_and_exact_search_agree_on_easy_data(blobs):
     pool, target = blobs
-    exact = GIOSelector(projection="exact", max_iter=30, random_state=0).fit(pool, target=target)
-    approx = GIOSelector(projection="hnsw", max_iter=30, random_state=0, n_jobs=1).fit(pool, target=target)
+    exact = GIOSelector(search="descent", projection="exact", max_iter=30, random_state=0).fit(pool, target=target)
+    approx = GIOSelector(search="descent", projection="hnsw", max_iter=30, random_state=0, n_jobs=1).fit(pool,
+                                                                                                       target=target)
     overlap = len(set(exact.selected_indices_) & set(approx.selected_indices_))
     assert overlap >= 0.9 * len(exact.selected_indices_)
 
@@ -184,7 +185,7 @@ def test_gil_is_released_during_fit():
     ticks = 0
     # a fit of a few tenths of a second; with the GIL held, the loop below could not turn at all
     worker = threading.Thread(
-        target=lambda: GIOSelector(n_select=30, grad_desc_iter=1000, random_state=0).fit(pool, target=target))
+        target=lambda: GIOSelector(search="descent", n_select=30, grad_desc_iter=1000, random_state=0).fit(pool, target=target))
     worker.start()
     while worker.is_alive():
         ticks += 1
@@ -201,7 +202,7 @@ def test_ctrl_c_stops_a_long_run_within_a_second():
     t0 = time.perf_counter()
     timer.start()
     with pytest.raises(KeyboardInterrupt):
-        GIOSelector(n_select=20000, grad_desc_iter=500, random_state=0).fit(pool, target=target)
+        GIOSelector(search="descent", n_select=20000, grad_desc_iter=500, random_state=0).fit(pool, target=target)
     assert time.perf_counter() - t0 < 1.5
 
 
@@ -209,8 +210,8 @@ def test_ctrl_c_stops_a_long_run_within_a_second():
 def test_thread_count_does_not_change_the_selection(blobs, v_init):
     pool, target = blobs
     params = dict(v_init=v_init, projection="exact", max_iter=60, stop_criterion="data_size", random_state=3)
-    one = GIOSelector(n_jobs=1, **params).fit(pool, target=target)
-    two = GIOSelector(n_jobs=2, **params).fit(pool, target=target)
+    one = GIOSelector(search="descent", n_jobs=1, **params).fit(pool, target=target)
+    two = GIOSelector(search="descent", n_jobs=2, **params).fit(pool, target=target)
     np.testing.assert_array_equal(one.selected_indices_, two.selected_indices_)
     np.testing.assert_array_equal(one.objective_trace_, two.objective_trace_)
 
@@ -218,11 +219,11 @@ def test_thread_count_does_not_change_the_selection(blobs, v_init):
 def test_n_candidates_picks_the_best_scoring_of_the_nearest_rows(blobs):
     pool, target = blobs
     params = dict(v_init="mean", stop_criterion="data_size", max_iter=1, projection="exact", random_state=0)
-    nearest = GIOSelector(n_candidates=1, **params).fit(pool, target=target)
-    reranked = GIOSelector(n_candidates=8, **params).fit(pool, target=target)
+    nearest = GIOSelector(search="descent", n_candidates=1, **params).fit(pool, target=target)
+    reranked = GIOSelector(search="descent", n_candidates=8, **params).fit(pool, target=target)
     # the first descent is the same; re-ranking can only lower the first pick's KL
     assert reranked.objective_trace_[0] <= nearest.objective_trace_[0]
-    longer = GIOSelector(n_candidates=8, v_init="jump", max_iter=40, random_state=0).fit(pool, target=target)
+    longer = GIOSelector(search="descent", n_candidates=8, v_init="jump", max_iter=40, random_state=0).fit(pool, target=target)
     idx = longer.selected_indices_
     assert len(np.unique(idx)) == len(idx) and (idx < 400).mean() > 0.95
     for j in range(len(idx)):  # the trace is still the estimate of the selection
@@ -237,17 +238,20 @@ def test_callback_receives_the_start_kl(blobs):
     assert infos and all(info["kl_start"] == sel.objective_start_ for info in infos)
 
 
-@pytest.mark.parametrize("descent_only", [dict(n_candidates=4), dict(batch_size=3)])
+@pytest.mark.parametrize("descent_only", [dict(n_candidates=4), dict(batch_size=3), dict(v_init="mean"),
+                                          dict(lr=0.1), dict(projection="hnsw")])
 @pytest.mark.parametrize("objective", ["relaxed", "knn"])
 def test_greedy_refuses_the_descent_options_it_would_ignore(blobs, descent_only, objective):
     pool, target = blobs
-    with pytest.raises(ValueError, match="they are options of search='descent'"):
+    (name, value), = descent_only.items()
+    with pytest.raises(ValueError, match=rf"^search='greedy' .* so {name}={value!r} would change nothing; it is an "
+                                         rf"option of search='descent' \(leave it at the default\)$"):
         GIOSelector(search="greedy", objective=objective, **descent_only).fit(pool, target=target)
 
 
 def test_projection_names_the_projection(blobs):
     pool, target = blobs
-    picks = {p: GIOSelector(projection=p, max_iter=20, random_state=0, n_jobs=1).fit(pool, target=target)
+    picks = {p: GIOSelector(search="descent", projection=p, max_iter=20, random_state=0, n_jobs=1).fit(pool, target=target)
              .selected_indices_ for p in ("auto", "exact", "hnsw")}
     np.testing.assert_array_equal(picks["auto"], picks["exact"])  # 'auto' is brute force on a small pool
     assert len(np.intersect1d(picks["hnsw"], picks["exact"])) >= 18

@@ -16,11 +16,12 @@ import baselines
 import peers
 
 GIO_MODES = {
-    "relaxed": dict(),  # defaults: objective='relaxed', v_init='jump'
-    "relaxed+rerank": dict(n_candidates=8),
-    "knn": dict(objective="knn", v_init="worst"),
-    "knn+rerank": dict(objective="knn", v_init="worst", n_candidates=8),
-    "knn batch 8": dict(objective="knn", v_init="worst", batch_size=8),
+    "default": dict(),  # search='auto': spread, as every scenario gives a target
+    "relaxed": dict(search="descent"),  # objective='relaxed', v_init='jump'
+    "relaxed+rerank": dict(search="descent", n_candidates=8),
+    "knn": dict(objective="knn", search="descent", v_init="worst"),
+    "knn+rerank": dict(objective="knn", search="descent", v_init="worst", n_candidates=8),
+    "knn batch 8": dict(objective="knn", search="descent", v_init="worst", batch_size=8),
     "greedy": dict(objective="knn", search="greedy"),
     "greedy k=1": dict(objective="knn", search="greedy", k=1),
     "core nearest": dict(search="nearest"),
@@ -29,7 +30,8 @@ GIO_MODES = {
 }
 # GIO modes run without a budget: each stops where its own rule says (one row per seed).
 AUTO_MODES = {
-    "relaxed auto": dict(),
+    "default auto": dict(),
+    "relaxed auto": dict(search="descent"),
     "spread auto": dict(search="spread"),
     "spread L=all auto": dict(search="spread", spread_cell_rows=0),
 }
@@ -83,7 +85,7 @@ def select(method: str, pool: np.ndarray, target: np.ndarray, sizes: list, seed:
         return {len(pool): np.arange(len(pool))}, 0.0
     if method in AUTO_MODES:  # key "auto": the size is the stop's
         t0 = time.perf_counter()
-        sel = GIOSelector(**AUTO_MODES[method], max_iter=None, random_state=seed).fit(pool, target=target)
+        sel = GIOSelector(**AUTO_MODES[method], random_state=seed).fit(pool, target=target)
         return {"auto": sel.selected_indices_}, time.perf_counter() - t0
     t0 = time.perf_counter()
     if method == "random":  # its own stream, independent of the split's

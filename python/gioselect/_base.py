@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 import sys
 import time
@@ -36,6 +37,18 @@ log = logging.getLogger("gioselect")
 _INT32_MAX, _INT64_MAX = 2**31 - 1, 2**63 - 1
 _START_ROWS_MAX = 10**7
 
+# Options only search='descent' reads (the core refuses the first two too); the projection's turn
+# a descent's end point into a row, which the other searches never have.
+_DESCENT_OPTIONS = ("batch_size", "n_candidates", "v_init", "grad_desc_iter", "lr", "scale_factor",
+                    "random_restart_prob", "projection", "exact_below", "hnsw_m", "ef_construction", "ef_search")
+
+
+def _same(value, default) -> bool:
+    """value is the default ('auto' is not 0; 50.0 is 50)."""
+    if isinstance(value, str) or isinstance(default, str):
+        return isinstance(value, str) and isinstance(default, str) and value == default
+    return value == default
+
 
 class GIOBase(BaseEstimator):
     """GIO: select the pool rows that best preserve information about a target sample.
@@ -44,10 +57,10 @@ class GIOBase(BaseEstimator):
     def __init__(
         self,
         objective="relaxed",
-        search="descent",
+        search="auto",
         batch_size=1,
         k=5,
-        max_iter=1000,
+        max_iter=None,
         n_select=None,
         stop_criterion="auto",
         min_difference=0.0,
@@ -134,9 +147,11 @@ class GIOBase(BaseEstimator):
         self.metric = metric
 
     # -- parameters -----------------------------------------------------------------------
-    def _check_params(self) -> None:
+    def _check_params(self, target_given: bool = True) -> None:
+        """Checks every parameter, and resolves search='auto' for a fit with or without a target."""
         check_choice(self.objective, "objective", _engine.OBJECTIVES)
-        check_choice(self.search, "search", _engine.SEARCHES)
+        check_choice(self.search, "search", ("auto",) + _engine.SEARCHES)
+        self._search = self.search if self.search != "auto" else "spread" if target_given else "descent"
         check_choice(self.metric, "metric", _engine.METRICS)
         check_number(self.batch_size, "batch_size", low=1, high=_INT32_MAX, integer=True)
         check_number(self.k, "k", low=1, high=_INT32_MAX, integer=True)
@@ -173,21 +188,17 @@ class GIOBase(BaseEstimator):
         if self.n_jobs is not None:  # resolve_n_jobs gives it its meaning, later
             check_number(self.n_jobs, "n_jobs", integer=True)
         check_number(self.verbose, "verbose", integer=True)
-        if self.search != "descent" and (self.n_candidates > 1 or self.batch_size > 1):
-            how = ("scores every available row exactly, one pick at a time" if self.search == "greedy" else
-                   "takes rows in a fixed order")
-            raise ValueError(f"search={self.search!r} {how}, so n_candidates={self.n_candidates} and "
-                             f"batch_size={self.batch_size} would change nothing; they are options of "
-                             f"search='descent' (leave them at 1)")
+        self._check_descent_options()
         check_number(self.spread_threshold, "spread_threshold", low=0, low_open=True)
         check_number(self.spread_cell_rows, "spread_cell_rows", low=0, high=_INT32_MAX, integer=True)
-        if self.search == "spread" and self.n_select is None and self._stop_criterion() not in ("in_domain", "data_size"):
-            raise ValueError(f"search='spread' orders the pool by the target's domain, not by the estimate, so "
-                             f"stop_criterion={self.stop_criterion!r} does not apply: use 'auto' (its in-domain "
-                             f"stop), 'in_domain' or 'data_size', or set n_select")
-        if self.search != "spread" and self.stop_criterion == "in_domain":
+        if self._search == "spread" and self.n_select is None and self._stop_criterion() not in ("in_domain", "data_size"):
+            raise ValueError(f"{self._search_named()} orders the pool by the target's domain, not by the estimate, "
+                             f"so stop_criterion={self.stop_criterion!r} does not apply: use 'auto' (its in-domain "
+                             f"stop), 'in_domain' or 'data_size', or set n_select"
+                             + self._to_descent("an estimate's stop"))
+        if self._search != "spread" and self.stop_criterion == "in_domain":
             raise ValueError("stop_criterion='in_domain' is the stop of search='spread' (where its in-domain "
-                             f"rows run out); search={self.search!r} has no in-domain set")
+                             f"rows run out); {self._search_named()} has no in-domain set")
         check_number(self.hnsw_m, "hnsw_m", low=2, high=_INT32_MAX, integer=True)
         check_number(self.ef_construction, "ef_construction", low=1, high=_INT32_MAX, integer=True)
         check_number(self.ef_search, "ef_search", low=1, high=_INT32_MAX, integer=True)
@@ -201,20 +212,48 @@ class GIOBase(BaseEstimator):
                              "set quantize, and not n_select" if self.quantize is None else
                              "n_select (clusters) and n_select_rows (rows) are two budgets; set one of them")
 
+    def _check_descent_options(self) -> None:
+        """Options only the descent reads: set under another search they would change nothing."""
+        if self._search == "descent":
+            return
+        if self.resets_allowed or self.stop_criterion == "max_resets":
+            raise ValueError(f"{self._search_named()} does not refill the pool: resets_allowed and 'max_resets' are "
+                             f"options of search='descent'" + self._to_descent("them"))
+        defaults = inspect.signature(GIOBase.__init__).parameters
+        changed = [f"{name}={getattr(self, name)!r}" for name in _DESCENT_OPTIONS
+                   if not _same(getattr(self, name), defaults[name].default)]
+        if not changed:
+            return
+        how = ("scores every available row exactly, one pick at a time" if self._search == "greedy" else
+               "takes rows in a fixed order")
+        some = "it is an option" if len(changed) == 1 else "they are options"
+        raise ValueError(f"{self._search_named()} {how}, so {' and '.join(changed)} would change nothing; {some} of "
+                         f"search='descent' (leave {'it' if len(changed) == 1 else 'them'} at the default)"
+                         + self._to_descent("them" if len(changed) > 1 else "it"))
+
+    def _search_named(self) -> str:
+        """The search as the user set it, for errors: search='auto' says what it resolved to."""
+        if self.search == "auto":
+            return f"search='auto' ({self._search!r}{', as a target is given' if self._search == 'spread' else ''})"
+        return f"search={self.search!r}"
+
+    def _to_descent(self, what: str) -> str:
+        return f"; set search='descent' to use {what}" if self.search == "auto" else ""
+
     # -- fitting ---------------------------------------------------------------------------
     def fit(self, X, y=None, *, target=None, init=None, client=None):
         """Run GIO on pool X. target: the sample to preserve (default X); init: start rows.
         y: labels of X's rows or None (ignored; the target is passed as ``target=``).
         X may be a dask.array.Array with quantize=K: it runs on the distributed.Client `client`
         (default: the active one) with the one-process result (docs/dask.md)."""
-        self._check_params()
+        self._check_params(target_given=target is not None)
         run_seed, start_seed, quant_seed = seeds_from(self.random_state, 3)
         pool, tgt, start, ids = self._inputs(X, target, init, quant_seed, client)
         check_labels(y, pool)
         self._check_sizes(pool, tgt)
         # The core needs pool and target in one dtype: a float32 pool meets a float64 target as a copy.
         converts = common_dtype(pool, tgt, *(a for a in (start,) if a is not None)) != pool.dtype
-        refuse_if_too_large(pool.shape[0], tgt.shape[0], pool.shape[1], pool.dtype, self.get_params(), converts)
+        refuse_if_too_large(pool.shape[0], tgt.shape[0], pool.shape[1], pool.dtype, self._params(), converts)
         gio_pool, gio_tgt, quant = self._quantized(pool, tgt, quant_seed)
         dtype = common_dtype(gio_pool, gio_tgt, *(a for a in (start,) if a is not None))
         gio_pool, gio_tgt = gio_pool.astype(dtype, copy=False), gio_tgt.astype(dtype, copy=False)
@@ -289,7 +328,7 @@ class GIOBase(BaseEstimator):
 
     def _run(self, gio_pool, gio_tgt, start, start_rows, run_seed, resume=None, *, pool, tgt, ids, quant, quant_seed):
         params = self.get_params()
-        core = {name: value for name, value in params.items() if name in _engine.CORE_FIELDS}
+        core = {name: value for name, value in self._params().items() if name in _engine.CORE_FIELDS}
         core.update(v_init=self._v_init(), stop_criterion=self._stop_criterion(), max_picks=self.max_iter,
                     n_threads=resolve_n_jobs(self.n_jobs), seed=run_seed, reference_semantics=False)
         if self.n_select_rows is not None:  # every cluster in pick order; _cut_to_rows keeps the prefix
@@ -303,7 +342,7 @@ class GIOBase(BaseEstimator):
                           every=self.checkpoint_every, meta=meta, init=start, exact_total=exact,
                           total=core["n_select"] if exact else min(self.max_iter or gio_pool.shape[0], gio_pool.shape[0]))
         if self.verbose > 0:  # the core's set-up runs before the first pick is drawn
-            sys.stderr.write(f"gioselect: {self.search} on {gio_pool.shape[0]:,} rows, target {gio_tgt.shape[0]:,} "
+            sys.stderr.write(f"gioselect: {self._search} on {gio_pool.shape[0]:,} rows, target {gio_tgt.shape[0]:,} "
                              f"rows: target statistics{self._index_phase(gio_pool.shape[0])} first\n")
         t0 = time.perf_counter()
         # target_ is what the run preserved: with quantize_target its centres (the full target's
@@ -346,6 +385,7 @@ class GIOBase(BaseEstimator):
         self.objective_trace_ = np.asarray(kl_trace, dtype=np.float64)
         self.objective_start_ = float(res.kl_start)
         self.stop_reason_ = stop_reason
+        self.search_ = self._search
         self._record_lowest_pick()
         self.n_iter_ = int(res.n_iter)
         self.n_resets_ = int(res.n_resets)
@@ -378,7 +418,7 @@ class GIOBase(BaseEstimator):
         their own order by design and are not warned about."""
         trace = self.objective_trace_
         self.lowest_objective_pick_ = int(np.argmin(trace)) + 1 if len(trace) else 0
-        if (self.n_select is None or self.search not in ("descent", "greedy") or self.stop_reason_ == "interrupted"
+        if (self.n_select is None or self._search not in ("descent", "greedy") or self.stop_reason_ == "interrupted"
                 or self.lowest_objective_pick_ in (0, len(trace))):
             return
         low, last = trace[self.lowest_objective_pick_ - 1], trace[-1]
@@ -399,7 +439,7 @@ class GIOBase(BaseEstimator):
 
     def _index_phase(self, rows: int) -> str:
         """What the core builds before its first pick, besides the target statistics."""
-        if self.search == "greedy":
+        if self._search == "greedy":
             return ", the scores of every row" if self.objective == "knn" else ", a ranking of every row"
         if self.projection == "hnsw" or (self.projection == "auto" and rows > self.exact_below):
             return f", an HNSW index of {rows:,} rows"
@@ -438,7 +478,7 @@ class GIOBase(BaseEstimator):
         sel.checkpoint = path
         quant_seed = header["quant_seed"]
         try:  # a checkpoint's parameters are input too
-            sel._check_params()
+            sel._check_params(target_given=target is not None)
         except ValueError as e:
             raise ValueError(f"{path}: {e}") from None
         pool, tgt, _, ids = sel._inputs(X, target, None, quant_seed)  # the same seed: the same SVD
@@ -468,10 +508,14 @@ class GIOBase(BaseEstimator):
         except ValueError as e:  # e.g. a descent that diverges with the checkpoint's scale_factor
             raise ValueError(f"resuming {path}: {e}") from None
 
+    def _params(self) -> dict:
+        """get_params() with search='auto' resolved (what the core and the memory model read)."""
+        return dict(self.get_params(), search=self._search)
+
     def _stop_criterion(self) -> str:
         if self.stop_criterion != "auto":
             return self.stop_criterion
-        return "in_domain" if self.search == "spread" else "sequential_increase_tolerance"
+        return "in_domain" if self._search == "spread" else "sequential_increase_tolerance"
 
     def _v_init(self) -> str:
         if self.v_init != "auto":

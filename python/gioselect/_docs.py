@@ -10,9 +10,12 @@ PARAMETERS = f"""\
         selected point, whose gradient ignores what is already selected. 'knn' is the paper's own
         k-NN estimate (Wang, Kulkarni & Verdu 2009): each target's distance to its k-th nearest
         selected point, so a served region stops attracting picks. ``objective_trace_`` reports it.
-    search : {{'descent', 'greedy', 'nearest', 'spread'}}, default='descent'
-        How a pick is found. 'descent': gradient descent from a start point, then the nearest
-        unpicked row (the paper's relaxation). 'greedy': the exact greedy step, the available row
+    search : {{'auto', 'descent', 'greedy', 'nearest', 'spread'}}, default='auto'
+        How a pick is found. 'auto': 'spread' when fit is given a target, 'descent' when the target
+        is the pool itself (``fit(X)``); ``search_`` says which ran. The descent's own options
+        (batch_size, n_candidates, v_init, lr, ...) need search='descent'. 'descent': gradient
+        descent from a start point, then the nearest unpicked row (the paper's relaxation).
+        'greedy': the exact greedy step, the available row
         whose addition lowers the estimate the most (ties within 1e-9 relative: the lowest row).
         'nearest': nearest-to-target round-robin, each target row (in a seeded shuffled order)
         takes in turn its nearest unpicked row. 'spread': one nearest round (among the rows with
@@ -28,9 +31,9 @@ PARAMETERS = f"""\
         changes nothing. Not an option of the greedy search.
     k : int, default=5
         Neighbour rank of the k-NN distances (rho_k within the target, nu_k to the selection).
-    max_iter : int or None, default=1000
+    max_iter : int or None, default=None
         Largest number of picks (the reference's max_iter=T keeps T+1 points; this one keeps T).
-        None: no limit but the stop criterion (search='spread' often keeps more than 1000 rows).
+        None: no limit but the stop criterion (search='spread' often keeps thousands of rows).
     n_select : int or None, default=None
         Exact budget: make exactly this many picks; stopping criteria are then ignored.
     stop_criterion : str, default='auto'
@@ -161,6 +164,8 @@ ATTRIBUTES = """\
         After how many picks ``objective_trace_`` was lowest (0: no picks). When n_select forces
         the descent or greedy search past it and the estimate rises by more than 5% of what the
         picks had gained, fit warns (UserWarning) once, naming the pick.
+    search_ : str
+        The search that ran: ``search``, with 'auto' resolved ('spread' or 'descent').
     stop_reason_ : str
         Why the run ended: a stop criterion's name, 'n_select', 'n_select_rows', 'max_iter',
         'data_size', 'pool exhausted', 'callback', or 'interrupted' (Ctrl-C: the attributes hold

@@ -58,7 +58,7 @@ def _auto_or_float(text: str):
 
 
 # Parameters whose default (None, 'auto') does not tell the option's type; the rest follow their default.
-_TYPES = {"n_select": int, "random_state": int, "n_jobs": int, "quantize": int, "quantize_target": int,
+_TYPES = {"max_iter": int, "n_select": int, "random_state": int, "n_jobs": int, "quantize": int, "quantize_target": int,
           "max_rows_per_cluster": int, "n_select_rows": int, "svd_components": int, "uniform_low": _floats,
           "uniform_high": _floats, "scale_factor": _auto_or_float}
 _NOTES = {"random_state": "; unset: a drawn seed, recorded in report.json",
@@ -88,7 +88,7 @@ def _add_estimator_options(parser: argparse.ArgumentParser) -> None:
     from gioselect import GIOSelector, _engine
 
     choices = {"stop_criterion": ("auto",) + _engine.STOP_CRITERIA, "v_init": ("auto",) + _engine.V_INITS,
-               "objective": _engine.OBJECTIVES, "search": _engine.SEARCHES, "projection": _engine.PROJECTIONS,
+               "objective": _engine.OBJECTIVES, "search": ("auto",) + _engine.SEARCHES, "projection": _engine.PROJECTIONS,
                "metric": _engine.METRICS}
     summaries = parameter_summaries(GIOSelector.__doc__)
     group = parser.add_argument_group("GIOSelector parameters (README, 'Options')")
@@ -344,6 +344,7 @@ def _report(selector, argv: list, inputs: dict, timings: dict, written: list) ->
         "command": ["gioselect", *argv],
         "parameters": {k: v for k, v in selector.get_params().items() if k != "callback"},
         "inputs": inputs,
+        "search": selector.search_,  # what search='auto' ran
         "n_selected": len(selector.selected_indices_),
         # the selection's k-NN estimate against the target (null after Ctrl-C), then the
         # objective's estimate of start rows + picks that the run minimised (README, "Two estimates")

@@ -26,7 +26,10 @@ _HNSW_PER_ROW = 8 + 4 + 56    # link-list pointer, level, and the label map's no
 def fit_bytes(n_pool: int, n_target: int, dim: int, dtype, params: dict) -> int:
     """Expected peak bytes a fit allocates for a pool of n_pool x dim and a target of n_target rows
     of `dtype`, on top of the inputs themselves. params: every GIOSelector parameter, resolved
-    (``get_params()``); gioselect.estimate_memory fills in the defaults."""
+    (``get_params()``; search='auto' counts as 'spread', what a fit with a target runs);
+    gioselect.estimate_memory fills in the defaults."""
+    if params["search"] == "auto":  # as a fit with a target resolves it
+        params = dict(params, search="spread")
     s = np.dtype(dtype).itemsize
     threads = resolve_n_jobs(params["n_jobs"]) or (os.cpu_count() or 1)  # 0: OpenMP's default, all cores
     m, n, d, k = int(n_pool), int(n_target), int(dim), int(params["k"])
@@ -72,7 +75,7 @@ def _picks_bound(p: dict, m: int) -> int:
     """The most picks the core plans for (its budget): n_select, else max_iter."""
     if p["n_select_rows"] is not None:
         return m  # every cluster, in pick order
-    return int(p["n_select"]) if p["n_select"] is not None else int(p["max_iter"])
+    return next((int(v) for v in (p["n_select"], p["max_iter"]) if v is not None), m)
 
 
 def _search_bytes(p: dict, m: int, n: int, d: int, threads: int) -> int:

@@ -52,11 +52,14 @@ class GIOSelector(OneToOneFeatureMixin, TransformerMixin, GIOBase):
     >>> sel.transform(pool).shape
     (50, 2)
 
-    Without ``n_select`` the run stops by itself (``stop_reason_``):
+    Without ``n_select`` the run stops by itself. With a target, the default search ('auto') is
+    'spread', which stops where the target's domain in the pool is used up:
 
     >>> auto = GIOSelector(random_state=0).fit(pool, target=target)
-    >>> auto.stop_reason_
-    'sequential_increase_tolerance'
+    >>> auto.search_, auto.stop_reason_
+    ('spread', 'in_domain')
+    >>> bool((auto.selected_indices_ >= 500).all()), len(auto.selected_indices_) > 50
+    (True, True)
     """
 
     def transform(self, X):
@@ -79,10 +82,13 @@ class GIOSelector(OneToOneFeatureMixin, TransformerMixin, GIOBase):
 def estimate_memory(n_pool: int, n_target: int, dim: int, *, dtype="float32", **params) -> int:
     """Expected peak bytes a ``GIOSelector(**params).fit`` allocates for a pool of n_pool x dim
     and a target of n_target rows (of the given dtype), on top of the inputs themselves.
-    params are GIOSelector parameters (the defaults apply to those not given)."""
+    params are GIOSelector parameters (the defaults apply to those not given); search='auto' is
+    counted as the fit with a target runs it ('spread'): for fit(X) alone pass search='descent'."""
     for name, value in (("n_pool", n_pool), ("n_target", n_target), ("dim", dim)):
         check_number(value, name, low=1, integer=True)
     unknown = sorted(set(params) - set(GIOSelector().get_params()))
     if unknown:
         raise TypeError(f"unknown GIOSelector parameter(s) {unknown}")
-    return fit_bytes(n_pool, n_target, dim, dtype, GIOSelector(**params).get_params())
+    selector = GIOSelector(**params)
+    selector._check_params(target_given=True)
+    return fit_bytes(n_pool, n_target, dim, dtype, selector._params())

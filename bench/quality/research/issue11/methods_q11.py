@@ -83,7 +83,7 @@ def m_gio_default(prob, sizes, seed):
     from gioselect import GIOSelector
     out = {}
     for n in sizes:
-        sel = GIOSelector(n_select=n, random_state=seed, n_jobs=1).fit(prob["pool"], target=prob["target"])
+        sel = GIOSelector(search="descent", n_select=n, random_state=seed, n_jobs=1).fit(prob["pool"], target=prob["target"])
         out[n] = np.asarray(sel.selected_indices_)
     return out
 

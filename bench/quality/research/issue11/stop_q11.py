@@ -58,7 +58,7 @@ def run(scen, seeds, names, out):
             t0 = time.perf_counter()
             if name == "gio-default-stop":
                 from gioselect import GIOSelector
-                sel = GIOSelector(random_state=seed, n_jobs=1).fit(prob["pool"], target=prob["target"])
+                sel = GIOSelector(search="descent", random_state=seed, n_jobs=1).fit(prob["pool"], target=prob["target"])
                 rows = np.asarray(sel.selected_indices_)
                 rec = dict(scenario=scen, seed=seed, method=name, stop_n=int(len(rows)),
                            stop_seconds=time.perf_counter() - t0, stop_reason=str(sel.stop_reason_))
