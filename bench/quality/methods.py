@@ -27,13 +27,16 @@ GIO_MODES = {
     "core nearest": dict(search="nearest"),
     "spread": dict(search="spread"),  # spread_cell_rows=15
     "spread L=all": dict(search="spread", spread_cell_rows=0),
+    "spread t=0.4": dict(search="spread", spread_threshold=0.4),  # a wider domain: a later stop
 }
 # GIO modes run without a budget: each stops where its own rule says (one row per seed).
 AUTO_MODES = {
     "default auto": dict(),
+    "default quantized auto": dict(quantize_fraction=0.1),  # quantize=K with K a tenth of the pool's rows
     "relaxed auto": dict(search="descent"),
     "spread auto": dict(search="spread"),
     "spread L=all auto": dict(search="spread", spread_cell_rows=0),
+    "spread t=0.4 auto": dict(search="spread", spread_threshold=0.4),
 }
 PEERS = ("facility", "facility cand", "kcenter cand", "dsir")
 METHODS = ("random", "nearest", "oracle", *PEERS, *GIO_MODES, *AUTO_MODES, "full")
@@ -85,7 +88,10 @@ def select(method: str, pool: np.ndarray, target: np.ndarray, sizes: list, seed:
         return {len(pool): np.arange(len(pool))}, 0.0
     if method in AUTO_MODES:  # key "auto": the size is the stop's
         t0 = time.perf_counter()
-        sel = GIOSelector(**AUTO_MODES[method], random_state=seed).fit(pool, target=target)
+        params = dict(AUTO_MODES[method])
+        if "quantize_fraction" in params:  # the harness's own key: K from the pool's size
+            params["quantize"] = max(2, int(params.pop("quantize_fraction") * len(pool)))
+        sel = GIOSelector(**params, random_state=seed).fit(pool, target=target)
         return {"auto": sel.selected_indices_}, time.perf_counter() - t0
     t0 = time.perf_counter()
     if method == "random":  # its own stream, independent of the split's

@@ -81,7 +81,8 @@ def stop_table(groups, table, rep, auto_keys) -> list:
              "|---|---:|---:|---|---:|---:|---:|"]
     for key in auto_keys:
         rs = groups[key]
-        base = key[2].removesuffix(" auto")
+        # a quantized stop against the same mode's budgets in rows (quantized budgets count clusters)
+        base = key[2].removesuffix(" auto").removesuffix(" quantized")
         fixed = {k[3]: groups[k] for k in groups if k[:3] == (table, rep, base) and isinstance(k[3], int)}
         cells = [key[2], mean_std([r["n"] for r in rs], digits=0), mean_std([r["accuracy"] for r in rs], 100)]
         if fixed:
