@@ -8,6 +8,8 @@ Pools: bench/embeddings.py (unit-norm float32, 2,000 Zipf-sized clusters) writte
 once and opened with mmap_mode='r'; the target (--target rows) comes from a fifth of the clusters.
 Quantized runs: GIOSelector(quantize=K, random_state=0) with its defaults otherwise. HNSW run:
 GIOSelector(search="descent", projection="hnsw", n_select=--hnsw-picks, random_state=0) on the whole pool.
+Each run also reports the share of the selected rows in the target's domain (its fifth of the
+clusters, a row's cluster being its nearest centre) and the share of that domain kept.
 Peak RSS is the process's VmHWM (imports and the target included); estimate_memory's prediction
 of what the fit adds is printed next to it.
 """
@@ -30,7 +32,7 @@ RUN = textwrap.dedent("""
     import json, sys, time
     import numpy as np
     sys.path.insert(0, {here!r})
-    from embeddings import target
+    from embeddings import centres, target
     from gioselect import GIOSelector, estimate_memory
     pool = np.load({path!r}, mmap_mode="r")
     T = target({n_target}, pool.shape[1])
@@ -44,12 +46,28 @@ RUN = textwrap.dedent("""
     t0 = time.perf_counter()
     sel = GIOSelector(random_state=0, **{params!r}).fit(pool, target=T)
     wall = time.perf_counter() - t0
-    print(json.dumps(dict(wall_s=wall, quantize_s=getattr(sel, "quantize_seconds_", 0.0),
+    peak = vm("VmHWM")  # the fit's, before the domain count below reads the selection
+    # the target's domain is every fifth cluster (embeddings.target): a row's cluster is its
+    # nearest centre (the noise is small against the centres' spacing)
+    c = centres(pool.shape[1])
+    def in_domain(rows):
+        return (np.asarray(rows) @ c.T).argmax(axis=1) % 5 == 0
+    picked = np.sort(sel.selected_indices_)
+    kept = int(sum(in_domain(pool[picked[lo:lo + 100_000]]).sum() for lo in range(0, len(picked), 100_000)))
+    domain = int(sum(in_domain(pool[lo:lo + 100_000]).sum() for lo in range(0, pool.shape[0], 100_000)))
+    print(json.dumps(dict(wall_s=wall, domain_share=kept / max(len(picked), 1), domain_recall=kept / max(domain, 1), quantize_s=getattr(sel, "quantize_seconds_", 0.0),
                           picks=len(getattr(sel, "selected_clusters_", sel.selected_indices_)),
                           selected_rows=len(sel.selected_indices_), stop=sel.stop_reason_,
-                          peak_rss=vm("VmHWM"), rss_before_fit=rss_before,
+                          peak_rss=peak, rss_before_fit=rss_before,
                           estimate=estimate_memory(pool.shape[0], len(T), pool.shape[1], **{params!r}))))
 """)
+
+
+def write_whole(path, rows, dim):
+    """write_pool under a temporary name, renamed when complete: an interrupted write is not reused."""
+    partial = path + ".partial"
+    write_pool(partial, rows, dim)
+    os.replace(partial, path)
 
 
 def run(path, n_target, params):
@@ -76,17 +94,18 @@ def main():
     for m in args.sizes:
         path = os.path.join(args.data_dir, f"pool_{m}x{args.dim}.npy")
         if not os.path.exists(path):
-            write_pool(path, m, args.dim)
+            write_whole(path, m, args.dim)
         r = dict(rows=m, dim=args.dim, pool_gib=m * args.dim * 4 / gib, **run(path, args.target, dict(quantize=args.k)))
         out["quantized"].append(r)
         print(f"quantized {m:>9,} x {args.dim}: {r['wall_s']:.1f} s (K-means {r['quantize_s']:.1f} s), "
-              f"{r['picks']} clusters -> {r['selected_rows']:,} rows ({r['stop']}), peak RSS {r['peak_rss'] / gib:.2f} GiB "
+              f"{r['picks']} clusters -> {r['selected_rows']:,} rows ({r['stop']}; "
+              f"{100 * r['domain_share']:.1f}% in the target's domain, {100 * r['domain_recall']:.1f}% of it), peak RSS {r['peak_rss'] / gib:.2f} GiB "
               f"for a {r['pool_gib']:.2f} GiB pool (estimate of the fit's own: {r['estimate'] / gib:.2f} GiB)", flush=True)
         write_json(out, args.out)
     if args.hnsw_rows:
         path = os.path.join(args.data_dir, f"pool_{args.hnsw_rows}x{args.hnsw_dim}.npy")
         if not os.path.exists(path):
-            write_pool(path, args.hnsw_rows, args.hnsw_dim)
+            write_whole(path, args.hnsw_rows, args.hnsw_dim)
         r = dict(rows=args.hnsw_rows, dim=args.hnsw_dim,
                  **run(path, args.target, dict(search="descent", projection="hnsw", n_select=args.hnsw_picks)))
         out["hnsw"] = r
