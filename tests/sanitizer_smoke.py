@@ -72,17 +72,19 @@ def each_projection():
     for params in ({"projection": "exact"},
                    {"projection": "hnsw"},  # a parallel HNSW build on 2 threads, then its searches
                    {"projection": "hnsw", "objective": "knn", "n_candidates": 4}):  # nearest_k
-        check_selection(fit(pool, target, **params), pool, target, 15)
+        check_selection(fit(pool, target, search="descent", **params), pool, target, 15)
 
 
 def quantized():
     pool, target = problem()
-    sel = GIOSelector(quantize=12, n_select=3, random_state=0, n_jobs=2).fit(pool, target=target)
-    assert len(sel.selected_clusters_) == 3
-    rows = sel.selected_indices_
-    assert len(rows) == len(np.unique(rows)) > 0
-    assert np.all(rows < N_NEAR), "a picked cluster holds rows far from the target"
-    np.testing.assert_array_equal(np.sort(rows), np.flatnonzero(np.isin(sel.cluster_labels_, sel.selected_clusters_)))
+    for search in ("auto", "descent"):  # the default (spread on the centres) and the descent
+        sel = GIOSelector(quantize=12, n_select=3, search=search, random_state=0, n_jobs=2).fit(pool, target=target)
+        assert len(sel.selected_clusters_) == 3
+        rows = sel.selected_indices_
+        assert len(rows) == len(np.unique(rows)) > 0
+        assert np.all(rows < N_NEAR), f"{search}: a picked cluster holds rows far from the target"
+        np.testing.assert_array_equal(np.sort(rows),
+                                      np.flatnonzero(np.isin(sel.cluster_labels_, sel.selected_clusters_)))
 
 
 def knn_kl_function():
