@@ -13,7 +13,7 @@ import sys
 
 import numpy as np
 
-from gioselect import _dask_quantize
+from gioselect import _dask_faults, _dask_quantize
 from gioselect._blocks import fingerprint
 from gioselect._validation import as_matrix, same_width
 
@@ -41,28 +41,39 @@ class DaskPool:
         rows = _dask_quantize.aligned_chunks(self.array.chunks[0], block_rows)
         return self.array if rows == self.array.chunks[0] else self.array.rechunk({0: rows})
 
-    def results(self, parts: list) -> list:
+    def results(self, parts: list, phase: str, what: list[str], *, graph_bytes: int = 0) -> list:
         """The values of dask objects, computed on the workers, in order: the first failing part's
-        error is raised (so errors name the first bad row, as in one process)."""
-        futures = self.client.compute(parts)
-        values = [f.result() for f in futures]
+        error is raised (so errors name the first bad row, as in one process), and a fault that
+        outlasts Dask's retries as an error naming `phase` and the part (`what[i]`); graph_bytes:
+        data the graph carries on purpose (the centres), not warned about as a large graph."""
+        import dask
+
+        threshold = dask.utils.parse_bytes(dask.config.get("distributed.admin.large-graph-warning-threshold"))
+        with dask.config.set({"distributed.admin.large-graph-warning-threshold": threshold + graph_bytes}):
+            futures = self.client.compute(parts)
+        values = _dask_faults.gather(self.client, futures, phase, what)
         self.bytes_to_client += sum(getattr(v, "nbytes", 0) for v in values)
         return values
 
-    def broadcast(self, value):
-        """value sent once to every worker (a future that tasks take as an argument)."""
-        return self.client.scatter(value, broadcast=True, hash=False)
+    @staticmethod
+    def in_graph(value):
+        """value as one key of the task graph: sent to the scheduler once, which gives it to any
+        worker that needs it, restarted ones included (a scattered copy dies with the last worker
+        holding it, and every task waiting for it is cancelled)."""
+        import dask
+
+        return dask.delayed(value, traverse=False)
 
     def row(self, row: int) -> np.ndarray:
-        return self.take(np.array([row]))
+        return self.take(np.array([row]), f"the empty-cluster repair (reading row {row})")
 
-    def take(self, rows) -> np.ndarray:
+    def take(self, rows, phase: str) -> np.ndarray:
         """Pool rows `rows` (any order, repeats allowed) as a new array on the client."""
         rows = np.asarray(rows, dtype=np.int64)
         if len(rows) == 0:
             return np.empty((0, self.shape[1]), dtype=self.dtype)
         uniq, where = np.unique(rows, return_inverse=True)
-        return self.results([self.array[uniq]])[0][where]
+        return self.results([self.array[uniq]], phase, [f"{len(uniq):,} rows"])[0][where]
 
 
 def is_pool(a) -> bool:
@@ -75,7 +86,7 @@ def kmeans(pool: DaskPool, n_clusters: int, **kw):
 
 def take_rows(pool: DaskPool, rows) -> np.ndarray:
     """The selected rows (fit's last read of the pool), and what the fit's reads sent here."""
-    out = pool.take(rows)
+    out = pool.take(rows, "the read of the selected rows")
     log.info("Dask pool of %d x %d: %d bytes of it sent to the client (K-means sample, 8 bytes of label and distance "
              "a row, repaired and selected rows)", *pool.shape, pool.bytes_to_client)
     return out
