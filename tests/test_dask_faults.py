@@ -256,3 +256,14 @@ def test_the_centres_in_the_graph_are_not_warned_about(client):
         with pytest.warns(UserWarning, match="Sending large graph"):
             pool.results([part], "a pass", ["it"])
         assert pool.results([part], "a pass", ["it"], graph_bytes=centres.nbytes) == [centres.sum()]
+
+
+def test_a_dask_fit_leaves_this_process_s_blas_threads_alone(one, client):
+    # map_blocks ran the assignment on an empty chunk here to find its output type, and the assignment's
+    # one-thread BLAS limit (kept for a worker's life) then held for this process's life
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    X, T, _ = one
+    with threadpool_limits(limits=2, user_api="blas"):
+        on_dask(X, T, client)
+        assert {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"} == {2}

@@ -60,8 +60,10 @@ def kmeans(pool, n_clusters: int, *, random_state: int = 0, metric: str = "eucli
     del sample
     t2 = time.perf_counter()
     ref = quantize.AssignCentres.of(centers)
+    # meta given: without it, map_blocks calls _assign_chunk on an empty chunk here, and its BLAS
+    # limit (kept for the worker's life) would leave this process's BLAS on one thread
     packed = X.map_blocks(_assign_chunk, pool.in_graph(ref), unit=unit, input_name=name,  # name: dask's own
-                          block_rows=block_rows, drop_axis=1, dtype=np.int64)
+                          block_rows=block_rows, drop_axis=1, meta=np.empty(0, dtype=np.int64))
     packed = np.concatenate(pool.results(list(packed.to_delayed()), "the assignment pass", where,
                                          graph_bytes=sum(a.nbytes for a in (ref.origin, ref.centers, ref.c_sq))))
     labels = (packed >> 32).astype(np.int32)
