@@ -267,3 +267,49 @@ def test_a_dask_fit_leaves_this_process_s_blas_threads_alone(one, client):
     with threadpool_limits(limits=2, user_api="blas"):
         on_dask(X, T, client)
         assert {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"} == {2}
+
+
+class DiesOnce:
+    """gioselect._dask.environment, except that the first worker to run it kills itself first."""
+
+    def __init__(self, marks):
+        self.marks, self.client, self.environment = str(marks), os.getpid(), _dask.environment
+
+    def __call__(self):
+        if os.getpid() != self.client:
+            try:
+                open(os.path.join(self.marks, "environment"), "x").close()
+            except FileExistsError:
+                pass
+            else:
+                os.kill(os.getpid(), signal.SIGKILL)
+        return self.environment()
+
+
+def test_a_worker_that_dies_during_the_check_of_the_workers_is_not_a_wrong_install(one, client, tmp_path,
+                                                                                   monkeypatch):
+    X, T, ref = one
+    # before, its closed connection was reported as "every worker needs this gioselect installed"
+    monkeypatch.setattr(_dask, "environment", DiesOnce(tmp_path))
+    assert_same_fit(ref, on_dask(X, T, client))
+    assert marks(tmp_path) == ["environment"]
+
+
+class NoGioselect:
+    """What a worker without gioselect answers (the client's own environment is the real one)."""
+
+    def __init__(self):
+        self.client, self.environment = os.getpid(), _dask.environment
+
+    def __call__(self):
+        if os.getpid() != self.client:
+            raise ImportError("No module named 'gioselect'")
+        return self.environment()
+
+
+def test_a_worker_that_cannot_report_its_environment_is_named(one, client, monkeypatch):
+    X, T, _ = one
+    monkeypatch.setattr(_dask, "environment", NoGioselect())
+    with pytest.raises(ValueError, match=r"Dask worker tcp://[\d.:]+ could not report its environment \(ImportError: "
+                                         r"No module named 'gioselect'\); every worker needs this gioselect"):
+        on_dask(X, T, client)

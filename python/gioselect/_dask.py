@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 
 import numpy as np
 
@@ -181,11 +182,7 @@ def check_workers(client) -> None:
     workers = client.scheduler_info().get("workers", {})
     if not workers:
         raise ValueError("the Dask client has no workers; start some (or wait for them: client.wait_for_workers(n))")
-    try:
-        theirs = client.run(environment)
-    except Exception as e:  # e.g. gioselect not installed on a worker
-        raise ValueError(f"the Dask workers could not report their environment ({type(e).__name__}: {e}); every "
-                         f"worker needs this gioselect installed") from None
+    theirs = _environments(client)
     ours = environment()
     for address, env in sorted(theirs.items()):
         for key, value in ours.items():
@@ -193,3 +190,22 @@ def check_workers(client) -> None:
                 raise ValueError(f"Dask worker {address} has {key} {env.get(key)}, this process {value}: its rows' "
                                  f"distances could differ in the last bits, and the selection from one process's; run "
                                  f"the workers on the same installation and CPU type")
+
+
+def _environments(client, attempts: int = 3) -> dict:
+    """Each worker's environment(). A worker that leaves while asked (it died, or its nanny is
+    restarting it) is not a wrong installation: the workers are asked again, up to `attempts`
+    times; a worker that joins later is not asked."""
+    for attempt in range(attempts):
+        answers = client.run(environment, on_error="return")
+        failed = {a: e for a, e in answers.items() if isinstance(e, BaseException)}
+        if not any(isinstance(e, OSError) for e in failed.values()):  # a closed comm: the worker left
+            break
+        time.sleep(0.5 * (attempt + 1))  # time for the scheduler to see it leave
+    for address, e in sorted(failed.items()):
+        if isinstance(e, OSError):
+            raise ValueError(f"Dask worker {address} left while reporting its environment, {attempts} times "
+                             f"({type(e).__name__}: {e}); is the cluster restarting workers?") from None
+        raise ValueError(f"Dask worker {address} could not report its environment ({type(e).__name__}: {e}); "
+                         f"every worker needs this gioselect installed") from None
+    return answers
