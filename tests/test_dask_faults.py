@@ -1,9 +1,12 @@
 """Faults on the Dask quantize path (issue 14): a worker SIGKILLed during the check and sample
-pass, during the assignment pass, both workers killed in one pass, a worker SIGSTOPped and resumed
-after the scheduler gave its work to another; every fit is the one-process fit bit for bit. The
+pass, during the assignment pass, or while asked for its environment, both workers killed in one
+pass, a worker SIGSTOPped and resumed after the scheduler gave its work to another; every fit is the
+one-process fit bit for bit. When retries run out (a chunk that kills its workers, no workers past
+gioselect.no-workers-timeout) the error names the pass, and the cluster fits again after. The
 faults are deterministic: the passes' task functions are wrapped (on the client, pickled to the
-workers) so that the worker running a chosen chunk acts on itself on the chunk's first attempt,
-and a marker file lets the retry run."""
+workers by reference to this module, which the spawned workers import from the same sys.path) so
+that the worker running a chosen chunk acts on itself on the chunk's first attempt, and a marker
+file lets the retry run."""
 
 import contextlib
 import os
@@ -236,6 +239,44 @@ def test_a_cluster_without_workers_past_the_timeout_stops_the_fit_by_name(one, c
     monkeypatch.undo()
     client.wait_for_workers(2)  # the cluster is back: the same selector fits, the one-process fit
     assert_same_fit(ref, sel.fit(da.from_array(X, chunks=(CHUNKS, -1)), target=T, client=client))
+
+
+class Holds:
+    """_assign_chunk, except that its first attempt on the chunk at `first` waits for a file
+    "release" in `marks` (after writing "held")."""
+
+    def __init__(self, fn, marks, first):
+        self.fn, self.marks, self.first = fn, str(marks), first
+
+    def __call__(self, *args, block_info=None, **kw):
+        if block_info[0]["array-location"][0][0] == self.first:
+            try:
+                open(os.path.join(self.marks, "held"), "x").close()
+            except FileExistsError:
+                pass
+            else:
+                wait_for(lambda: os.path.exists(os.path.join(self.marks, "release")), "the release")
+        return self.fn(*args, block_info=block_info, **kw)
+
+
+def test_a_fit_whose_tasks_are_cancelled_by_someone_else_stops_by_name(one, client, tmp_path, monkeypatch):
+    X, T, ref = one
+    monkeypatch.setattr(_dask_quantize, "_assign_chunk", Holds(_dask_quantize._assign_chunk, tmp_path, 8192))
+
+    def cancel_everything():
+        wait_for((tmp_path / "held").exists, "the held chunk")
+        client.cancel([distributed.Future(key, client) for key in list(client.futures)])
+        (tmp_path / "release").touch()
+
+    thread = threading.Thread(target=cancel_everything)
+    thread.start()
+    try:
+        with pytest.raises(RuntimeError, match=r"Dask cancelled the assignment pass on chunk \d \(rows "):
+            on_dask(X, T, client)
+    finally:
+        thread.join()
+    monkeypatch.undo()
+    assert_same_fit(ref, on_dask(X, T, client))
 
 
 def test_the_no_workers_timeout_is_checked(one, client):

@@ -14,6 +14,7 @@ the pass, with this fit's tasks cancelled (the client and the cluster stay usabl
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 TIMEOUT_KEY = "gioselect.no-workers-timeout"
@@ -40,11 +41,9 @@ def no_workers_timeout() -> float:
 def gather(client, futures: list, phase: str, parts: list[str]) -> list:
     """The futures' values, in order: the first failing part's error is raised (as one process
     would raise it), a fault that outlasted Dask's retries as an error naming `phase` and the part
-    (`parts[i]` says what futures[i] computes)."""
-    from distributed import KilledWorker
-    from distributed.client import FutureCancelledError
-
-    timeout, alone_since, values = no_workers_timeout(), None, []
+    (`parts[i]` says what futures[i] computes). On any error the fit's tasks are cancelled: nothing
+    of it keeps running, or waits for workers, after."""
+    timeout, alone_since, values, i = no_workers_timeout(), None, [], 0
     try:
         for i, f in enumerate(futures):
             while True:
@@ -53,22 +52,32 @@ def gather(client, futures: list, phase: str, parts: list[str]) -> list:
                     break
                 except TimeoutError:
                     alone_since = _alone_since(client, alone_since, phase, timeout)
-    except KilledWorker as e:
-        client.cancel(futures)
-        raise RuntimeError(
-            f"Dask workers died running {phase} on {parts[i]}: {_workers(e.allowed_failures + 1)} died while "
-            f"running one of its tasks (Dask's distributed.scheduler.allowed-failures is {e.allowed_failures}), the last "
-            f"{e.last_worker.address}. A chunk that does not fit in a worker's memory does this: give the workers "
-            f"more memory or the pool smaller chunks (e.g. read_npy_dask(path, chunk_rows=...)); the workers' logs "
-            f"say why they died") from e
-    except FutureCancelledError as e:
-        client.cancel(futures)
-        raise RuntimeError(f"Dask cancelled {phase} on {parts[i]} ({e}): the scheduler was lost or the computation "
-                           f"was cancelled (e.g. by client.restart()); fit again once the cluster is back") from e
-    except BaseException:
-        client.cancel(futures)  # nothing of this fit keeps running, or waits for workers, after its error
-        raise
+    except BaseException as e:
+        with contextlib.suppress(OSError):  # the scheduler may be gone; e is the error to raise
+            client.cancel(futures)
+        named = _named(e, phase, parts[i])
+        if named is None:
+            raise
+        raise named from e
     return values
+
+
+def _named(e: BaseException, phase: str, part: str) -> Exception | None:
+    """The error a user sees for a fault Dask gave up on (None: e itself is that error)."""
+    from distributed import KilledWorker
+    from distributed.client import FutureCancelledError
+
+    if isinstance(e, KilledWorker):
+        return RuntimeError(
+            f"Dask workers died running {phase} on {part}: {_workers(e.allowed_failures + 1)} died while running one "
+            f"of its tasks (Dask's distributed.scheduler.allowed-failures is {e.allowed_failures}), the last "
+            f"{e.last_worker.address}. A chunk that does not fit in a worker's memory does this: give the workers more "
+            f"memory or the pool smaller chunks (e.g. read_npy_dask(path, chunk_rows=...)); the workers' logs say why "
+            f"they died")
+    if isinstance(e, FutureCancelledError):
+        return RuntimeError(f"Dask cancelled {phase} on {part} ({e}): the scheduler was lost or the fit's tasks were "
+                            f"cancelled (e.g. by client.restart()); fit again once the cluster is back")
+    return None
 
 
 def _alone_since(client, since: float | None, phase: str, timeout: float) -> float | None:
