@@ -43,8 +43,9 @@ def gather(client, futures: list, phase: str, parts: list[str]) -> list:
     would raise it), a fault that outlasted Dask's retries as an error naming `phase` and the part
     (`parts[i]` says what futures[i] computes). On any error the fit's tasks are cancelled: nothing
     of it keeps running, or waits for workers, after."""
-    timeout, alone_since, values, i = no_workers_timeout(), None, [], 0
+    alone_since, values, i = None, [], 0
     try:
+        timeout = no_workers_timeout()
         for i, f in enumerate(futures):
             while True:
                 try:
