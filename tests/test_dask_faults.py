@@ -102,7 +102,7 @@ def cluster():
 
 @pytest.fixture
 def client(cluster):
-    cluster[1].wait_for_workers(2)
+    cluster[1].wait_for_workers(2, timeout=120)  # after a test's kill, its nanny's restart
     return cluster[1]
 
 
@@ -128,9 +128,14 @@ def assert_same_fit(a, b):
 CHUNKS = (4096, 4096, 4096, 4096, 3616)
 
 
+def pool(X):
+    # name=False: keys of its own for every fit (a failed fit's erred chunk keys stay on the scheduler
+    # until it has processed their release, and would fail the next fit at once: docs/dask.md, Faults)
+    return da.from_array(X, chunks=(CHUNKS, -1), name=False)
+
+
 def on_dask(X, T, client):
-    return GIOSelector(quantize=40, random_state=0).fit(da.from_array(X, chunks=(CHUNKS, -1)), target=T,
-                                                         client=client)
+    return GIOSelector(quantize=40, random_state=0).fit(pool(X), target=T, client=client)
 
 
 def pids(client):
@@ -143,7 +148,7 @@ def test_a_worker_killed_in_the_check_and_sample_pass(one, client, tmp_path, mon
     fault(monkeypatch, "_checked_sample", tmp_path, chunks={4096})
     assert_same_fit(ref, on_dask(X, T, client))
     assert marks(tmp_path) == ["_checked_sample-4096"]
-    client.wait_for_workers(2)
+    client.wait_for_workers(2, timeout=120)
     assert len(pids(client) - before) == 1  # restarted by its nanny, and its environment checks as the same
     _dask.check_workers(client)
 
@@ -180,7 +185,7 @@ def test_a_paused_worker_s_late_reply_changes_nothing(one, tmp_path, monkeypatch
     fault(monkeypatch, "_assign_chunk", tmp_path, chunks={8192}, sig=signal.SIGSTOP)
     events = []
     with local_cluster() as (_, client):
-        client.wait_for_workers(2)
+        client.wait_for_workers(2, timeout=120)
         address = {pid: a for a, pid in client.run(os.getpid).items()}
 
         def scheduler_drops_then_resumes_it():
@@ -204,7 +209,7 @@ def test_a_paused_worker_s_late_reply_changes_nothing(one, tmp_path, monkeypatch
 
 
 def test_a_chunk_that_kills_its_workers_is_named(one, cluster, client, tmp_path, monkeypatch):
-    X, T, _ = one
+    X, T, ref = one
     monkeypatch.setattr(cluster[0].scheduler, "allowed_failures", 0)  # the first death is the last allowed
     fault(monkeypatch, "_assign_chunk", tmp_path, chunks={8192})
     with pytest.raises(RuntimeError, match=r"Dask workers died running the assignment pass on chunk \d \(rows "
@@ -212,33 +217,8 @@ def test_a_chunk_that_kills_its_workers_is_named(one, cluster, client, tmp_path,
                                            r"\(Dask's distributed.scheduler.allowed-failures is 0\)") as e:
         on_dask(X, T, client)
     assert isinstance(e.value.__cause__, distributed.KilledWorker)
-
-
-def test_a_cluster_without_workers_past_the_timeout_stops_the_fit_by_name(one, cluster, client, tmp_path,
-                                                                          monkeypatch):
-    X, T, ref = one
-    lc = cluster[0]
-    fault(monkeypatch, "_assign_chunk", tmp_path, chunks={8192})
-
-    def every_worker_leaves():
-        wait_for((tmp_path / "_assign_chunk-8192").exists, "the kill")
-        lc.scale(0)
-
-    thread = threading.Thread(target=every_worker_leaves)
-    thread.start()
-    sel = GIOSelector(quantize=40, random_state=0)
-    try:
-        with dask.config.set({"gioselect.no-workers-timeout": "1s"}):
-            with pytest.raises(TimeoutError, match=re.escape("the Dask cluster has had no workers for 1 s during "
-                                                             "the assignment pass, so the fit stopped there")):
-                sel.fit(da.from_array(X, chunks=(CHUNKS, -1)), target=T, client=client)
-    finally:
-        thread.join()
-        lc.scale(2)
-    assert not hasattr(sel, "selected_indices_")
-    monkeypatch.undo()
-    client.wait_for_workers(2)  # the cluster is back: the same selector fits, the one-process fit
-    assert_same_fit(ref, sel.fit(da.from_array(X, chunks=(CHUNKS, -1)), target=T, client=client))
+    client.wait_for_workers(2, timeout=120)  # the killed worker is back: the cluster fits again
+    assert_same_fit(ref, on_dask(X, T, client))
 
 
 class Holds:
@@ -257,6 +237,37 @@ class Holds:
             else:
                 wait_for(lambda: os.path.exists(os.path.join(self.marks, "release")), "the release")
         return self.fn(*args, block_info=block_info, **kw)
+
+
+def test_a_cluster_without_workers_past_the_timeout_stops_the_fit_by_name(one, cluster, client, tmp_path,
+                                                                          monkeypatch):
+    # The chunk at 8192 holds its worker while every worker leaves: the nannies close (no kill, so no
+    # restart racing the closing nannies), the held worker abruptly; nothing else runs the chunk
+    X, T, ref = one
+    lc = cluster[0]
+    monkeypatch.setattr(_dask_quantize, "_assign_chunk", Holds(_dask_quantize._assign_chunk, tmp_path, 8192))
+
+    def every_worker_leaves():
+        wait_for((tmp_path / "held").exists, "the held chunk")
+        lc.scale(0)
+        wait_for(lambda: not client.scheduler_info()["workers"], "every worker to leave")
+        (tmp_path / "release").touch()
+
+    thread = threading.Thread(target=every_worker_leaves)
+    thread.start()
+    sel = GIOSelector(quantize=40, random_state=0)
+    try:
+        with dask.config.set({"gioselect.no-workers-timeout": "1s"}):
+            with pytest.raises(TimeoutError, match=re.escape("the Dask cluster has had no workers for 1 s during "
+                                                             "the assignment pass, so the fit stopped there")):
+                sel.fit(pool(X), target=T, client=client)
+    finally:
+        thread.join()
+        lc.scale(2)
+    assert not hasattr(sel, "selected_indices_")
+    monkeypatch.undo()
+    client.wait_for_workers(2, timeout=120)  # the cluster is back: the same selector fits, the one-process fit
+    assert_same_fit(ref, sel.fit(pool(X), target=T, client=client))
 
 
 def test_a_fit_whose_tasks_are_cancelled_by_someone_else_stops_by_name(one, client, tmp_path, monkeypatch):
