@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 
 import numpy as np
 
-from gioselect import _dask_quantize
+from gioselect import _dask_faults, _dask_quantize
 from gioselect._blocks import fingerprint
 from gioselect._validation import as_matrix, same_width
 
@@ -41,28 +42,39 @@ class DaskPool:
         rows = _dask_quantize.aligned_chunks(self.array.chunks[0], block_rows)
         return self.array if rows == self.array.chunks[0] else self.array.rechunk({0: rows})
 
-    def results(self, parts: list) -> list:
+    def results(self, parts: list, phase: str, what: list[str], *, graph_bytes: int = 0) -> list:
         """The values of dask objects, computed on the workers, in order: the first failing part's
-        error is raised (so errors name the first bad row, as in one process)."""
-        futures = self.client.compute(parts)
-        values = [f.result() for f in futures]
+        error is raised (so errors name the first bad row, as in one process), and a fault that
+        outlasts Dask's retries as an error naming `phase` and the part (`what[i]`); graph_bytes:
+        data the graph carries on purpose (the centres), not warned about as a large graph."""
+        import dask
+
+        threshold = dask.utils.parse_bytes(dask.config.get("distributed.admin.large-graph-warning-threshold"))
+        with dask.config.set({"distributed.admin.large-graph-warning-threshold": threshold + graph_bytes}):
+            futures = self.client.compute(parts)
+        values = _dask_faults.gather(self.client, futures, phase, what)
         self.bytes_to_client += sum(getattr(v, "nbytes", 0) for v in values)
         return values
 
-    def broadcast(self, value):
-        """value sent once to every worker (a future that tasks take as an argument)."""
-        return self.client.scatter(value, broadcast=True, hash=False)
+    @staticmethod
+    def in_graph(value):
+        """value as one key of the task graph: sent to the scheduler once, which gives it to any
+        worker that needs it, restarted ones included (a scattered copy dies with the last worker
+        holding it, and every task waiting for it is cancelled)."""
+        import dask
+
+        return dask.delayed(value, traverse=False)
 
     def row(self, row: int) -> np.ndarray:
-        return self.take(np.array([row]))
+        return self.take(np.array([row]), f"the empty-cluster repair (reading row {row})")
 
-    def take(self, rows) -> np.ndarray:
+    def take(self, rows, phase: str) -> np.ndarray:
         """Pool rows `rows` (any order, repeats allowed) as a new array on the client."""
         rows = np.asarray(rows, dtype=np.int64)
         if len(rows) == 0:
             return np.empty((0, self.shape[1]), dtype=self.dtype)
         uniq, where = np.unique(rows, return_inverse=True)
-        return self.results([self.array[uniq]])[0][where]
+        return self.results([self.array[uniq]], phase, [f"{len(uniq):,} rows"])[0][where]
 
 
 def is_pool(a) -> bool:
@@ -75,7 +87,7 @@ def kmeans(pool: DaskPool, n_clusters: int, **kw):
 
 def take_rows(pool: DaskPool, rows) -> np.ndarray:
     """The selected rows (fit's last read of the pool), and what the fit's reads sent here."""
-    out = pool.take(rows)
+    out = pool.take(rows, "the read of the selected rows")
     log.info("Dask pool of %d x %d: %d bytes of it sent to the client (K-means sample, 8 bytes of label and distance "
              "a row, repaired and selected rows)", *pool.shape, pool.bytes_to_client)
     return out
@@ -99,6 +111,7 @@ def inputs(est, X, target, init, client):
         raise ValueError("X is a Dask array and target is None: the target defaults to the pool, which would bring "
                          "the whole pool to this process; pass target= (e.g. a sample of the pool's rows)")
     client = _client(client)
+    _dask_faults.no_workers_timeout()  # a bad setting is refused before any work
     check_workers(client)
     pool = DaskPool(_as_dask_matrix(X, "X (the pool)"), client)
     from sklearn.utils.validation import validate_data
@@ -170,11 +183,7 @@ def check_workers(client) -> None:
     workers = client.scheduler_info().get("workers", {})
     if not workers:
         raise ValueError("the Dask client has no workers; start some (or wait for them: client.wait_for_workers(n))")
-    try:
-        theirs = client.run(environment)
-    except Exception as e:  # e.g. gioselect not installed on a worker
-        raise ValueError(f"the Dask workers could not report their environment ({type(e).__name__}: {e}); every "
-                         f"worker needs this gioselect installed") from None
+    theirs = _environments(client)
     ours = environment()
     for address, env in sorted(theirs.items()):
         for key, value in ours.items():
@@ -182,3 +191,22 @@ def check_workers(client) -> None:
                 raise ValueError(f"Dask worker {address} has {key} {env.get(key)}, this process {value}: its rows' "
                                  f"distances could differ in the last bits, and the selection from one process's; run "
                                  f"the workers on the same installation and CPU type")
+
+
+def _environments(client, attempts: int = 3) -> dict:
+    """Each worker's environment(). A worker that leaves while asked (it died, or its nanny is
+    restarting it) is not a wrong installation: the workers are asked again, up to `attempts`
+    times; a worker that joins later is not asked."""
+    for attempt in range(attempts):
+        answers = client.run(environment, on_error="return")
+        failed = {a: e for a, e in answers.items() if isinstance(e, BaseException)}
+        if not any(isinstance(e, OSError) for e in failed.values()):  # a closed comm: the worker left
+            break
+        time.sleep(0.5 * (attempt + 1))  # time for the scheduler to see it leave
+    for address, e in sorted(failed.items()):
+        if isinstance(e, OSError):
+            raise ValueError(f"Dask worker {address} left while reporting its environment, {attempts} times "
+                             f"({type(e).__name__}: {e}); is the cluster restarting workers?") from None
+        raise ValueError(f"Dask worker {address} could not report its environment ({type(e).__name__}: {e}); "
+                         f"every worker needs this gioselect installed") from None
+    return answers

@@ -5,8 +5,9 @@ The pool stays on the workers; the client receives what one process would comput
    and returns the seeded K-means sample rows (quantize.sample_rows) that each chunk holds;
 2. the same MiniBatchKMeans trains on that sample, on the client (quantize.train_centers);
 3. the assignment is `map_blocks` of quantize.assign on every chunk, with the centres (as
-   quantize.AssignCentres, computed once on the client) broadcast to the workers; each chunk sends
-   back its labels and squared distances, 8 bytes a row;
+   quantize.AssignCentres, computed once on the client) a key of the graph, which the scheduler
+   gives to every worker that needs it (restarted ones too); each chunk sends back its labels and
+   squared distances, 8 bytes a row;
 4. the empty-cluster repair and the explosion run on the client on those labels, as in one process
    (quantize.repair_empty reads the few rows it gives to empty clusters from their chunks).
 
@@ -50,17 +51,21 @@ def kmeans(pool, n_clusters: int, *, random_state: int = 0, metric: str = "eucli
     X = pool.aligned(block_rows)
     starts = np.concatenate([[0], np.cumsum(X.chunks[0])])
     rows = quantize.sample_rows(X.shape[0], n_clusters, random_state)
+    where = [f"chunk {i} (rows {lo:,}-{hi - 1:,})" for i, (lo, hi) in enumerate(zip(starts[:-1], starts[1:]))]
     sample = np.concatenate(pool.results([
         _delayed(_checked_sample)(chunk, rows[(rows >= lo) & (rows < hi)] - lo, name, int(lo))
-        for chunk, lo, hi in zip(X.to_delayed()[:, 0], starts[:-1], starts[1:])]))
+        for chunk, lo, hi in zip(X.to_delayed()[:, 0], starts[:-1], starts[1:])], "the check and sample pass", where))
     t1 = time.perf_counter()
     centers = quantize.train_centers(sample, rows, n_clusters, random_state, unit=unit, name=name)
     del sample
     t2 = time.perf_counter()
-    ref = pool.broadcast(quantize.AssignCentres.of(centers))
-    packed = X.map_blocks(_assign_chunk, ref, unit=unit, input_name=name, block_rows=block_rows,  # name: dask's own
-                          drop_axis=1, dtype=np.int64)
-    packed = np.concatenate(pool.results(list(packed.to_delayed())))
+    ref = quantize.AssignCentres.of(centers)
+    # meta given: without it, map_blocks calls _assign_chunk on an empty chunk here, and its BLAS
+    # limit (kept for the worker's life) would leave this process's BLAS on one thread
+    packed = X.map_blocks(_assign_chunk, pool.in_graph(ref), unit=unit, input_name=name,  # name: dask's own
+                          block_rows=block_rows, drop_axis=1, meta=np.empty(0, dtype=np.int64))
+    packed = np.concatenate(pool.results(list(packed.to_delayed()), "the assignment pass", where,
+                                         graph_bytes=sum(a.nbytes for a in (ref.origin, ref.centers, ref.c_sq))))
     labels = (packed >> 32).astype(np.int32)
     sq_dist = (packed & 0xFFFFFFFF).astype(np.uint32).view(np.float32)
     del packed

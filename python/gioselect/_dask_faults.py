@@ -1,0 +1,104 @@
+"""Waiting for a pass over a Dask pool, and the errors of the faults Dask's own retries do not cover.
+
+Dask retries by itself (tests/test_dask_faults.py): a task whose worker dies runs again on another
+or the restarted worker, and a lost result is recomputed from the graph (chunks are read again from
+storage; the centres are a key of the graph, not a scattered copy that dies with its last holder).
+The scheduler ignores a removed worker's late replies. What outlasts that becomes an error naming
+the pass, with this fit's tasks cancelled (the client and the cluster stay usable):
+- a task that killed distributed.scheduler.allowed-failures + 1 workers (distributed.KilledWorker),
+  typically a chunk that does not fit in a worker's memory;
+- a cluster without workers for longer than the Dask setting gioselect.no-workers-timeout (default
+  5 minutes), where Dask would wait forever for a worker to come back;
+- the scheduler lost, or a task cancelled by someone else (e.g. client.restart()).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+
+TIMEOUT_KEY = "gioselect.no-workers-timeout"
+DEFAULT_TIMEOUT = "5 minutes"
+POLL_SECONDS = 0.5  # how often the wait looks for workers (one small request to the scheduler)
+
+
+def no_workers_timeout() -> float:
+    """Seconds a pass waits for a cluster without workers to get one back (Dask setting TIMEOUT_KEY)."""
+    import dask
+    from dask.utils import parse_timedelta
+
+    value = dask.config.get(TIMEOUT_KEY, DEFAULT_TIMEOUT)
+    try:
+        seconds = parse_timedelta(value, default="s")
+    except (TypeError, ValueError, KeyError):
+        seconds = None
+    if seconds is None or not seconds > 0:
+        raise ValueError(f"the Dask setting {TIMEOUT_KEY} must be a positive duration (e.g. '60s' or 60), "
+                         f"got {value!r}")
+    return float(seconds)
+
+
+def gather(client, futures: list, phase: str, parts: list[str]) -> list:
+    """The futures' values, in order: the first failing part's error is raised (as one process
+    would raise it), a fault that outlasted Dask's retries as an error naming `phase` and the part
+    (`parts[i]` says what futures[i] computes). On any error the fit's tasks are cancelled: nothing
+    of it keeps running, or waits for workers, after."""
+    alone_since, values, i = None, [], 0
+    try:
+        timeout = no_workers_timeout()
+        for i, f in enumerate(futures):
+            while True:
+                try:
+                    values.append(f.result(timeout=POLL_SECONDS))
+                    break
+                except TimeoutError:
+                    alone_since = _alone_since(client, alone_since, phase, timeout)
+    except BaseException as e:
+        with contextlib.suppress(OSError):  # the scheduler may be gone; e is the error to raise
+            client.cancel(futures)
+        named = _named(e, phase, parts[i])
+        if named is None:
+            raise
+        raise named from e
+    return values
+
+
+def _named(e: BaseException, phase: str, part: str) -> Exception | None:
+    """The error a user sees for a fault Dask gave up on (None: e itself is that error)."""
+    from distributed import KilledWorker
+    from distributed.client import FutureCancelledError
+
+    if isinstance(e, KilledWorker):
+        return RuntimeError(
+            f"Dask workers died running {phase} on {part}: {_workers(e.allowed_failures + 1)} died while running one "
+            f"of its tasks (Dask's distributed.scheduler.allowed-failures is {e.allowed_failures}), the last "
+            f"{e.last_worker.address}. A chunk that does not fit in a worker's memory does this: give the workers more "
+            f"memory or the pool smaller chunks (e.g. read_npy_dask(path, chunk_rows=...)); the workers' logs say why "
+            f"they died")
+    if isinstance(e, FutureCancelledError):
+        return RuntimeError(f"Dask cancelled {phase} on {part} ({e}): the scheduler was lost or the fit's tasks were "
+                            f"cancelled (e.g. by client.restart()); fit again once the cluster is back")
+    return None
+
+
+def _alone_since(client, since: float | None, phase: str, timeout: float) -> float | None:
+    """Since when the cluster has had no workers (None: it has some); TimeoutError once that is
+    `timeout` seconds, as Dask itself would wait for a worker for ever."""
+    try:
+        workers = client.scheduler_info(n_workers=1).get("workers")
+    except OSError as e:
+        raise RuntimeError(f"the Dask scheduler cannot be reached during {phase} ({type(e).__name__}: {e}); fit "
+                           f"again once the cluster is back") from e
+    if workers:
+        return None
+    since = since or time.monotonic()
+    if time.monotonic() - since >= timeout:
+        raise TimeoutError(
+            f"the Dask cluster has had no workers for {timeout:g} s during {phase}, so the fit stopped there (its "
+            f"tasks are cancelled; nothing of the fit was kept). Start workers and fit again, or let it wait longer: "
+            f"dask.config.set({{{TIMEOUT_KEY!r}: '10 minutes'}})")
+    return since
+
+
+def _workers(n: int) -> str:
+    return f"{n} worker" if n == 1 else f"{n} workers"
