@@ -5,7 +5,8 @@
 
 The pool (bench/embeddings.py, float32, written to --data-dir once) is read by the workers with
 gioselect.io.read_npy_dask; the one-process fit reads it with np.load(mmap_mode='r'). Each run is
-GIOSelector(quantize=K, random_state=0).fit(pool, target=T) in a fresh process (the client), on a
+GIOSelector(quantize=K, search="descent", random_state=0).fit(pool, target=T) (the descent, the
+default when bench/results/dask_scale.json was measured) in a fresh process (the client), on a
 fresh LocalCluster(n_workers=w, processes=True, threads_per_worker=1) for the Dask runs, whose
 workers import gioselect before the clock starts (the one-process run imports it too). Reported:
 wall time of the fit, its K-means part, the bytes of pool data sent to the client (gioselect's log),
@@ -66,7 +67,7 @@ RUN = textwrap.dedent("""
         if workers == 0:
             pool = np.load({path!r}, mmap_mode="r")
             t0 = time.perf_counter()
-            sel = GIOSelector(quantize={k}, random_state=0).fit(pool, target=T)
+            sel = GIOSelector(quantize={k}, search="descent", random_state=0).fit(pool, target=T)
             wall = time.perf_counter() - t0
             from gioselect import quantize
             t1 = time.perf_counter()
@@ -80,7 +81,7 @@ RUN = textwrap.dedent("""
             pool = read_npy_dask({path!r}, chunk_rows={chunk_rows})
             client.run(lambda: __import__("gioselect._dask_quantize") and __import__("sklearn.cluster"))  # warm
             t0 = time.perf_counter()
-            sel = GIOSelector(quantize={k}, random_state=0).fit(pool, target=T, client=client)
+            sel = GIOSelector(quantize={k}, search="descent", random_state=0).fit(pool, target=T, client=client)
             wall = time.perf_counter() - t0
             out["worker_peak_rss"] = sorted(client.run(peak_rss).values())
             out["chunks"] = len(pool.chunks[0])

@@ -4,7 +4,8 @@
                                [--chunk-rows 65536] [--data-dir /tmp/gioselect-bench]
                                [--out bench/results/knn_events.json]
 
-Fits GIOSelector(quantize=K, random_state=0) in one process on the pool of bench/dask_scale.py
+Fits GIOSelector(quantize=K, search="descent", random_state=0) (the descent, the default when
+bench/results/knn_events.json was measured) in one process on the pool of bench/dask_scale.py
 (bench/embeddings.py, float32, memory-mapped) and, for its selected rows in pick order (the order
 knn_kl adds them), counts every change of a target row's k-NN list: in the whole selection, within
 each pool chunk's rows alone, and the rows that change some list. Counting only (numpy float64
@@ -66,7 +67,7 @@ def main() -> None:
         write_pool(path, a.rows, a.dim)
     pool = np.load(path, mmap_mode="r")
     T = target(a.target, a.dim)
-    sel = GIOSelector(quantize=a.k, random_state=0, k=a.knn).fit(pool, target=T)
+    sel = GIOSelector(quantize=a.k, search="descent", random_state=0, k=a.knn).fit(pool, target=T)
     order = np.asarray(sel.selected_indices_)
     W = np.asarray(pool[np.sort(order)], dtype=np.float64)[np.argsort(np.argsort(order))]  # pick order
     T = T.astype(np.float64)
