@@ -26,7 +26,7 @@ import textwrap
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from embeddings import write_pool  # noqa: E402
+from embeddings import pool_file  # noqa: E402
 from results import write_json  # noqa: E402
 
 RUN = textwrap.dedent("""
@@ -113,10 +113,7 @@ def main():
     ap.add_argument("--data-dir", default="/tmp/gioselect-bench")
     ap.add_argument("--out", default=os.path.join(HERE, "results", "dask_scale.json"))
     args = ap.parse_args()
-    os.makedirs(args.data_dir, exist_ok=True)
-    path = os.path.join(args.data_dir, f"pool_{args.rows}x{args.dim}.npy")
-    if not os.path.exists(path):
-        write_pool(path, args.rows, args.dim)
+    path = pool_file(args.data_dir, args.rows, args.dim)
     mib = 2**20
     pool_bytes = args.rows * args.dim * 4
     out = dict(rows=args.rows, dim=args.dim, k=args.k, target=args.target, pool_bytes=pool_bytes,

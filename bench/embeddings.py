@@ -8,6 +8,8 @@ a fifth of the clusters (a domain), from the same generator with another stream.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 N_CLUSTERS = 2000
@@ -34,6 +36,18 @@ def write_pool(path, rows: int, dim: int, seed: int = 0, block: int = 100_000) -
         out[lo:lo + block] = _rows(rng, c, min(block, rows - lo), np.arange(N_CLUSTERS))
     out.flush()
     del out
+
+
+def pool_file(data_dir, rows: int, dim: int) -> str:
+    """The path of data_dir/pool_{rows}x{dim}.npy, written first if absent. It is written under a
+    temporary name and renamed when complete, so an interrupted write is never taken for a pool."""
+    path = os.path.join(data_dir, f"pool_{rows}x{dim}.npy")
+    if not os.path.exists(path):
+        os.makedirs(data_dir, exist_ok=True)
+        partial = path + ".partial"
+        write_pool(partial, rows, dim)
+        os.replace(partial, path)
+    return path
 
 
 def target(rows: int, dim: int, seed: int = 0) -> np.ndarray:

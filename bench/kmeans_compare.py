@@ -22,7 +22,7 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from embeddings import write_pool  # noqa: E402
+from embeddings import pool_file  # noqa: E402
 from results import write_json  # noqa: E402
 
 from gioselect import quantize  # noqa: E402
@@ -42,14 +42,11 @@ def main():
     args = ap.parse_args()
     from sklearn.cluster import KMeans, MiniBatchKMeans
 
-    os.makedirs(args.data_dir, exist_ok=True)
     quantize.kmeans(np.random.default_rng(0).normal(size=(2000, 8)).astype(np.float32), 10)  # warm-up: imports, threads
     rows = []
     for size, kmeans_iter in zip(args.sizes, args.kmeans_max_iter):
         m, d = (int(v) for v in size.split("x"))
-        path = os.path.join(args.data_dir, f"pool_{m}x{d}.npy")
-        if not os.path.exists(path):
-            write_pool(path, m, d)
+        path = pool_file(args.data_dir, m, d)
         X = np.load(path, mmap_mode="r")
         row = dict(rows=m, dim=d, k=args.k)
 

@@ -24,7 +24,7 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from embeddings import target, write_pool  # noqa: E402
+from embeddings import pool_file, target  # noqa: E402
 from results import write_json  # noqa: E402
 
 
@@ -61,10 +61,7 @@ def main() -> None:
 
     from gioselect import GIOSelector
 
-    os.makedirs(a.data_dir, exist_ok=True)
-    path = os.path.join(a.data_dir, f"pool_{a.rows}x{a.dim}.npy")
-    if not os.path.exists(path):
-        write_pool(path, a.rows, a.dim)
+    path = pool_file(a.data_dir, a.rows, a.dim)
     pool = np.load(path, mmap_mode="r")
     T = target(a.target, a.dim)
     sel = GIOSelector(quantize=a.k, search="descent", random_state=0, k=a.knn).fit(pool, target=T)

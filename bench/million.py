@@ -25,7 +25,7 @@ import textwrap
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from embeddings import write_pool  # noqa: E402
+from embeddings import pool_file  # noqa: E402
 from results import write_json  # noqa: E402
 
 RUN = textwrap.dedent("""
@@ -63,13 +63,6 @@ RUN = textwrap.dedent("""
 """)
 
 
-def write_whole(path, rows, dim):
-    """write_pool under a temporary name, renamed when complete: an interrupted write is not reused."""
-    partial = path + ".partial"
-    write_pool(partial, rows, dim)
-    os.replace(partial, path)
-
-
 def run(path, n_target, params):
     code = RUN.format(here=HERE, path=path, n_target=n_target, params=params)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -88,13 +81,10 @@ def main():
     ap.add_argument("--data-dir", default="/tmp/gioselect-bench")
     ap.add_argument("--out", default=os.path.join(HERE, "results", "million.json"))
     args = ap.parse_args()
-    os.makedirs(args.data_dir, exist_ok=True)
     gib = 2**30
     out = dict(quantized=[], hnsw=None)
     for m in args.sizes:
-        path = os.path.join(args.data_dir, f"pool_{m}x{args.dim}.npy")
-        if not os.path.exists(path):
-            write_whole(path, m, args.dim)
+        path = pool_file(args.data_dir, m, args.dim)
         r = dict(rows=m, dim=args.dim, pool_gib=m * args.dim * 4 / gib, **run(path, args.target, dict(quantize=args.k)))
         out["quantized"].append(r)
         print(f"quantized {m:>9,} x {args.dim}: {r['wall_s']:.1f} s (K-means {r['quantize_s']:.1f} s), "
@@ -103,9 +93,7 @@ def main():
               f"for a {r['pool_gib']:.2f} GiB pool (estimate of the fit's own: {r['estimate'] / gib:.2f} GiB)", flush=True)
         write_json(out, args.out)
     if args.hnsw_rows:
-        path = os.path.join(args.data_dir, f"pool_{args.hnsw_rows}x{args.hnsw_dim}.npy")
-        if not os.path.exists(path):
-            write_whole(path, args.hnsw_rows, args.hnsw_dim)
+        path = pool_file(args.data_dir, args.hnsw_rows, args.hnsw_dim)
         r = dict(rows=args.hnsw_rows, dim=args.hnsw_dim,
                  **run(path, args.target, dict(search="descent", projection="hnsw", n_select=args.hnsw_picks)))
         out["hnsw"] = r

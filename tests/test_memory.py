@@ -99,7 +99,9 @@ def test_every_setting_the_refusal_offers_fits_under_the_same_limit(monkeypatch,
     is a valid setting for data of these sizes. (Issue 13: 'quantize=1500 needs 57.82 GiB' was
     offered where 57.80 GiB had been refused.)"""
     m, n, d, dtype, converts, changes = fit
-    params = GIOSelector(**changes).get_params()
+    selector = GIOSelector(**changes)
+    selector._check_params(target_given=True)  # resolves search='auto' as fit does
+    params = selector._params()
     need = memory.need_bytes(m, n, d, dtype, params, converts)
     limit = int(need * share)
     monkeypatch.setattr(memory, "available_memory", lambda: limit)

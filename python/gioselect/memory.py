@@ -26,10 +26,8 @@ _HNSW_PER_ROW = 8 + 4 + 56    # link-list pointer, level, and the label map's no
 def fit_bytes(n_pool: int, n_target: int, dim: int, dtype, params: dict) -> int:
     """Expected peak bytes a fit allocates for a pool of n_pool x dim and a target of n_target rows
     of `dtype`, on top of the inputs themselves. params: every GIOSelector parameter, resolved
-    (``get_params()``; search='auto' counts as 'spread', what a fit with a target runs);
+    (``GIOBase._params()``: search='auto' replaced by the search the fit runs);
     gioselect.estimate_memory fills in the defaults."""
-    if params["search"] == "auto":  # as a fit with a target resolves it
-        params = dict(params, search="spread")
     s = np.dtype(dtype).itemsize
     threads = resolve_n_jobs(params["n_jobs"]) or (os.cpu_count() or 1)  # 0: OpenMP's default, all cores
     m, n, d, k = int(n_pool), int(n_target), int(dim), int(params["k"])
