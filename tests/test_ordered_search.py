@@ -63,6 +63,24 @@ def test_spread_stops_where_its_domain_ends(shifted):
     np.testing.assert_array_equal(longer.selected_indices_[:n], sel.selected_indices_)
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_spread_stops_at_about_the_pools_target_like_rows_when_k_is_small(seed):
+    """A 1,100-row pool (K = 10 neighbours, so each row's count of targets is noisy), 20% of it drawn
+    like the target: the stop keeps about those 220 rows. The ratio bar alone kept 189-223 (it
+    loses the target-like rows whose count came out low); the estimated share keeps 222-234."""
+    rng = np.random.default_rng(seed)
+    clean = rng.normal(size=(220, 8))
+    other = rng.normal(size=(880, 8))
+    other[:, 0] += 5.0
+    pool = np.vstack([clean, other]).astype(np.float32)
+    target = rng.normal(size=(100, 8)).astype(np.float32)
+    sel = GIOSelector(random_state=seed).fit(pool, target=target)
+    assert sel.search_ == "spread" and sel.stop_reason_ == "in_domain"
+    picks = sel.selected_indices_
+    assert 0.95 * 220 <= len(picks) <= 1.1 * 220, len(picks)
+    assert np.mean(picks < 220) >= 0.9
+
+
 def test_spread_first_round_is_nearest(shifted):
     """Every target's nearest rows here have a target among their K neighbours (the support)."""
     pool, target = shifted

@@ -27,7 +27,7 @@ GIO_MODES = {
     "core nearest": dict(search="nearest"),
     "spread": dict(search="spread"),  # spread_cell_rows=15
     "spread L=all": dict(search="spread", spread_cell_rows=0),
-    "spread t=0.4": dict(search="spread", spread_threshold=0.4),  # a wider domain: a later stop
+    "spread t=0.4": dict(search="spread", spread_threshold=0.4),  # a wider balanced phase (the stop is unchanged)
 }
 # GIO modes run without a budget: each stops where its own rule says (one row per seed).
 AUTO_MODES = {

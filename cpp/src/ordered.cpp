@@ -39,6 +39,7 @@ class NextRow {
     return pos_ < spread_.rows.size() ? spread_.rows[pos_++] : -1;
   }
   std::size_t domain_end() const { return spread_.domain_end; }
+  double domain_share() const { return spread_.domain_share; }
 
  private:
   std::unique_ptr<NearestRoundRobin<T>> nearest_;
@@ -58,6 +59,7 @@ Result ordered_select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> in
   const std::int64_t cap = pick_cap(o.stop, pool.rows);
   NextRow<T> order(pool, run.ts(), o, cap, run.n_threads(), run.interrupt_check(), res.selected);
   res.stats.domain_end = order.domain_end();
+  res.stats.domain_share = order.domain_share();
   const bool in_domain_stop = o.search.kind == Search::Spread && o.stop.n_select < 0 &&
                               o.stop.criterion == StopCriterion::InDomain;
 

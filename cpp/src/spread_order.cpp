@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "gio/rng.hpp"
+#include "domain_estimate.hpp"
 #include "kernels/kernels.hpp"
 #include "nearest_lists.hpp"
 #include "parallel.hpp"
@@ -60,6 +61,7 @@ Reference make_reference(MatrixView<T> pool, const TargetStats& ts, std::size_t 
 // What one query row learns from its K nearest rows of R (itself excluded).
 struct Neighbourhood {
   double ratio = 0;          // ((t + .5) / n) / ((K - t + .5) / |S|), t = targets among the K
+  std::uint32_t targets = 0;  // t
   std::size_t nearest_target = 0;
   double target_sq_dist = 0;  // to that target
 };
@@ -110,9 +112,9 @@ class RatioScorer {
         std::push_heap(heap_.begin(), heap_.end(), closer);
       }
     }
-    const auto t = static_cast<double>(
+    nb.targets = static_cast<std::uint32_t>(
         std::count_if(heap_.begin(), heap_.end(), [&](std::size_t i) { return i < ref_.n_target; }));
-    nb.ratio = density_ratio(t, k_, ref_.n_target, ref_.size - ref_.n_target);
+    nb.ratio = density_ratio(nb.targets, k_, ref_.n_target, ref_.size - ref_.n_target);
     return nb;
   }
 
@@ -221,14 +223,17 @@ DomainScores domain_scores(MatrixView<T> pool, const TargetStats& ts, std::uint6
       n, d, [&](std::size_t i, double* buf) { std::copy(ts.row(i), ts.row(i) + d, buf); },
       [](std::size_t i) { return static_cast<std::int64_t>(i); }, ref, out.neighbours, n_threads, interrupted);
   std::vector<double> target_ratio(n);
-  for (std::size_t i = 0; i < n; ++i) target_ratio[i] = target_nb[i].ratio;
+  out.target_targets.resize(n);
+  for (std::size_t i = 0; i < n; ++i) target_ratio[i] = target_nb[i].ratio, out.target_targets[i] = target_nb[i].targets;
   out.target_median = median(std::move(target_ratio));
   out.unsupported_ratio = density_ratio(0, out.neighbours, n, ref.size - n);
   out.ratio.resize(M);
   out.cell.resize(M);
   out.cell_sq_dist.resize(M);
+  out.pool_targets.resize(M);
   for (std::size_t g = 0; g < M; ++g) {
     out.ratio[g] = pool_nb[g].ratio;
+    out.pool_targets[g] = pool_nb[g].targets;
     out.cell[g] = pool_nb[g].nearest_target;
     out.cell_sq_dist[g] = pool_nb[g].target_sq_dist;
   }
@@ -261,12 +266,13 @@ SpreadOrder spread_order(MatrixView<T> pool, const TargetStats& ts, const Search
   const std::size_t first_round = out.rows.size();
   // 2. The in-domain rows, Voronoi-balanced.
   const std::vector<std::size_t> rank = so.spread_cell_rows > 0 ? cell_ranks(ds) : std::vector<std::size_t>();
+  const DomainEstimate estimate = estimate_domain(ds.pool_targets, ds.target_targets, ds.neighbours);
   std::vector<std::int64_t> domain, rest;
-  std::size_t unrestricted = 0;
+  std::size_t target_like = 0;
   for (std::size_t g = 0; g < M; ++g) {
     if (taken[g]) continue;
+    target_like += ds.pool_targets[g] >= estimate.min_targets;
     const bool in = ds.ratio[g] >= bar;
-    unrestricted += in;
     if (in && (rank.empty() || rank[g] < static_cast<std::size_t>(so.spread_cell_rows))) domain.push_back(static_cast<std::int64_t>(g));
     else rest.push_back(static_cast<std::int64_t>(g));
   }
@@ -277,7 +283,8 @@ SpreadOrder spread_order(MatrixView<T> pool, const TargetStats& ts, const Search
     return ds.ratio[static_cast<std::size_t>(a)] > ds.ratio[static_cast<std::size_t>(b)];
   });
   out.rows.insert(out.rows.end(), rest.begin(), rest.end());
-  out.domain_end = first_round + unrestricted;
+  out.domain_end = first_round + target_like;
+  out.domain_share = estimate.share;
   return out;
 }
 

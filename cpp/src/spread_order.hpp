@@ -10,7 +10,8 @@
 //      cell_rows = L > 0 only a cell's L rows nearest its target enter;
 //      D in a Voronoi-balanced order: the targets, shuffled, take in turn a random row of their cell;
 //   3. then every other row, by decreasing ratio (the rest of the unrestricted D first).
-// The in-domain stop ends the run where the unrestricted D is used up.
+// The in-domain stop ends the run after the first round and the other rows the pool's estimated
+// share of target-like rows says are worth taking (domain_estimate.hpp), in this order.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -30,6 +31,8 @@ struct DomainScores {
   std::vector<std::size_t> cell;         // nearest target (ties: the lower one)
   std::vector<double> cell_sq_dist;      // squared distance to it
   std::vector<std::int64_t> reference_rows;
+  std::vector<std::uint32_t> pool_targets;    // t of every pool row
+  std::vector<std::uint32_t> target_targets;  // t of every target row (leave-one-out)
   std::size_t neighbours = 0;            // K
   double target_median = 0;              // median of w at the target rows
   double unsupported_ratio = 0;          // w of a row with no target among its K (t = 0)
@@ -41,7 +44,9 @@ DomainScores domain_scores(MatrixView<T> pool, const TargetStats& ts, std::uint6
 
 struct SpreadOrder {
   std::vector<std::int64_t> rows;  // every pool row, in pick order
-  std::size_t domain_end = 0;      // picks up to the end of the unrestricted in-domain set
+  std::size_t domain_end = 0;      // the in-domain stop: the first round, then the rows not in it with
+                                   // t >= DomainEstimate::min_targets (counted, in this order)
+  double domain_share = 0;         // DomainEstimate::share
 };
 
 // K and the reference sample's size from the pool and target sizes (the research's rule):

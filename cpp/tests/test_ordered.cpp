@@ -2,13 +2,15 @@
 // the nearest available row of the target whose turn it is; the density ratios, cells and the
 // in-domain bar equal a brute-force k-NN count; the spread order is one nearest round, then the
 // in-domain rows (each cell's L nearest) in Voronoi-balanced rounds, then the rest by decreasing
-// ratio, and the in-domain stop lands where the unrestricted set ends; resume; determinism.
+// ratio, and the in-domain stop lands after the rows the estimated target-like share keeps (that
+// estimate against a brute-force search, and on mixtures of known share); resume; determinism.
 #include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <set>
 #include <vector>
 
+#include "../src/domain_estimate.hpp"
 #include "../src/nearest_lists.hpp"
 #include "../src/spread_order.hpp"
 #include "check.hpp"
@@ -76,19 +78,24 @@ void domain_scores_from_scratch(std::size_t d) {
   const std::size_t s = ds.reference_rows.size(), k = ds.neighbours;
   CHECK(s == gio::detail::spread_reference_rows(m, n) && k == gio::detail::spread_neighbours(m, n));
   CHECK(std::set<std::int64_t>(ds.reference_rows.begin(), ds.reference_rows.end()).size() == s);
-  auto ratio = [&](const double* q, std::int64_t own_target, std::int64_t own_row) {
+  auto targets = [&](const double* q, std::int64_t own_target, std::int64_t own_row) {
     std::vector<std::pair<double, std::size_t>> all;  // (distance, slot in R = targets then sample)
     for (std::size_t i = 0; i < n; ++i)
       if (static_cast<std::int64_t>(i) != own_target) all.push_back({sq(q, ts.row(i), d), i});
     for (std::size_t j = 0; j < s; ++j)
       if (ds.reference_rows[j] != own_row) all.push_back({sq(q, &pool[static_cast<std::size_t>(ds.reference_rows[j]) * d], d), n + j});
     std::sort(all.begin(), all.end());
-    double t = 0;
+    std::uint32_t t = 0;
     for (std::size_t i = 0; i < k; ++i) t += all[i].second < n;
+    return t;
+  };
+  auto ratio = [&](std::uint32_t t) {
     return ((t + 0.5) / static_cast<double>(n)) / ((static_cast<double>(k) - t + 0.5) / static_cast<double>(s));
   };
   for (std::size_t g = 0; g < m; ++g) {
-    CHECK(ds.ratio[g] == ratio(&pool[g * d], -1, static_cast<std::int64_t>(g)));
+    const std::uint32_t t = targets(&pool[g * d], -1, static_cast<std::int64_t>(g));
+    CHECK(ds.pool_targets[g] == t);
+    CHECK(ds.ratio[g] == ratio(t));
     double b = INFINITY;
     std::size_t cell = 0;
     for (std::size_t i = 0; i < n; ++i)
@@ -97,7 +104,11 @@ void domain_scores_from_scratch(std::size_t d) {
     CHECK_NEAR(ds.cell_sq_dist[g], b, 1e-12);
   }
   std::vector<double> wt(n);
-  for (std::size_t i = 0; i < n; ++i) wt[i] = ratio(ts.row(i), static_cast<std::int64_t>(i), -1);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint32_t t = targets(ts.row(i), static_cast<std::int64_t>(i), -1);
+    CHECK(ds.target_targets[i] == t);
+    wt[i] = ratio(t);
+  }
   std::sort(wt.begin(), wt.end());
   CHECK_NEAR(ds.target_median, (wt[n / 2 - 1] + wt[n / 2]) / 2, 1e-12);
 }
@@ -136,7 +147,9 @@ void spread_order_phases(int cell_rows, double target_mean, bool round_ends_earl
   CHECK((first_round < n) == round_ends_early);
   // 2. the in-domain rows, each cell's L nearest, balanced: round r takes each cell's r-th row
   std::vector<std::vector<std::pair<double, std::int64_t>>> cells(n);
-  std::size_t unrestricted = 0;
+  const std::size_t min_targets = gio::detail::estimate_domain(ds.pool_targets, ds.target_targets, ds.neighbours).min_targets;
+  std::size_t target_like = 0;
+  for (std::size_t g = 0; g < m; ++g) target_like += !taken[g] && ds.pool_targets[g] >= min_targets;
   for (std::size_t g = 0; g < m; ++g) cells[ds.cell[g]].push_back({ds.cell_sq_dist[g], static_cast<std::int64_t>(g)});
   std::set<std::int64_t> domain;
   for (auto& c : cells) {
@@ -144,7 +157,6 @@ void spread_order_phases(int cell_rows, double target_mean, bool round_ends_earl
     for (std::size_t r = 0; r < c.size(); ++r) {
       const auto g = static_cast<std::size_t>(c[r].second);
       if (taken[g] || ds.ratio[g] < bar) continue;
-      ++unrestricted;
       if (cell_rows == 0 || r < static_cast<std::size_t>(cell_rows)) domain.insert(c[r].second);
     }
   }
@@ -165,10 +177,67 @@ void spread_order_phases(int cell_rows, double target_mean, bool round_ends_earl
       for (std::size_t j = 0; j < n; ++j) cells_left += size[j] > round;
     }
   }
-  // 3. the rest by decreasing ratio; the stop where the unrestricted in-domain set ends
+  // 3. the rest by decreasing ratio; the stop after the first round and the target-like rows
   for (auto it = mid; it + 1 < order.rows.end(); ++it)
     CHECK(ds.ratio[static_cast<std::size_t>(*it)] >= ds.ratio[static_cast<std::size_t>(*(it + 1))]);
-  CHECK(order.domain_end == first_round + unrestricted);
+  CHECK(order.domain_end == first_round + target_like);
+}
+
+// estimate_domain against a search over every count from its definition: the share is the least
+// P_G(tau) / P_c(tau) over the counts keeping >= 90% of the targets, tau* the largest domain among
+// the maximisers of 2 share P_c(tau) - P_G(tau) (none positive: the empty domain, k + 1).
+// Counts: the pool's a mixture of uniform counts and zeros, the target's in its upper half
+// (shape 0), or both uniform over 0..k (1), or one count for every row of both (2).
+void domain_estimate_from_scratch(std::size_t k, std::size_t m, std::size_t n, std::uint64_t seed, int shape) {
+  gio::Rng rng(seed);
+  std::vector<std::uint32_t> pool(m), target(n);
+  const auto same = static_cast<std::uint32_t>(rng.below(k + 1));
+  for (auto& t : pool)
+    t = static_cast<std::uint32_t>(shape == 2 ? same : shape == 1 ? rng.below(k + 1) : rng.below(k + 1) * rng.below(2) * rng.below(2));
+  for (auto& t : target)
+    t = static_cast<std::uint32_t>(shape == 2 ? same : shape == 1 ? rng.below(k + 1) : k - rng.below(k / 2 + 1));
+  auto share_at_least = [](const std::vector<std::uint32_t>& v, std::size_t tau) {
+    return static_cast<double>(std::count_if(v.begin(), v.end(), [&](std::uint32_t t) { return t >= tau; })) /
+           static_cast<double>(v.size());
+  };
+  double share = 1;
+  for (std::size_t tau = 0; tau <= k; ++tau)
+    if (share_at_least(target, tau) >= 0.9) share = std::min(share, share_at_least(pool, tau) / share_at_least(target, tau));
+  std::size_t best_tau = k + 1;
+  double best = 0;
+  for (std::size_t tau = 0; tau <= k + 1; ++tau) {
+    const double v = 2 * share * share_at_least(target, tau) - share_at_least(pool, tau);
+    if (v > best + 1e-12 || (std::abs(v - best) <= 1e-12 && tau < best_tau)) best = v, best_tau = tau;
+  }
+  const auto est = gio::detail::estimate_domain(pool, target, k);
+  CHECK_NEAR(est.share, share, 1e-12);
+  CHECK(est.min_targets == best_tau);
+}
+
+// Counts drawn as a mixture: a share of target-like rows whose counts follow the target's, the
+// rest low. The estimate finds the share, and keeps about the target-like rows, whether the
+// target's counts are noisy (K = 10) or precise (K = 100).
+void domain_estimate_recovers_a_mixture(std::size_t k, double share) {
+  gio::Rng rng(21);
+  const std::size_t m = 20000, n = 400;
+  auto binomial = [&](double p) {
+    std::uint32_t t = 0;
+    for (std::size_t j = 0; j < k; ++j) t += rng.uniform() < p;
+    return t;
+  };
+  std::vector<std::uint32_t> pool(m), target(n);
+  std::size_t like = 0;
+  for (auto& t : target) t = binomial(0.5);
+  for (auto& t : pool) {
+    const bool is_like = rng.uniform() < share;
+    like += is_like;
+    t = binomial(is_like ? 0.5 : 0.03);
+  }
+  const auto est = gio::detail::estimate_domain(pool, target, k);
+  CHECK_NEAR(est.share, share, 0.03);
+  const auto kept = static_cast<double>(
+      std::count_if(pool.begin(), pool.end(), [&](std::uint32_t t) { return t >= est.min_targets; }));
+  CHECK_NEAR(kept / static_cast<double>(like), 1.0, 0.06);
 }
 
 // Through gio::select: the in-domain stop, n_select past it, resume and thread counts.
@@ -229,6 +298,13 @@ int main() {
     spread_order_phases(cell_rows, 1.0, false);
     spread_order_phases(cell_rows, 2.5, true);
   }
+  gio::Rng sizes(5);
+  for (std::uint64_t seed = 1; seed <= 60; ++seed) {  // random sizes, from one row of each up
+    const std::size_t k = 1 + sizes.below(100), m = 1 + sizes.below(3000), n = 1 + sizes.below(400);
+    domain_estimate_from_scratch(k, m, n, seed, static_cast<int>(seed % 3));
+  }
+  for (std::size_t k : {10, 100})
+    for (double share : {0.1, 0.2, 0.5}) domain_estimate_recovers_a_mixture(k, share);
   select_spread_and_nearest();
   return check::report("test_ordered");
 }

@@ -479,6 +479,11 @@ class RunStats:
         spread: picks up to the end of the in-domain set
         """
     @property
+    def domain_share(self) -> float:
+        """
+        spread: the pool's estimated share of target-like rows
+        """
+    @property
     def greedy_changed_targets(self) -> int:
         """
         knn greedy: targets whose nu_k a pick lowered, summed

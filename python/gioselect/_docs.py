@@ -21,7 +21,8 @@ PARAMETERS = f"""\
         takes in turn its nearest unpicked row. 'spread': one nearest round (among the rows with
         a target row among their k-NN; a target far from the pool gets none), then the pool rows
         of the target's domain (by a k-NN density ratio, target against a sample of the pool)
-        spread evenly over the targets' Voronoi cells; it stops where that domain is used up.
+        spread evenly over the targets' Voronoi cells; without n_select it stops after about as
+        many rows as the pool holds like the target (estimated from the same k-NN counts).
         'nearest' and 'spread' do not follow the estimate, which ``objective_trace_`` still reports.
         See the README, "Which mode".
     batch_size : int, default=1
@@ -38,8 +39,8 @@ PARAMETERS = f"""\
         Exact budget: make exactly this many picks; stopping criteria are then ignored.
     stop_criterion : str, default='auto'
         When a run without n_select ends, one of {", ".join(map(repr, ("auto",) + STOP_CRITERIA))}
-        (README, "Semantics"). 'auto': 'in_domain' for search='spread' (stop where its in-domain
-        rows are used up), else 'sequential_increase_tolerance', which tolerates up to two picks in
+        (README, "Semantics"). 'auto': 'in_domain' for search='spread' (stop after the first round
+        and as many rows as the pool's estimated share of target-like rows), else 'sequential_increase_tolerance', which tolerates up to two picks in
         a row that raise the KL and drops such a trailing run when it stops.
     min_difference : float, default=0.0
         'min_difference': stop when a pick improves the KL by less.
@@ -118,11 +119,12 @@ PARAMETERS = f"""\
         With quantize: take at most this many rows (the nearest to the centre) of each cluster.
     spread_threshold : float, default=0.5
         search='spread': a pool row is in the target's domain when its density ratio is at least
-        this times the median ratio at the target rows. Lower keeps more rows, and more shifted ones.
+        this times the median ratio at the target rows; those rows are spread first. The stop
+        does not depend on it (it estimates the target-like rows from the counts themselves).
     spread_cell_rows : int, default=15
         search='spread': only the in-domain rows among the this-many nearest each target row are
-        spread first; the other in-domain rows follow by ratio (0: no limit). The in-domain stop
-        counts all of them.
+        spread first; the other in-domain rows follow by ratio (0: no limit). The stop does not
+        depend on it.
     n_select_rows : int or None, default=None
         With quantize: the budget in pool rows (``n_select`` counts clusters there). Clusters are
         picked until their rows reach it; the last cluster is cut to fit, keeping its rows nearest

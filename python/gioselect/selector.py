@@ -53,7 +53,7 @@ class GIOSelector(OneToOneFeatureMixin, TransformerMixin, GIOBase):
     (50, 2)
 
     Without ``n_select`` the run stops by itself. With a target, the default search ('auto') is
-    'spread', which stops where the target's domain in the pool is used up:
+    'spread', which stops after about as many rows as the pool holds like the target:
 
     >>> auto = GIOSelector(random_state=0).fit(pool, target=target)
     >>> auto.search_, auto.stop_reason_

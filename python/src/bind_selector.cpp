@@ -90,7 +90,9 @@ void init_selector(pyb::module_& m) {
                     "knn greedy: updates from pool passes")
       .def_readonly("greedy_changed_targets", &RunStats::greedy_changed_targets,
                     "knn greedy: targets whose nu_k a pick lowered, summed")
-      .def_readonly("domain_end", &RunStats::domain_end, "spread: picks up to the end of the in-domain set");
+      .def_readonly("domain_end", &RunStats::domain_end, "spread: picks up to the end of the in-domain set")
+      .def_readonly("domain_share", &RunStats::domain_share,
+                    "spread: the pool's estimated share of target-like rows");
 
   pyb::class_<Result>(m, "Result", "What a run returns: the selection, its loop state and statistics.")
       .def(pyb::init<>())

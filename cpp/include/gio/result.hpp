@@ -34,6 +34,7 @@ struct RunStats {
   std::size_t greedy_pool_pass_updates = 0; // ... and computed in passes over the pool (rows x targets)
   std::size_t greedy_changed_targets = 0;   // knn greedy: targets whose nu_k a pick lowered, summed
   std::size_t domain_end = 0;               // spread: picks up to the end of the in-domain set
+  double domain_share = 0;                  // spread: the pool's estimated share of target-like rows
 };
 
 struct Result {
