@@ -185,3 +185,30 @@ def test_auto_rows_are_paired_with_nearest_at_their_size_and_judged_against_the_
     md = tables.markdown({"config": cfg, "rows": rows})
     assert "| spread auto | auto: 15 ± 0 | 75.0 ± 0.0 | 5.00 ± 0.00 |" in md
     assert "| spread auto | 15 ± 0 | 75.0 ± 0.0 | spread | 20 | 80.0 ± 0.0 | -5.00 ± 0.00 |" in md
+
+
+def test_a_quantized_stop_is_judged_against_its_own_budgets_in_rows_when_they_were_run():
+    cfg = {"modes": ["default", "default quantized", "default quantized auto"], "seeds": [0, 1], "gioselect": "x",
+           "quick": False, "scenarios": ["digits"], "scenario_config": {"digits": {"title": "Digits"}}}
+    base = dict(table="digits", rep="pca30", kl_heldout=0.0, clean_fraction=1.0, select_seconds=0.0, pct=1.0)
+    auto, unquantized, quantized = [], [], []
+    for seed in (0, 1):
+        auto.append(dict(base, seed=seed, method="default quantized auto", n=15, budget="auto", accuracy=0.75,
+                         nearest_accuracy=0.7))
+        unquantized.append(dict(base, seed=seed, method="default", n=20, budget=20, accuracy=0.9))
+        quantized.append(dict(base, seed=seed, method="default quantized", n=20, budget=20, accuracy=0.7))
+    md = tables.markdown({"config": cfg, "rows": unquantized + quantized + auto})
+    assert "| default quantized auto | 15 ± 0 | 75.0 ± 0.0 | default quantized | 20 | 70.0 ± 0.0 | 5.00 ± 0.00 |" in md
+    md = tables.markdown({"config": cfg, "rows": unquantized + auto})  # not run: the unquantized budgets
+    assert "| default quantized auto | 15 ± 0 | 75.0 ± 0.0 | default | 20 | 90.0 ± 0.0 | -15.00 ± 0.00 |" in md
+
+
+def test_the_quantized_mode_budgets_rows_not_clusters():
+    import methods  # noqa: E402  (bench/quality; imports gioselect)
+
+    rng = np.random.default_rng(0)
+    pool = rng.normal(size=(400, 4)).astype(np.float32)
+    target = rng.normal(0.3, 1.0, size=(40, 4)).astype(np.float32)
+    rows = methods.gio("default quantized", pool, target, 37, 0)  # 40 clusters of about 10 rows
+    assert len(rows) == len(set(rows)) == 37
+    assert methods.check_modes(["default quantized"]) == {"default quantized": True}  # nested: one run serves all

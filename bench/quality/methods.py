@@ -28,6 +28,8 @@ GIO_MODES = {
     "spread": dict(search="spread"),  # spread_cell_rows=15
     "spread L=all": dict(search="spread", spread_cell_rows=0),
     "spread t=0.4": dict(search="spread", spread_threshold=0.4),  # a wider balanced phase (the stop is unchanged)
+    # quantize=K with K a tenth of the pool's rows; its budgets are in rows (n_select_rows)
+    "default quantized": dict(quantize_fraction=0.1),
 }
 # GIO modes run without a budget: each stops where its own rule says (one row per seed).
 AUTO_MODES = {
@@ -53,12 +55,20 @@ def parse(text: str) -> list:
 
 def gio(mode: str, pool: np.ndarray, target: np.ndarray, n: int, seed: int) -> np.ndarray:
     """The n pool rows GIO mode `mode` picks, in selection order."""
-    params = dict(GIO_MODES[mode], n_select=n)
+    params = with_quantize(dict(GIO_MODES[mode]), len(pool))
+    params["n_select_rows" if "quantize" in params else "n_select"] = n
     sel = GIOSelector(**params, random_state=seed).fit(pool, target=target)
     idx = sel.selected_indices_
     if len(idx) != n:
         raise RuntimeError(f"mode {mode!r} returned {len(idx)} rows for n_select={n} ({sel.stop_reason_})")
     return idx
+
+
+def with_quantize(params: dict, pool_rows: int) -> dict:
+    """The harness's own key quantize_fraction as quantize=K, K that fraction of the pool's rows."""
+    if "quantize_fraction" in params:
+        params["quantize"] = max(2, int(params.pop("quantize_fraction") * pool_rows))
+    return params
 
 
 def check_modes(modes: list) -> dict:
@@ -88,9 +98,7 @@ def select(method: str, pool: np.ndarray, target: np.ndarray, sizes: list, seed:
         return {len(pool): np.arange(len(pool))}, 0.0
     if method in AUTO_MODES:  # key "auto": the size is the stop's
         t0 = time.perf_counter()
-        params = dict(AUTO_MODES[method])
-        if "quantize_fraction" in params:  # the harness's own key: K from the pool's size
-            params["quantize"] = max(2, int(params.pop("quantize_fraction") * len(pool)))
+        params = with_quantize(dict(AUTO_MODES[method]), len(pool))
         sel = GIOSelector(**params, random_state=seed).fit(pool, target=target)
         return {"auto": sel.selected_indices_}, time.perf_counter() - t0
     t0 = time.perf_counter()

@@ -71,6 +71,11 @@ def markdown(results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def fixed_budgets(groups, table, rep, mode) -> dict:
+    """{budget: rows of results} of one mode's fixed budgets."""
+    return {k[3]: groups[k] for k in groups if k[:3] == (table, rep, mode) and isinstance(k[3], int)}
+
+
 def stop_table(groups, table, rep, auto_keys) -> list:
     """Each automatic stop (mode 'X auto') against the best fixed budget of mode X: the budget with
     the highest mean accuracy, and the paired difference to it."""
@@ -81,9 +86,13 @@ def stop_table(groups, table, rep, auto_keys) -> list:
              "|---|---:|---:|---|---:|---:|---:|"]
     for key in auto_keys:
         rs = groups[key]
-        # a quantized stop against the same mode's budgets in rows (quantized budgets count clusters)
-        base = key[2].removesuffix(" auto").removesuffix(" quantized")
-        fixed = {k[3]: groups[k] for k in groups if k[:3] == (table, rep, base) and isinstance(k[3], int)}
+        # against the same mode's budgets (a quantized mode's are in rows); a quantized stop without
+        # them, against the unquantized mode's
+        base = key[2].removesuffix(" auto")
+        fixed = fixed_budgets(groups, table, rep, base)
+        if not fixed and base.endswith(" quantized"):
+            base = base.removesuffix(" quantized")
+            fixed = fixed_budgets(groups, table, rep, base)
         cells = [key[2], mean_std([r["n"] for r in rs], digits=0), mean_std([r["accuracy"] for r in rs], 100)]
         if fixed:
             best = max(fixed, key=lambda n: np.mean([r["accuracy"] for r in fixed[n]]))
