@@ -100,8 +100,8 @@ def _search_bytes(p: dict, m: int, n: int, d: int, threads: int) -> int:
         return n * list_len * (2 * _F64 + _I64)                    # per-target lists and their heaps
     if p["search"] == "spread":
         ref = n + min(m, n * min(20, max(1, m // 2 // n)))         # spread_order.cpp: targets + sample
-        scoring = threads * ref * (16 * _F64 + 1) + m * 3 * _F64   # per thread a tile's distances; neighbourhoods
-        ordering = m * (3 * _F64 + 4 * _I64)                       # domain scores, cell ranks, the order (after)
+        scoring = threads * ref * (16 * _F64 + 1) + m * 4 * _F64   # per thread a tile's distances; neighbourhoods
+        ordering = m * (3 * _F64 + 4 + 4 * _I64)                   # domain scores and counts, cell ranks, the order
         return (ref * d * _F64 + max(scoring, ordering)            # the reference rows, then the larger stage
                 + n * 32 * 3 * _F64)                               # the first round's lists
     raise ValueError(f"no memory model for search={p['search']!r}")
