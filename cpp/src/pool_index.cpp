@@ -114,6 +114,21 @@ std::int64_t PoolIndex<T>::brute_force_and_cache(const double* v) {
 }
 
 template <class T>
+double PoolIndex<T>::sq_dist(std::int64_t r, const double* v) const {
+  const std::vector<double> rv = raw(v);
+  return sq_diff(pool_.row(static_cast<std::size_t>(r)), rv.data(), pool_.cols, scales(r));
+}
+
+template <class T>
+void PoolIndex<T>::report(RunStats& s) const {
+  s.index_build_seconds = build_seconds_;
+  s.hnsw_queries = hnsw_queries_;
+  s.hnsw_searches = hnsw_searches_;
+  s.audit_agreements = audit_agree_;
+  s.cache_hits = cache_hits_;
+}
+
+template <class T>
 void PoolIndex<T>::take(std::int64_t row) {
   auto r = static_cast<std::size_t>(row);
   if (row < 0 || r >= pool_.rows) throw std::out_of_range("pool row " + std::to_string(row) + " out of range");
