@@ -149,9 +149,9 @@ def test_a_shard_s_distances_are_one_process_s(data, client):
     with client.as_current(), _dask_descent.DaskShards(pool, X.dtype, "euclidean", 0) as shards:
         assert shards.starts == [0, 1001, 2503, 4500]
         for v in np.random.default_rng(5).normal(4, 3, (4, 8)):
-            dist, rows, _ = whole.ask([(v, len(X), nothing_taken, False)])[0]  # every row, in this process
+            dist, rows, _ = whole.ask([(v, len(X), nothing_taken, False)], [[]])[0]  # every row, in this process
             one_process = dict(zip(rows.tolist(), dist.tolist()))
-            for dist, rows, values in shards._ask([(v, 50, nothing_taken, False)] * 3):
+            for dist, rows, values in shards._ask([(v, 50, nothing_taken, False)] * 3, [[]] * 3):
                 assert len(rows) == 50
                 assert dist.tolist() == [one_process[r] for r in rows.tolist()]
                 np.testing.assert_array_equal(values, X[rows])

@@ -18,67 +18,124 @@ import time
 
 import numpy as np
 
-from gioselect import _core, _shards
+from gioselect import _core, _dask_faults, _shards
 
 log = logging.getLogger("gioselect")
 
 
 class Shard:
-    """A Dask actor: the exact projection over one chunk of the pool (global rows lo..hi-1)."""
+    """A Dask actor: the exact projection over one chunk of the pool (global rows first_row...),
+    answering with its epoch (the how-many-th build of this shard) so that no reply of an older
+    build is used."""
 
-    def __init__(self, rows, first_row: int, metric: str, n_threads: int, name: str):
+    def __init__(self, rows, first_row: int, metric: str, n_threads: int, name: str, epoch: int = 0):
         self.index = _shards.shard_index(rows, first_row, metric, n_threads, name)
-        self.first_row, self.n_rows = int(first_row), len(rows)
+        self.epoch = epoch
 
     def nearest(self, v, c, taken, refilled):
-        return self.index.nearest(v, c, taken, refilled)
+        return (self.epoch, *self.index.nearest(v, c, taken, refilled))
+
+
+class ShardLost(Exception):
+    """A shard's actor is gone (its worker died or left)."""
 
 
 class DaskShards:
     """The pool's shards as actors on the client's workers, built at construction; close() (or
-    the with block's end) releases them."""
+    the with block's end) releases them. A shard whose worker dies is rebuilt from its chunk on a
+    live worker, its taken rows replayed from the client's pick log, and the call retried."""
+
+    REBUILDS_PER_CALL = 3  # a shard lost again and again in one call (its chunk kills workers?) stops the fit
 
     def __init__(self, pool, dtype, metric: str, n_threads: int, name: str = "X (the pool)"):
-        self.pool, self.client = pool, pool.client
+        self.client = pool.client
+        self._args = (metric, int(n_threads), name)
         X = pool.array if pool.dtype == dtype else pool.array.astype(dtype)
         starts = np.concatenate([[0], np.cumsum(X.chunks[0])]).astype(np.int64)
         workers = sorted(self.client.scheduler_info()["workers"])
         t0 = time.perf_counter()
-        self._actor_futures, self.starts = [], [0]
+        self._chunks, self.starts, self.epochs, self.rebuilds = [], [0], [], 0
         self.bytes_sent = self.bytes_received = 0  # the projections' arrays, both ways
-        chunk_futures = []
         for chunk, lo, hi in zip(X.to_delayed()[:, 0], starts[:-1], starts[1:]):
-            if hi == lo:
-                continue  # an empty chunk holds no shard
-            worker = workers[len(chunk_futures) % len(workers)]
-            rows = self.client.compute(chunk, workers=[worker])
-            chunk_futures.append(rows)
-            self._actor_futures.append(self.client.submit(Shard, rows, int(lo), metric, int(n_threads), name,
-                                                          actor=True, workers=[worker], pure=False))
-            self.starts.append(int(hi))
-        try:
-            self.actors = [f.result() for f in self._actor_futures]  # the first bad chunk's error, in row order
+            if hi > lo:  # an empty chunk holds no shard
+                self._chunks.append(chunk)
+                self.starts.append(int(hi))
+                self.epochs.append(0)
+        self._futures = [self._submit(s, workers[s % len(workers)]) for s in range(len(self._chunks))]
+        try:  # the first bad chunk's error, in row order
+            self.actors = _dask_faults.gather(self.client, list(self._futures), "the build of the shards",
+                                              [self._what(s) for s in range(len(self._chunks))])
         except BaseException:
             self.close()
             raise
-        finally:
-            del chunk_futures  # the actors keep their rows
         self.build_seconds = time.perf_counter() - t0
         self.projection = _shards.ShardedProjection(self.starts, self._ask, dtype)
         self.projection.rows = lambda rows: np.ascontiguousarray(pool.take(rows, "the resumed selection's rows"),
                                                                  dtype=dtype)
 
-    def _ask(self, calls):
-        futures = [actor.nearest(*call) for actor, call in zip(self.actors, calls)]
-        answers = [f.result() for f in futures]
+    def _what(self, s: int) -> str:
+        return f"shard {s} (rows {self.starts[s]:,}-{self.starts[s + 1] - 1:,})"
+
+    def _submit(self, s: int, worker=None):
+        """Shard s's actor (a future of it), on `worker` if it is alive (else where the scheduler
+        chooses): its chunk read from the pool's storage on a worker, never through the client.
+        The chunk's task has no worker restriction: a restriction to a worker that died stays on
+        its key, and a rebuild that needs the chunk again would wait for that worker for ever."""
+        rows = self.client.compute(self._chunks[s])
+        where = dict(workers=[worker], allow_other_workers=True) if worker else {}
+        return self.client.submit(Shard, rows, self.starts[s], *self._args, self.epochs[s], actor=True, pure=False,
+                                  **where)
+
+    def _ask(self, calls, taken_log):
+        answers = [None] * len(calls)
+        pending = dict(enumerate(calls))
+        for attempt in range(self.REBUILDS_PER_CALL + 1):
+            lost = []
+            futures = {}
+            for s, call in pending.items():
+                try:
+                    futures[s] = self.actors[s].nearest(*call)
+                except RuntimeError as e:  # the actor's future already erred: "Worker holding Actor was lost"
+                    lost.append((s, e))
+            for s, f in futures.items():
+                try:
+                    epoch, *answer = f.result()
+                except OSError as e:  # "Unable to contact Actor's worker", a closed comm
+                    lost.append((s, e))
+                    continue
+                if epoch != self.epochs[s]:  # a reply of an older build (not expected: fenced anyway)
+                    lost.append((s, ShardLost(f"a reply of epoch {epoch} from shard {s}, now at {self.epochs[s]}")))
+                    continue
+                answers[s] = answer
+            if not lost:
+                break
+            if attempt == self.REBUILDS_PER_CALL:
+                s, e = lost[0]
+                raise RuntimeError(f"the Dask descent lost {self._what(s)} {attempt + 1} times in one projection "
+                                   f"({type(e).__name__}: {e}); its chunk may not fit in a worker's memory") from e
+            pending = {}
+            for s, e in sorted(lost, key=lambda x: x[0]):
+                log.warning("Dask descent: %s lost (%s: %s); rebuilding it from its chunk and %d taken rows",
+                            self._what(s), type(e).__name__, e, len(taken_log[s]))
+                self._rebuild(s)
+                v, c, _, _ = calls[s]
+                pending[s] = (v, c, np.asarray(taken_log[s], dtype=np.int64), False)  # a new shard: every take again
         self.bytes_sent += sum(call[0].nbytes + call[2].nbytes for call in calls)
         self.bytes_received += sum(a.nbytes for answer in answers for a in answer)
         return answers
 
+    def _rebuild(self, s: int) -> None:
+        self._futures[s].release()
+        self.epochs[s] += 1
+        self.rebuilds += 1
+        self._futures[s] = self._submit(s)
+        self.actors[s] = _dask_faults.gather(self.client, [self._futures[s]], "the rebuild of a lost shard",
+                                             [self._what(s)])[0]
+
     def close(self):
-        for f in self._actor_futures:
+        for f in self._futures:
             f.release()
-        self._actor_futures = []
+        self._futures = []
 
     def __enter__(self):
         return self
@@ -98,7 +155,7 @@ def run(pool, target: np.ndarray, init: np.ndarray, options: _core.Options, *, o
                                    resume)
         calls = max(shards.projection.calls, 1)
         log.info("Dask descent on %d shards: built in %.2f s, %d projections in %.2f s (%.2f ms each), %d bytes "
-                 "sent and %d received per projection", len(shards.actors), shards.build_seconds,
+                 "sent and %d received per projection, %d shards rebuilt", len(shards.actors), shards.build_seconds,
                  shards.projection.calls, time.perf_counter() - t0, 1e3 * (time.perf_counter() - t0) / calls,
-                 shards.bytes_sent // calls, shards.bytes_received // calls)
+                 shards.bytes_sent // calls, shards.bytes_received // calls, shards.rebuilds)
     return res

@@ -35,14 +35,17 @@ def shard_index(rows: np.ndarray, first_row: int, metric: str, n_threads: int, n
 
 class ShardedProjection:
     """A projection for `_core.select_descent` over shards whose first rows are `starts` (sorted,
-    the last entry the pool's row count). ask(calls) sends shard s the call calls[s] = (v, c,
-    taken, refilled) of ShardIndex.nearest and returns each shard's (distances, rows, values)."""
+    the last entry the pool's row count). ask(calls, log) sends shard s the call calls[s] = (v, c,
+    taken, refilled) of ShardIndex.nearest and returns each shard's (distances, rows, values);
+    log[s] is every row of shard s taken since the last refill, this call's included (the pick
+    log, from which a lost shard is rebuilt)."""
 
     def __init__(self, starts, ask, values_dtype):
         self.starts = np.asarray(starts, dtype=np.int64)
         self.ask = ask
         self.dtype = np.dtype(values_dtype)
         self.calls = 0
+        self.log = [[] for _ in range(self.n_shards)]
 
     @property
     def n_shards(self) -> int:
@@ -54,7 +57,11 @@ class ShardedProjection:
     def nearest(self, v, c, taken, refilled):
         owner = self.owner(taken)
         calls = [(v, int(c), np.ascontiguousarray(taken[owner == s]), bool(refilled)) for s in range(self.n_shards)]
-        answers = self.ask(calls)
+        for s, call in enumerate(calls):
+            if refilled:
+                self.log[s].clear()
+            self.log[s].extend(call[2].tolist())
+        answers = self.ask(calls, self.log)
         self.calls += 1
         dist = np.concatenate([a[0] for a in answers])
         rows = np.concatenate([a[1] for a in answers])
@@ -67,4 +74,5 @@ def local_shards(pool: np.ndarray, bounds, metric: str = "euclidean", n_threads:
     """Shards of a pool in this process, cut at `bounds` (first rows, then len(pool)): the
     sharded projection without a cluster (tests, and the reference for Dask's)."""
     shards = [shard_index(pool[lo:hi], lo, metric, n_threads, "X (the pool)") for lo, hi in zip(bounds[:-1], bounds[1:])]
-    return ShardedProjection(bounds, lambda calls: [s.nearest(*call) for s, call in zip(shards, calls)], pool.dtype)
+    return ShardedProjection(bounds, lambda calls, log: [s.nearest(*call) for s, call in zip(shards, calls)],
+                             pool.dtype)
