@@ -44,6 +44,9 @@ class PoolIndex final : public PoolProjection<T> {
   const T* row(std::int64_t r) override { return pool_.row(static_cast<std::size_t>(r)); }
   std::size_t available() const override { return available_; }
   bool is_available(std::int64_t row) const override { return !taken_[static_cast<std::size_t>(row)]; }
+  // An index built without a frame takes the run's (a caller's PoolIndex handed to
+  // select_descent); one built with a frame keeps it.
+  void use_frame(const Frame& frame) override;
   // Squared distance from row r to v (the distance every exact answer above compares).
   double sq_dist(std::int64_t r, const double* v) const;
   void report(RunStats& s) const override;
@@ -72,6 +75,7 @@ class PoolIndex final : public PoolProjection<T> {
   Frame identity_;       // the frame when none is given
   const Frame* frame_;
   std::vector<double> inv_norm_;  // cosine: 1 / |row| of every row (the kernels' row scales); else empty
+  void compute_inverse_norms();
   const double* scales(std::int64_t r0) const {
     return inv_norm_.empty() ? nullptr : inv_norm_.data() + static_cast<std::size_t>(r0);
   }
