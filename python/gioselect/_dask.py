@@ -1,9 +1,11 @@
 """A pool given as a dask.array.Array: GIOSelector.fit on a distributed.Client (docs/dask.md).
 
-What runs on Dask today is quantize=K: the pool's K-means quantization runs chunk by chunk on the
-workers (gioselect._dask_quantize) and GIO then runs on the K centres on the client, so the result
-is the one-process result. The pool never passes through the client; the target, the start rows,
-the run, its RNG and its result stay there. Dask is imported only when a Dask pool arrives.
+What runs on Dask today: quantize=K, whose K-means quantization runs chunk by chunk on the
+workers (gioselect._dask_quantize) before GIO runs on the K centres on the client, and
+search='descent' on the rows, whose projection runs on shards of the pool held by the workers
+(gioselect._dask_descent); both give the one-process result. The pool never passes through the
+client; the target, the start rows, the run, its RNG and its result stay there. Dask is imported
+only when a Dask pool arrives.
 """
 
 from __future__ import annotations
