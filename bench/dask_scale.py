@@ -2,6 +2,7 @@
 
     python bench/dask_scale.py [--rows 400000] [--dim 64] [--k 1500] [--target 5000] [--workers 1 2]
                                [--chunk-rows 65536] [--repeat 2]
+    python bench/dask_scale.py --descent [--picks 300] ...   (the sharded descent's per-pick latency)
 
 The pool (bench/embeddings.py, float32, written to --data-dir once) is read by the workers with
 gioselect.io.read_npy_dask; the one-process fit reads it with np.load(mmap_mode='r'). Each run is
@@ -94,6 +95,79 @@ RUN = textwrap.dedent("""
 """)
 
 
+DESCENT = textwrap.dedent("""
+    import hashlib, json, logging, re, sys, time
+    import numpy as np
+    sys.path.insert(0, {here!r})
+    from embeddings import target
+    from gioselect import GIOSelector
+
+    class Shards(logging.Handler):
+        stats = None
+        def emit(self, record):
+            m = re.search(r"built in ([\\d.]+) s, (\\d+) projections in ([\\d.]+) s \\(([\\d.]+) ms each\\), (\\d+) bytes "
+                          r"sent and (\\d+) received", record.getMessage())
+            if m:
+                Shards.stats = dict(zip(("build_s", "projections", "projections_s", "ms_per_projection", "bytes_sent",
+                                         "bytes_received"), map(float, m.groups())))
+
+    log = logging.getLogger("gioselect")
+    log.setLevel(logging.INFO)
+    log.addHandler(Shards())
+
+    if __name__ == "__main__":
+        T = target({n_target}, {dim})
+        workers = {workers}
+        params = dict(search="descent", projection="exact", n_select={picks}, random_state=0)
+        client = None
+        if workers == 0:
+            pool = np.load({path!r}, mmap_mode="r")
+        else:
+            from distributed import Client, LocalCluster
+            from gioselect.io import read_npy_dask
+            cluster = LocalCluster(n_workers=workers, processes=True, threads_per_worker=1, dashboard_address=None)
+            client = Client(cluster, direct_to_workers={direct})  # direct: actor calls skip the scheduler
+            pool = read_npy_dask({path!r}, chunk_rows=-(-{rows} // workers))  # one chunk (shard) per worker
+            client.run(lambda: __import__("gioselect._dask_descent"))  # warm
+        t0 = time.perf_counter()
+        sel = GIOSelector(**params).fit(pool, target=T, client=client)
+        wall = time.perf_counter() - t0
+        h = hashlib.blake2b(np.ascontiguousarray(sel.selected_indices_).tobytes() + sel.objective_trace_.tobytes(),
+                            digest_size=12).hexdigest()
+        print(json.dumps(dict(wall_s=wall, picks=len(sel.selected_indices_), ms_per_pick=1e3 * wall / {picks},
+                              shards=Shards.stats, digest=h)))
+""")
+
+
+def descent_latency(path, args, workers, picks, direct=False):
+    """search='descent' (projection='exact', n_select=picks) on the same pool: one process (workers=0)
+    or a LocalCluster of `workers` one-thread workers, one chunk (one shard) each, its client
+    direct_to_workers or not (actor calls through the scheduler, the default); the fit's wall time
+    per pick, the shards' build, projections and bytes per projection (gioselect's log)."""
+    code = DESCENT.format(here=HERE, path=path, n_target=args.target, dim=args.dim, workers=workers, picks=picks,
+                          rows=args.rows, direct=direct)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def descent_main(args, path):
+    out = dict(rows=args.rows, dim=args.dim, target=args.target, picks=args.picks, runs=[])
+    one = None
+    for rep in range(args.repeat):
+        for w, direct in [(0, False), *((w, d) for w in args.workers for d in (False, True))]:
+            r = dict(workers=w, direct_to_workers=direct, round=rep, **descent_latency(path, args, w, args.picks, direct))
+            one = r if w == 0 and one is None else one
+            r["identical"] = r["digest"] == one["digest"]
+            out["runs"].append(r)
+            s = r["shards"]
+            extra = "" if s is None else (f"; shards built in {s['build_s']:.1f} s, {s['ms_per_projection']:.2f} ms per "
+                                          f"projection, {s['bytes_sent']:.0f} B out and {s['bytes_received']:.0f} B back")
+            where = "one process" if w == 0 else f"{w} worker(s){', direct' if direct else ''}"
+            print(f"{where}: {r['ms_per_pick']:.2f} ms per pick "
+                  f"({r['wall_s']:.1f} s){extra}, identical: {r['identical']}", flush=True)
+            write_json(out, args.out)
+
+
 def run(path, args, workers):
     code = RUN.format(here=HERE, path=path, n_target=args.target, dim=args.dim, k=args.k, workers=workers,
                       chunk_rows=args.chunk_rows)
@@ -111,9 +185,16 @@ def main():
     ap.add_argument("--chunk-rows", type=int, default=4096 * 16)
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--data-dir", default="/tmp/gioselect-bench")
-    ap.add_argument("--out", default=os.path.join(HERE, "results", "dask_scale.json"))
+    ap.add_argument("--descent", action="store_true",
+                    help="the sharded descent's per-pick latency instead (search='descent', projection='exact')")
+    ap.add_argument("--picks", type=int, default=300, help="--descent: n_select")
+    ap.add_argument("--out", default=None)
     args = ap.parse_args()
     path = pool_file(args.data_dir, args.rows, args.dim)
+    if args.descent:
+        args.out = args.out or os.path.join(HERE, "results", "dask_descent_latency.json")
+        return descent_main(args, path)
+    args.out = args.out or os.path.join(HERE, "results", "dask_scale.json")
     mib = 2**20
     pool_bytes = args.rows * args.dim * 4
     out = dict(rows=args.rows, dim=args.dim, k=args.k, target=args.target, pool_bytes=pool_bytes,

@@ -25,12 +25,29 @@ double norm(const std::vector<double>& v) { return std::sqrt(kernels::dot(v.data
 template <class T, class Est>
 class DescentSearch {
  public:
+  // The one-process search: a PoolIndex over the pool.
   DescentSearch(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, const Options& o, const Hooks& hooks,
                 const Result* resume)
       : o_(o), de_(o.descent), run_(pool, target, init, o, hooks, resume), res_(run_.result()), st_(res_.loop),
-        ts_(run_.ts()), est_(run_.est()), index_(pool, o.projection, run_.n_threads(), run_.interrupt_check(), &ts_.frame()),
-        rng_(o.seed),
+        ts_(run_.ts()), est_(run_.est()),
+        own_index_(std::make_unique<PoolIndex<T>>(pool, o.projection, run_.n_threads(), run_.interrupt_check(),
+                                                  &ts_.frame())),
+        index_(*own_index_), rng_(o.seed), starts_(ts_, de_.v_init, rng_, st_.jump_rows), v_(target.cols) {
+    start(target);
+  }
+
+  // A caller's projection, which also gives the pool's rows (projection.use_frame: the run's frame).
+  DescentSearch(PoolProjection<T>& projection, MatrixView<T> target, MatrixView<T> init, const Options& o,
+                const Hooks& hooks, const Result* resume)
+      : o_(o), de_(o.descent), run_(projection, target, init, o, hooks, resume), res_(run_.result()), st_(res_.loop),
+        ts_(run_.ts()), est_(run_.est()), index_(projection), rng_(o.seed),
         starts_(ts_, de_.v_init, rng_, st_.jump_rows), v_(target.cols) {
+    index_.use_frame(ts_.frame());
+    start(target);
+  }
+
+ private:
+  void start(MatrixView<T> target) {
     if (run_.resumed()) {
       if (st_.v.size() != target.cols)
         throw std::invalid_argument("the resumed state's v has " + std::to_string(st_.v.size()) + " values for the " +
@@ -52,6 +69,7 @@ class DescentSearch {
     }
   }
 
+ public:
   Result run() {
     for (;;) {
       const bool round_start = pending_.empty();  // always, except inside a knn batch
@@ -259,12 +277,7 @@ class DescentSearch {
     res_.v.resize(v_.size());
     ts_.frame().unmap(v_.data(), v_.size(), res_.v.data());  // in the data's coordinates
     run_.finish([this](std::int64_t r) { return index_.is_available(r); });
-    RunStats& s = res_.stats;
-    s.index_build_seconds = index_.build_seconds();
-    s.hnsw_queries = index_.hnsw_queries();
-    s.hnsw_searches = index_.hnsw_searches();
-    s.audit_agreements = index_.audit_agreements();
-    s.cache_hits = index_.cache_hits();
+    index_.report(res_.stats);
     return std::move(res_);
   }
 
@@ -275,7 +288,8 @@ class DescentSearch {
   LoopState& st_;
   const TargetStats& ts_;
   Est& est_;
-  PoolIndex<T> index_;
+  std::unique_ptr<PoolIndex<T>> own_index_;  // the one-process projection; null with a caller's
+  PoolProjection<T>& index_;
   Rng rng_;
   DescentStarts starts_;
   std::vector<double> v_;
@@ -293,5 +307,20 @@ Result descent_select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> in
 }
 
 GIO_SEARCH_INSTANCES(descent_select)
+
+template <class T, class Est>
+Result descent_select(PoolProjection<T>& projection, MatrixView<T> target, MatrixView<T> init, const Options& o,
+                      const Hooks& hooks, const Result* resume) {
+  return DescentSearch<T, Est>(projection, target, init, o, hooks, resume).run();
+}
+
+template Result descent_select<float, RelaxedKL>(PoolProjection<float>&, MatrixView<float>, MatrixView<float>,
+                                                 const Options&, const Hooks&, const Result*);
+template Result descent_select<float, KnnKL>(PoolProjection<float>&, MatrixView<float>, MatrixView<float>,
+                                             const Options&, const Hooks&, const Result*);
+template Result descent_select<double, RelaxedKL>(PoolProjection<double>&, MatrixView<double>, MatrixView<double>,
+                                                  const Options&, const Hooks&, const Result*);
+template Result descent_select<double, KnnKL>(PoolProjection<double>&, MatrixView<double>, MatrixView<double>,
+                                              const Options&, const Hooks&, const Result*);
 
 }  // namespace gio::detail

@@ -5,6 +5,7 @@
 #include "gio/hooks.hpp"
 #include "gio/matrix.hpp"
 #include "gio/options.hpp"
+#include "gio/pool_projection.hpp"
 #include "gio/result.hpp"
 
 namespace gio::detail {
@@ -13,6 +14,11 @@ namespace gio::detail {
 // checkpoints and hooks.
 template <class T, class Est>
 Result descent_select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, const Options& o,
+                      const Hooks& hooks, const Result* resume);
+
+// The same search with a caller's projection, which also holds the pool's rows.
+template <class T, class Est>
+Result descent_select(PoolProjection<T>& projection, MatrixView<T> target, MatrixView<T> init, const Options& o,
                       const Hooks& hooks, const Result* resume);
 
 }  // namespace gio::detail

@@ -50,12 +50,7 @@ PoolIndex<T>::PoolIndex(MatrixView<T> pool, ProjectionOptions opts, int n_thread
                         const Frame* frame)
     : pool_(pool), opts_(opts), n_threads_(n_threads), interrupted_(interrupted), frame_(frame ? frame : &identity_),
       taken_(pool.rows, 0), available_(pool.rows) {
-  if (frame_->cosine()) {  // the exact kernels read row r as row_r / |row_r|
-    inv_norm_.resize(pool.rows);
-#pragma omp parallel for num_threads(detail::resolve_threads(n_threads)) schedule(static)
-    for (std::ptrdiff_t r = 0; r < static_cast<std::ptrdiff_t>(pool.rows); ++r)
-      inv_norm_[static_cast<std::size_t>(r)] = Frame::inverse_norm(pool.row(static_cast<std::size_t>(r)), pool.cols);
-  }
+  compute_inverse_norms();
   if (opts_.hnsw_m < 2) throw std::invalid_argument("hnsw_m must be >= 2, got " + std::to_string(opts_.hnsw_m));
   if (opts_.ef_search < 1 || opts_.ef_construction < 1)
     throw std::invalid_argument("ef_search and ef_construction must be >= 1");
@@ -64,6 +59,23 @@ PoolIndex<T>::PoolIndex(MatrixView<T> pool, ProjectionOptions opts, int n_thread
 
 template <class T>
 PoolIndex<T>::~PoolIndex() = default;
+
+template <class T>
+void PoolIndex<T>::compute_inverse_norms() {
+  if (!frame_->cosine() || !inv_norm_.empty()) return;  // the exact kernels read row r as row_r / |row_r|
+  inv_norm_.resize(pool_.rows);
+#pragma omp parallel for num_threads(detail::resolve_threads(n_threads_)) schedule(static)
+  for (std::ptrdiff_t r = 0; r < static_cast<std::ptrdiff_t>(pool_.rows); ++r)
+    inv_norm_[static_cast<std::size_t>(r)] = Frame::inverse_norm(pool_.row(static_cast<std::size_t>(r)), pool_.cols);
+}
+
+template <class T>
+void PoolIndex<T>::use_frame(const Frame& frame) {
+  if (frame_ != &identity_) return;
+  if (hnsw_ || cache_) throw std::logic_error("PoolIndex::use_frame after its first query");
+  frame_ = &frame;
+  compute_inverse_norms();
+}
 
 template <class T>
 std::vector<double> PoolIndex<T>::raw(const double* v) const {
@@ -111,6 +123,21 @@ std::int64_t PoolIndex<T>::brute_force_and_cache(const double* v) {
   const auto best = *std::min_element(near.begin(), near.end());  // (distance, row): ties to the lowest row
   cache_->reset(v, d, std::move(near), bound_sq);
   return best.second;
+}
+
+template <class T>
+double PoolIndex<T>::sq_dist(std::int64_t r, const double* v) const {
+  const std::vector<double> rv = raw(v);
+  return sq_diff(pool_.row(static_cast<std::size_t>(r)), rv.data(), pool_.cols, scales(r));
+}
+
+template <class T>
+void PoolIndex<T>::report(RunStats& s) const {
+  s.index_build_seconds = build_seconds_;
+  s.hnsw_queries = hnsw_queries_;
+  s.hnsw_searches = hnsw_searches_;
+  s.audit_agreements = audit_agree_;
+  s.cache_hits = cache_hits_;
 }
 
 template <class T>

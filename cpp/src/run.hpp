@@ -16,6 +16,7 @@
 #include "gio/knn_kl.hpp"
 #include "gio/matrix.hpp"
 #include "gio/options.hpp"
+#include "gio/pool_projection.hpp"
 #include "gio/relaxed_kl.hpp"
 #include "gio/result.hpp"
 #include "gio/target_stats.hpp"
@@ -37,22 +38,13 @@ class Run {
 
   Run(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, const Options& o, const Hooks& hooks,
       const Result* resume)
-      : pool_(pool), o_(o), hooks_(hooks), n_threads_(resolve_threads(o.n_threads)),
-        ts_(target, o.objective.k, n_threads_, interrupt_check(), o.reference_semantics ? Units::Absolute : Units::Target,
-            o.metric),
-        est_(make_estimator<Est>(ts_, o.objective)), buf_(target.cols) {
-    for (std::size_t r = 0; r < init.rows; ++r) est_.add(as_double(init, r));
-    if (resume) {
-      resumed_ = true;
-      check_resumable(*resume, pool.rows, target.rows);
-      res_ = *resume;
-      res_.stop_reason.clear();
-      for (std::int64_t r : res_.selected) est_.add(as_double(pool, static_cast<std::size_t>(r)));  // same sums, same order
-    } else {
-      res_.kl_start = res_.loop.kl_prev = est_.kl();
-    }
-    cap_ = o.reference_semantics ? -1 : pick_cap(o.stop, pool.rows);
-  }
+      : Run(nullptr, pool, target, init, o, hooks, resume) {}
+  // The pool's rows read through `rows` (a caller's projection), which must outlive the run.
+  Run(PoolRows<T>& rows, MatrixView<T> target, MatrixView<T> init, const Options& o, const Hooks& hooks,
+      const Result* resume)
+      : Run(&rows, MatrixView<T>(), target, init, o, hooks, resume) {}
+  Run(const Run&) = delete;
+  Run& operator=(const Run&) = delete;
 
   Result& result() { return res_; }
   LoopState& loop() { return res_.loop; }
@@ -68,7 +60,7 @@ class Run {
   const Frame& frame() const { return ts_.frame(); }
 
   // The estimate with pool row `row` added; leaves it ready for est().commit().
-  double score(std::int64_t row) { return est_.evaluate(as_double(pool_, static_cast<std::size_t>(row))); }
+  double score(std::int64_t row) { return est_.evaluate(pool_row(row)); }
 
   // Marks an iteration boundary: the state a checkpoint or an interrupt hands out. Jump rows
   // drawn after it are drawn again on resume.
@@ -149,7 +141,7 @@ class Run {
   template <class Available>
   void finish(Available is_available) {
     res_.remaining.clear();
-    for (std::size_t r = 0; r < pool_.rows; ++r)
+    for (std::size_t r = 0; r < pool_->rows(); ++r)
       if (is_available(static_cast<std::int64_t>(r))) res_.remaining.push_back(static_cast<std::int64_t>(r));
     score_selection();
   }
@@ -163,7 +155,7 @@ class Run {
     KnnKL est(ts_);
     for (std::size_t j = 0; j < res_.selected.size(); ++j) {
       if (hooks_.interrupted && hooks_.interrupted()) throw_interrupted_run();  // a row costs O(n (d + k))
-      est.add(as_double(pool_, static_cast<std::size_t>(res_.selected[j])));
+      est.add(pool_row(res_.selected[j]));
     }
     res_.selection_kl = est.kl();
   }
@@ -175,7 +167,33 @@ class Run {
     return buf_.data();
   }
 
-  MatrixView<T> pool_;
+  Run(PoolRows<T>* rows, MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, const Options& o,
+      const Hooks& hooks, const Result* resume)
+      : view_(pool), pool_(rows ? rows : &view_), o_(o), hooks_(hooks), n_threads_(resolve_threads(o.n_threads)),
+        ts_(target, o.objective.k, n_threads_, interrupt_check(), o.reference_semantics ? Units::Absolute : Units::Target,
+            o.metric),
+        est_(make_estimator<Est>(ts_, o.objective)), buf_(target.cols) {
+    for (std::size_t r = 0; r < init.rows; ++r) est_.add(as_double(init, r));
+    if (resume) {
+      resumed_ = true;
+      check_resumable(*resume, pool_->rows(), target.rows);
+      res_ = *resume;
+      res_.stop_reason.clear();
+      for (std::int64_t r : res_.selected) est_.add(pool_row(r));  // same sums, same order
+    } else {
+      res_.kl_start = res_.loop.kl_prev = est_.kl();
+    }
+    cap_ = o.reference_semantics ? -1 : pick_cap(o.stop, pool_->rows());
+  }
+
+  // Pool row `row` in the target's frame.
+  const double* pool_row(std::int64_t row) {
+    ts_.frame().map(pool_->row(row), buf_.size(), buf_.data());
+    return buf_.data();
+  }
+
+  ViewRows<T> view_;
+  PoolRows<T>* pool_;
   const Options& o_;
   const Hooks& hooks_;
   int n_threads_;

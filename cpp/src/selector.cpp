@@ -37,6 +37,25 @@ Result select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, cons
   throw std::invalid_argument("invalid objective value");
 }
 
+template <class T>
+Result select_descent(PoolProjection<T>& projection, MatrixView<T> target, MatrixView<T> init, const Options& o,
+                      const Hooks& hooks, const Result* resume) {
+  if (o.search.kind != Search::Descent)
+    throw std::invalid_argument("a caller's projection runs search='descent' only, got search='" +
+                                to_string(o.search.kind) + "'");
+  detail::validate(MatrixView<T>(nullptr, projection.rows(), target.cols), target, init, o);
+  switch (o.objective.kind) {
+    case Objective::Relaxed: return detail::descent_select<T, RelaxedKL>(projection, target, init, o, hooks, resume);
+    case Objective::Knn: return detail::descent_select<T, KnnKL>(projection, target, init, o, hooks, resume);
+  }
+  throw std::invalid_argument("invalid objective value");
+}
+
+template Result select_descent(PoolProjection<float>&, MatrixView<float>, MatrixView<float>, const Options&,
+                               const Hooks&, const Result*);
+template Result select_descent(PoolProjection<double>&, MatrixView<double>, MatrixView<double>, const Options&,
+                               const Hooks&, const Result*);
+
 template Result select(MatrixView<float>, MatrixView<float>, MatrixView<float>, const Options&, const Hooks&,
                        const Result*);
 template Result select(MatrixView<double>, MatrixView<double>, MatrixView<double>, const Options&, const Hooks&,

@@ -38,6 +38,8 @@ inline void validate_ordered(const Options& o) {
   }
 }
 
+// pool: its rows and columns; its values when pool.data is set (a caller's projection checks the
+// rows it holds itself).
 template <class T>
 void validate(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, const Options& o) {
   if (pool.rows == 0) throw std::invalid_argument("pool is empty (0 rows)");
@@ -99,13 +101,13 @@ void validate(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, cons
   if (o.search.kind == Search::Nearest || o.search.kind == Search::Spread) validate_ordered(o);
   else if (st.criterion == StopCriterion::InDomain)
     throw std::invalid_argument("stop_criterion 'in_domain' is the stop of search='spread'");
-  require_representable(pool, "pool");
+  if (pool.data) require_representable(pool, "pool");
   require_representable(target, "target");
   require_representable(init, "init");
   if (o.metric == Metric::Cosine) {
     if (o.reference_semantics) throw std::invalid_argument("grad-info-opt has no metric='cosine': no reference semantics");
     if (pool.cols < 2) throw std::invalid_argument("metric='cosine' needs at least 2 columns (1 column: every row is +1 or -1)");
-    require_nonzero_rows(pool, "pool");
+    if (pool.data) require_nonzero_rows(pool, "pool");
     require_nonzero_rows(target, "target");
     require_nonzero_rows(init, "init");
   }

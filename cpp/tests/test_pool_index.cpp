@@ -3,9 +3,12 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
+#include "../src/kernels/kernels.hpp"
 #include "check.hpp"
+#include "gio/frame.hpp"
 #include "gio/pool_index.hpp"
 #include "naive.hpp"
 
@@ -247,7 +250,45 @@ void nearest_k(gio::Projection mode) {
   CHECK(mode == gio::Projection::Exact ? agree == 50 : agree >= 45);
 }
 
+// A row's squared distance is a function of the row and v alone: the same bits from the scan's
+// four-row tiles (wherever a tile starts: thread slices and pool shards start anywhere), from its
+// one-row tail, from a tile broken by a taken row, and from sq_diff (the certified cache and
+// PoolIndex::sq_dist). A sharded pool's projection (docs/dask.md) is exact only because of this.
+template <class T>
+void row_distances_do_not_depend_on_tiles(std::size_t d, bool scaled) {
+  const std::size_t rows = 23;
+  gio::Rng rng(40 + d);
+  const std::vector<T> pool = testdata::cast<T>(testdata::gaussian(rows, d, rng, 3.0, 2.0));
+  const std::vector<double> v = testdata::gaussian(1, d, rng);
+  std::vector<double> scale(rows, 1.0);
+  for (std::size_t i = 0; i < rows; ++i) scale[i] = gio::Frame::inverse_norm(pool.data() + i * d, d);
+  const double* sc = scaled ? scale.data() : nullptr;
+  std::vector<double> one(rows);
+  for (std::size_t i = 0; i < rows; ++i)
+    one[i] = std::is_same_v<T, float>
+        ? gio::kernels::sq_diff_f(reinterpret_cast<const float*>(pool.data()) + i * d, v.data(), d, sc ? sc + i : nullptr)
+        : gio::kernels::sq_diff_d(reinterpret_cast<const double*>(pool.data()) + i * d, v.data(), d, sc ? sc + i : nullptr);
+  bool same = true;
+  for (std::size_t r0 = 0; r0 < 5; ++r0) {
+    for (int broken = -1; broken < 8; broken += 3) {  // a taken row breaks its tile
+      std::vector<std::uint8_t> taken(rows, 0);
+      if (broken >= 0) taken[r0 + static_cast<std::size_t>(broken)] = 1;
+      std::vector<double> out(rows - r0);
+      gio::kernels::sq_dists_rows(pool.data(), d, r0, rows, taken.data(), v.data(), out.data(), sc ? sc + r0 : nullptr);
+      for (std::size_t i = r0; i < rows; ++i)
+        if (!taken[i]) same = same && out[i - r0] == one[i];
+    }
+  }
+  CHECK(same);
+}
+
 int main() {
+  for (std::size_t d : {1, 3, 4, 7, 8, 16, 33, 64, 100}) {
+    row_distances_do_not_depend_on_tiles<float>(d, false);
+    row_distances_do_not_depend_on_tiles<float>(d, true);
+    row_distances_do_not_depend_on_tiles<double>(d, false);
+    row_distances_do_not_depend_on_tiles<double>(d, true);
+  }
   nearest_k(gio::Projection::Exact);
   nearest_k(gio::Projection::Hnsw);
   certified_cache(gio::Projection::Exact);

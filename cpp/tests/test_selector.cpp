@@ -12,6 +12,7 @@
 
 #include "check.hpp"
 #include "gio/knn_kl.hpp"
+#include "gio/pool_index.hpp"
 #include "gio/selector.hpp"
 #include "gio/start.hpp"
 #include "gio/target_stats.hpp"
@@ -360,9 +361,45 @@ void selection_kl() {
   CHECK(std::isnan(gio::select<float>(pr.p(), pr.t(), pr.i(), ref).selection_kl));
 }
 
+// select_descent with a caller's projection (here PoolIndex itself, built without the run's frame)
+// is select(): the same picks, trace, stop and selection_kl, for both estimators and under cosine.
+void caller_projection() {
+  const Problem pr(6);
+  for (int variant = 0; variant < 4; ++variant) {
+    gio::Options o;
+    o.seed = 9;
+    o.projection.mode = gio::Projection::Exact;
+    if (variant == 1) {
+      o.objective.kind = gio::Objective::Knn;
+      o.objective.k = 3;  // the problem's 4 start rows
+      o.search.batch_size = 3;
+      o.search.n_candidates = 2;
+      o.stop.n_select = 40;
+    }
+    if (variant == 2) o.metric = gio::Metric::Cosine;
+    if (variant == 3) {
+      o.stop.n_select = 900;  // more than the pool: resets
+      o.stop.resets_allowed = true;
+    }
+    const gio::Result a = gio::select<float>(pr.p(), pr.t(), pr.i(), o);
+    gio::PoolIndex<float> index(pr.p(), o.projection, 1);
+    const gio::Result b = gio::select_descent<float>(index, pr.t(), pr.i(), o);
+    CHECK(a.selected == b.selected && a.kl_trace == b.kl_trace && a.stop_reason == b.stop_reason);
+    CHECK(a.remaining == b.remaining && a.v == b.v && a.n_resets == b.n_resets);
+    CHECK(a.selection_kl == b.selection_kl);
+    CHECK(std::isfinite(a.selection_kl) && a.selected.size() >= 20);
+  }
+  gio::Options greedy;
+  greedy.search.kind = gio::Search::Greedy;
+  gio::PoolIndex<float> index(pr.p(), greedy.projection, 1);
+  CHECK(check::throws_naming([&] { gio::select_descent<float>(index, pr.t(), pr.i(), greedy); },
+                             "runs search='descent' only"));
+}
+
 }  // namespace
 
 int main() {
+  caller_projection();
   selection_kl();
   stop_increase(false);
   stop_increase(true);

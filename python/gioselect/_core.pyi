@@ -6,7 +6,7 @@ import collections.abc
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['DescentOptions', 'LoopState', 'ObjectiveOptions', 'Options', 'ProjectionOptions', 'Result', 'RunStats', 'SearchOptions', 'StopOptions', 'check_resumable', 'knn_kl', 'option_names', 'random_pool_rows', 'relaxed_kl', 'relaxed_kl_gradient', 'select', 'uniform_start']
+__all__: list[str] = ['DescentOptions', 'LoopState', 'ObjectiveOptions', 'Options', 'ProjectionOptions', 'Result', 'RunStats', 'SearchOptions', 'ShardIndexF32', 'ShardIndexF64', 'StopOptions', 'check_resumable', 'knn_kl', 'option_names', 'random_pool_rows', 'relaxed_kl', 'relaxed_kl_gradient', 'select', 'select_descent', 'uniform_start']
 class ObjectiveOptions:
     """
     Which KL estimate a run minimises.
@@ -606,6 +606,42 @@ class Result:
         """
         v at the end
         """
+class ShardIndexF32:
+    """
+    The exact projection over one shard of a pool (global row numbers).
+    """
+    def __init__(self, rows: numpy.typing.NDArray[numpy.float32], first_row: typing.SupportsInt | typing.SupportsIndex, metric: str, n_threads: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    def nearest(self, v: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], c: typing.SupportsInt | typing.SupportsIndex, taken: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], refilled: bool) -> tuple:
+        """
+        (squared distances, global rows, values) of the c nearest available rows to v (the pool's coordinates), nearest first, ties to the lowest row; after a refill if refilled, then the takes
+        """
+    def take(self, row: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def available(self) -> int:
+        ...
+    @property
+    def cache_hits(self) -> int:
+        ...
+class ShardIndexF64:
+    """
+    The exact projection over one shard of a pool (global row numbers).
+    """
+    def __init__(self, rows: numpy.typing.NDArray[numpy.float64], first_row: typing.SupportsInt | typing.SupportsIndex, metric: str, n_threads: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    def nearest(self, v: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], c: typing.SupportsInt | typing.SupportsIndex, taken: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], refilled: bool) -> tuple:
+        """
+        (squared distances, global rows, values) of the c nearest available rows to v (the pool's coordinates), nearest first, ties to the lowest row; after a refill if refilled, then the takes
+        """
+    def take(self, row: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def available(self) -> int:
+        ...
+    @property
+    def cache_hits(self) -> int:
+        ...
 def check_resumable(state: Result, pool_rows: typing.SupportsInt | typing.SupportsIndex, target_rows: typing.SupportsInt | typing.SupportsIndex) -> None:
     """
     Raise ValueError naming the damage when no run on a pool of pool_rows and a target of target_rows rows could have reached this state (a checkpoint is input).
@@ -657,6 +693,16 @@ def select(pool: numpy.typing.NDArray[numpy.float32], target: numpy.typing.NDArr
 def select(pool: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], target: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], init: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], options: Options, on_step: typing.Any = None, on_checkpoint: typing.Any = None, resume: Result = None) -> Result:
     """
     Run GIO: pool, target and init share one dtype (float32 or float64), C-contiguous. on_step(n_iter, n_selected, kl, kl_start) after each iteration returns 0 to go on, 1 to stop, 2 to have on_checkpoint(state) called; an interrupt calls on_checkpoint(state), then raises. resume: a state from on_checkpoint of a run with the same inputs and options.
+    """
+@typing.overload
+def select_descent(projection: typing.Any, n_rows: typing.SupportsInt | typing.SupportsIndex, target: numpy.typing.NDArray[numpy.float32], init: numpy.typing.NDArray[numpy.float32], options: Options, on_step: typing.Any = None, on_checkpoint: typing.Any = None, resume: Result = None) -> Result:
+    """
+    Run search='descent' with a projection written in Python instead of a pool in memory: projection.nearest(v, c, taken, refilled) -> (rows, values) applies the refill and the takes since its last call, then returns the c nearest available rows to v (the pool's coordinates), nearest first, ties to the lowest row, and their values (the target's dtype); projection.rows(rows) -> values (resume only). n_rows: the pool's row count. Otherwise as select().
+    """
+@typing.overload
+def select_descent(projection: typing.Any, n_rows: typing.SupportsInt | typing.SupportsIndex, target: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], init: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], options: Options, on_step: typing.Any = None, on_checkpoint: typing.Any = None, resume: Result = None) -> Result:
+    """
+    Run search='descent' with a projection written in Python instead of a pool in memory: projection.nearest(v, c, taken, refilled) -> (rows, values) applies the refill and the takes since its last call, then returns the c nearest available rows to v (the pool's coordinates), nearest first, ties to the lowest row, and their values (the target's dtype); projection.rows(rows) -> values (resume only). n_rows: the pool's row count. Otherwise as select().
     """
 def uniform_start(size: typing.SupportsInt | typing.SupportsIndex, d: typing.SupportsInt | typing.SupportsIndex, low: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], high: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], normalize: bool, seed: typing.SupportsInt | typing.SupportsIndex) -> numpy.typing.NDArray[numpy.float64]:
     """

@@ -1,9 +1,11 @@
 """A pool given as a dask.array.Array: GIOSelector.fit on a distributed.Client (docs/dask.md).
 
-What runs on Dask today is quantize=K: the pool's K-means quantization runs chunk by chunk on the
-workers (gioselect._dask_quantize) and GIO then runs on the K centres on the client, so the result
-is the one-process result. The pool never passes through the client; the target, the start rows,
-the run, its RNG and its result stay there. Dask is imported only when a Dask pool arrives.
+What runs on Dask today: quantize=K, whose K-means quantization runs chunk by chunk on the
+workers (gioselect._dask_quantize) before GIO runs on the K centres on the client, and
+search='descent' on the rows, whose projection runs on shards of the pool held by the workers
+(gioselect._dask_descent); both give the one-process result. The pool never passes through the
+client; the target, the start rows, the run, its RNG and its result stay there. Dask is imported
+only when a Dask pool arrives.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from gioselect._validation import as_matrix, same_width
 
 log = logging.getLogger("gioselect")
 
-SUPPORTED = "quantize=K (any objective, search and metric; GIO then runs on the K cluster centres)"
+SUPPORTED = ("quantize=K (any objective, search and metric; GIO then runs on the K cluster centres) and "
+             "search='descent' on the rows (its projection exact, on shards of the pool held by the workers)")
 
 
 def is_dask_array(a) -> bool:
@@ -36,6 +39,18 @@ class DaskPool:
         self.array, self.client = array, client
         self.shape, self.dtype = array.shape, array.dtype
         self.bytes_to_client = 0  # what the pool's reads sent to this process (logged by fit)
+
+    def astype(self, dtype, copy=False):
+        """The pool in `dtype`, converted on the workers as they read it (fit's common dtype)."""
+        if np.dtype(dtype) == self.dtype:
+            return self
+        other = DaskPool(self.array.astype(dtype), self.client)
+        other.bytes_to_client = self.bytes_to_client
+        return other
+
+    def __getitem__(self, rows):
+        """Rows by index (the start rows of random_init_pct), read from their chunks."""
+        return self.take(rows, "the read of the start rows")
 
     def aligned(self, block_rows: int):
         """The pool with its row chunks re-cut at multiples of block_rows (no copy if they are)."""
@@ -99,10 +114,12 @@ def inputs(est, X, target, init, client):
     if not is_dask_array(X):
         raise TypeError(f"client= runs a Dask pool: X must be a dask.array.Array, got {type(X).__name__} "
                         f"(a numpy pool runs in this process; leave client unset)")
+    if est.quantize is None and est._search != "descent":
+        raise ValueError(f"X is a Dask array and {est._search_named()} runs on the rows: on Dask, gioselect runs "
+                         f"{SUPPORTED}; set quantize=K or search='descent', or pass np.asarray(X) if the pool fits "
+                         f"in this process (the other modes need the pool in one process today)")
     if est.quantize is None:
-        raise ValueError(f"X is a Dask array: on Dask, gioselect runs {SUPPORTED}; set quantize=K, or pass "
-                         f"np.asarray(X) if the pool fits in this process (the other modes need the pool in "
-                         f"one process today)")
+        _descent_refusals(est, X.shape[0])
     for name, why in (("svd_components", "the TruncatedSVD is fitted in one process"),
                       ("checkpoint", "checkpoints and resume of a Dask pool are not built yet")):
         if getattr(est, name) is not None:
@@ -122,6 +139,16 @@ def inputs(est, X, target, init, client):
     same_width({"X (the pool)": pool, "target": tgt, "init": start})
     # the pool's identity: its Dask name (a token of its graph), as no pass can hash it in order
     return pool, tgt, start, (f"dask:{X.name}", fingerprint(tgt))
+
+
+def _descent_refusals(est, n_rows: int) -> None:
+    """What the sharded descent does not run: an approximate projection (HNSW, whose recall on
+    shards is not measured), which one process would use for this pool."""
+    if est.projection == "hnsw" or (est.projection == "auto" and n_rows > est.exact_below):
+        why = ("projection='hnsw'" if est.projection == "hnsw" else
+               f"projection='auto' with exact_below={est.exact_below:,} < the pool's {n_rows:,} rows (HNSW at first)")
+        raise ValueError(f"X is a Dask array and {why}: the descent on Dask projects exactly (HNSW on shards is "
+                         f"approximate and not built); set projection='exact' (or exact_below >= {n_rows:,})")
 
 
 def _client(client):

@@ -313,9 +313,10 @@ class _NpyRows:
 
 def read_npy_dask(path, chunk_rows: Optional[int] = None):
     """A 2-D .npy file as a dask.array.Array whose chunks the workers read from the file (which
-    they must reach at the same path): the pool of GIOSelector(quantize=K).fit on Dask
-    (docs/dask.md). chunk_rows: rows per chunk; default about 128 MiB, a multiple of 4,096 rows
-    (the quantizer's assignment blocks, so the chunks need no re-cut)."""
+    they must reach at the same path): the pool of GIOSelector(quantize=K).fit, or of
+    search='descent' (a shard per chunk), on Dask (docs/dask.md). chunk_rows: rows per chunk;
+    default about 128 MiB, a multiple of 4,096 rows (the quantizer's assignment blocks, so the
+    chunks need no re-cut)."""
     import dask.array as da
 
     rows = _NpyRows(path)

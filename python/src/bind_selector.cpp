@@ -8,14 +8,9 @@
 #include "bindings.hpp"
 
 namespace gio::py {
-namespace {
 
-// on_step(n_iter, n_selected, kl, kl_start) -> 0 go on, 1 stop, 2 hand the state to on_checkpoint.
-// An interrupt (Ctrl-C) hands the last state to on_checkpoint, then raises KeyboardInterrupt.
-template <class T>
-Result run(const CArray<T>& pool, const CArray<T>& target, const CArray<T>& init, const Options& opts,
-           const pyb::object& on_step, const pyb::object& on_checkpoint, const Result* resume) {
-  auto pv = view2d(pool, "pool"), tv = view2d(target, "target"), iv = view2d(init, "init");
+Result run_hooked(const std::function<Result(const Hooks&)>& select_fn, const pyb::object& on_step,
+                  const pyb::object& on_checkpoint) {
   Hooks hooks;
   hooks.interrupted = python_interrupt_check();
   if (!on_step.is_none()) {
@@ -42,7 +37,7 @@ Result run(const CArray<T>& pool, const CArray<T>& target, const CArray<T>& init
   {
     pyb::gil_scoped_release nogil;
     try {
-      r = select(pv, tv, iv, opts, hooks, resume);
+      r = select_fn(hooks);
     } catch (InterruptedRun& e) {
       interrupted = std::make_unique<Result>(std::move(e.state));
     } catch (Interrupted&) {
@@ -60,6 +55,16 @@ Result run(const CArray<T>& pool, const CArray<T>& target, const CArray<T>& init
     throw std::runtime_error("gioselect run interrupted");
   }
   return r;
+}
+
+namespace {
+
+template <class T>
+Result run(const CArray<T>& pool, const CArray<T>& target, const CArray<T>& init, const Options& opts,
+           const pyb::object& on_step, const pyb::object& on_checkpoint, const Result* resume) {
+  auto pv = view2d(pool, "pool"), tv = view2d(target, "target"), iv = view2d(init, "init");
+  return run_hooked([&](const Hooks& hooks) { return select(pv, tv, iv, opts, hooks, resume); }, on_step,
+                    on_checkpoint);
 }
 
 }  // namespace

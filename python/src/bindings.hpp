@@ -5,13 +5,16 @@
 #include <pybind11/stl.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "gio/hooks.hpp"
 #include "gio/interrupt.hpp"
 #include "gio/matrix.hpp"
+#include "gio/result.hpp"
 
 namespace gio::py {
 namespace pyb = pybind11;
@@ -19,6 +22,13 @@ namespace pyb = pybind11;
 void init_estimator(pyb::module_& m);
 void init_options(pyb::module_& m);
 void init_selector(pyb::module_& m);
+void init_projection(pyb::module_& m);
+
+// Runs select_fn(hooks) with the GIL released (bind_selector.cpp). on_step(n_iter, n_selected,
+// kl, kl_start) -> 0 go on, 1 stop, 2 hand the state to on_checkpoint; an interrupt (Ctrl-C)
+// hands the last state to on_checkpoint, then raises KeyboardInterrupt.
+Result run_hooked(const std::function<Result(const Hooks&)>& select_fn, const pyb::object& on_step,
+                  const pyb::object& on_checkpoint);
 
 template <class T>
 using CArray = pyb::array_t<T, pyb::array::c_style>;

@@ -8,4 +8,5 @@ PYBIND11_MODULE(_core, m) {
   gio::py::init_estimator(m);
   gio::py::init_options(m);
   gio::py::init_selector(m);
+  gio::py::init_projection(m);
 }

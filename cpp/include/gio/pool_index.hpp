@@ -13,11 +13,12 @@
 #include "gio/interrupt.hpp"
 #include "gio/matrix.hpp"
 #include "gio/options.hpp"
+#include "gio/pool_projection.hpp"
 
 namespace gio {
 
 template <class T>
-class PoolIndex {
+class PoolIndex final : public PoolProjection<T> {
  public:
   // n_threads: for the HNSW build and brute-force scans (<= 0: OpenMP's default).
   // interrupted (optional, must outlive the index): polled during the HNSW build; true ends the
@@ -28,20 +29,27 @@ class PoolIndex {
   // index keeps 1 / |row| of every row (one double per row) for its exact kernels.
   PoolIndex(MatrixView<T> pool, ProjectionOptions opts, int n_threads, const InterruptCheck* interrupted = nullptr,
             const Frame* frame = nullptr);
-  ~PoolIndex();
+  ~PoolIndex() override;
   PoolIndex(const PoolIndex&) = delete;
   PoolIndex& operator=(const PoolIndex&) = delete;
 
   // Nearest available row to v (d doubles), or -1 when none is left.
-  std::int64_t nearest(const double* v);
+  std::int64_t nearest(const double* v) override;
   // The c nearest available rows to v, nearest first (ties: lowest row); fewer if fewer remain.
   // Exact search scans every row; HNSW mode re-scores the graph's candidates exactly.
-  std::vector<std::int64_t> nearest_k(const double* v, std::size_t c);
-  void take(std::int64_t row);
-  void refill();  // every row becomes available again (a GIO reset)
-  std::size_t rows() const { return pool_.rows; }
-  std::size_t available() const { return available_; }
-  bool is_available(std::int64_t row) const { return !taken_[static_cast<std::size_t>(row)]; }
+  std::vector<std::int64_t> nearest_k(const double* v, std::size_t c) override;
+  void take(std::int64_t row) override;
+  void refill() override;  // every row becomes available again (a GIO reset)
+  std::size_t rows() const override { return pool_.rows; }
+  const T* row(std::int64_t r) override { return pool_.row(static_cast<std::size_t>(r)); }
+  std::size_t available() const override { return available_; }
+  bool is_available(std::int64_t row) const override { return !taken_[static_cast<std::size_t>(row)]; }
+  // An index built without a frame takes the run's (a caller's PoolIndex handed to
+  // select_descent); one built with a frame keeps it.
+  void use_frame(const Frame& frame) override;
+  // Squared distance from row r to v (the distance every exact answer above compares).
+  double sq_dist(std::int64_t r, const double* v) const;
+  void report(RunStats& s) const override;
   // Brute force over the available rows; ties go to the lowest row.
   std::int64_t exact_nearest(const double* v) const { return exact_nearest_raw(raw(v).data()); }
 
@@ -67,6 +75,7 @@ class PoolIndex {
   Frame identity_;       // the frame when none is given
   const Frame* frame_;
   std::vector<double> inv_norm_;  // cosine: 1 / |row| of every row (the kernels' row scales); else empty
+  void compute_inverse_norms();
   const double* scales(std::int64_t r0) const {
     return inv_norm_.empty() ? nullptr : inv_norm_.data() + static_cast<std::size_t>(r0);
   }

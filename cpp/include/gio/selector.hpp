@@ -16,6 +16,7 @@
 #include "gio/hooks.hpp"
 #include "gio/matrix.hpp"
 #include "gio/options.hpp"
+#include "gio/pool_projection.hpp"
 #include "gio/result.hpp"
 
 namespace gio {
@@ -27,5 +28,13 @@ namespace gio {
 template <class T>
 Result select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, const Options& opts,
               const Hooks& hooks = {}, const Result* resume = nullptr);
+
+// search='descent' with the caller's projection instead of a pool in memory (a pool sharded
+// across processes): the same run as select() on the pool the projection answers for, when its
+// answers are PoolIndex's. The projection checks its rows' values; select_descent checks the
+// rest as select() does. opts.search.kind must be Search::Descent.
+template <class T>
+Result select_descent(PoolProjection<T>& projection, MatrixView<T> target, MatrixView<T> init, const Options& opts,
+                      const Hooks& hooks = {}, const Result* resume = nullptr);
 
 }  // namespace gio

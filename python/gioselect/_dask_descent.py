@@ -1,0 +1,161 @@
+"""search='descent' on a Dask pool: the descent on the client, its projection on shards held by
+Dask actors, one per chunk (docs/dask.md, "The descent on shards").
+
+Each non-empty chunk becomes a `Shard` actor on a worker (chunks dealt to the workers in turn),
+which reads its rows there (from the pool's storage, never through the client), checks them as
+one process checks the pool, and holds `gioselect._shards.shard_index` over them: the exact
+PoolIndex, certified cache included, and its taken rows. The client runs `_core.select_descent`:
+the target, the estimator, the stop rules, the RNG and the pick log stay here; each projection
+is one round trip, sending every shard the query point and the rows taken since its last call,
+and merging the shards' nearest rows (with their values) by (squared distance, row), which is
+one process's answer (gioselect._shards).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import numpy as np
+
+from gioselect import _core, _dask_faults, _shards
+
+log = logging.getLogger("gioselect")
+
+
+class Shard:
+    """A Dask actor: the exact projection over one chunk of the pool (global rows first_row...),
+    answering with its epoch (the how-many-th build of this shard) so that no reply of an older
+    build is used."""
+
+    def __init__(self, rows, first_row: int, metric: str, n_threads: int, name: str, epoch: int = 0):
+        self.index = _shards.shard_index(rows, first_row, metric, n_threads, name)
+        self.epoch = epoch
+
+    def nearest(self, v, c, taken, refilled):
+        return (self.epoch, *self.index.nearest(v, c, taken, refilled))
+
+
+class ShardLost(Exception):
+    """A shard's actor is gone (its worker died or left)."""
+
+
+class DaskShards:
+    """The pool's shards as actors on the client's workers, built at construction; close() (or
+    the with block's end) releases them. A shard whose worker dies is rebuilt from its chunk on a
+    live worker, its taken rows replayed from the client's pick log, and the call retried."""
+
+    REBUILDS_PER_CALL = 3  # a shard lost again and again in one call (its chunk kills workers?) stops the fit
+
+    def __init__(self, pool, dtype, metric: str, n_threads: int, name: str = "X (the pool)"):
+        self.client = pool.client
+        self._args = (metric, int(n_threads), name)
+        X = pool.array if pool.dtype == dtype else pool.array.astype(dtype)
+        starts = np.concatenate([[0], np.cumsum(X.chunks[0])]).astype(np.int64)
+        workers = sorted(self.client.scheduler_info()["workers"])
+        t0 = time.perf_counter()
+        self._chunks, self.starts, self.epochs, self.rebuilds = [], [0], [], 0
+        self.bytes_sent = self.bytes_received = 0  # the projections' arrays, both ways
+        for chunk, lo, hi in zip(X.to_delayed()[:, 0], starts[:-1], starts[1:]):
+            if hi > lo:  # an empty chunk holds no shard
+                self._chunks.append(chunk)
+                self.starts.append(int(hi))
+                self.epochs.append(0)
+        self._futures = [self._submit(s, workers[s % len(workers)]) for s in range(len(self._chunks))]
+        try:  # the first bad chunk's error, in row order
+            self.actors = _dask_faults.gather(self.client, list(self._futures), "the build of the shards",
+                                              [self._what(s) for s in range(len(self._chunks))])
+        except BaseException:
+            self.close()
+            raise
+        self.build_seconds = time.perf_counter() - t0
+        self.projection = _shards.ShardedProjection(self.starts, self._ask, dtype)
+        self.projection.rows = lambda rows: np.ascontiguousarray(pool.take(rows, "the resumed selection's rows"),
+                                                                 dtype=dtype)
+
+    def _what(self, s: int) -> str:
+        return f"shard {s} (rows {self.starts[s]:,}-{self.starts[s + 1] - 1:,})"
+
+    def _submit(self, s: int, worker=None):
+        """Shard s's actor (a future of it), on `worker` if it is alive (else where the scheduler
+        chooses): its chunk read from the pool's storage on a worker, never through the client.
+        The chunk's task has no worker restriction: a restriction to a worker that died stays on
+        its key, and a rebuild that needs the chunk again would wait for that worker for ever."""
+        rows = self.client.compute(self._chunks[s])
+        where = dict(workers=[worker], allow_other_workers=True) if worker else {}
+        return self.client.submit(Shard, rows, self.starts[s], *self._args, self.epochs[s], actor=True, pure=False,
+                                  **where)
+
+    def _ask(self, calls, taken_log):
+        answers = [None] * len(calls)
+        pending = dict(enumerate(calls))
+        for attempt in range(self.REBUILDS_PER_CALL + 1):
+            lost = []
+            futures = {}
+            for s, call in pending.items():
+                try:
+                    futures[s] = self.actors[s].nearest(*call)
+                except RuntimeError as e:  # the actor's future already erred: "Worker holding Actor was lost"
+                    lost.append((s, e))
+            for s, f in futures.items():
+                try:
+                    epoch, *answer = f.result()
+                except OSError as e:  # "Unable to contact Actor's worker", a closed comm
+                    lost.append((s, e))
+                    continue
+                if epoch != self.epochs[s]:  # a reply of an older build (not expected: fenced anyway)
+                    lost.append((s, ShardLost(f"a reply of epoch {epoch} from shard {s}, now at {self.epochs[s]}")))
+                    continue
+                answers[s] = answer
+            if not lost:
+                break
+            if attempt == self.REBUILDS_PER_CALL:
+                s, e = lost[0]
+                raise RuntimeError(f"the Dask descent lost {self._what(s)} {attempt + 1} times in one projection "
+                                   f"({type(e).__name__}: {e}); its chunk may not fit in a worker's memory") from e
+            pending = {}
+            for s, e in sorted(lost, key=lambda x: x[0]):
+                log.warning("Dask descent: %s lost (%s: %s); rebuilding it from its chunk and %d taken rows",
+                            self._what(s), type(e).__name__, e, len(taken_log[s]))
+                self._rebuild(s)
+                v, c, _, _ = calls[s]
+                pending[s] = (v, c, np.asarray(taken_log[s], dtype=np.int64), False)  # a new shard: every take again
+        self.bytes_sent += sum(call[0].nbytes + call[2].nbytes for call in calls)
+        self.bytes_received += sum(a.nbytes for answer in answers for a in answer)
+        return answers
+
+    def _rebuild(self, s: int) -> None:
+        self._futures[s].release()
+        self.epochs[s] += 1
+        self.rebuilds += 1
+        self._futures[s] = self._submit(s)
+        self.actors[s] = _dask_faults.gather(self.client, [self._futures[s]], "the rebuild of a lost shard",
+                                             [self._what(s)])[0]
+
+    def close(self):
+        for f in self._futures:
+            f.release()
+        self._futures = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def run(pool, target: np.ndarray, init: np.ndarray, options: _core.Options, *, on_step=None, on_checkpoint=None,
+        resume=None) -> _core.Result:
+    """_engine.run for a gioselect._dask.DaskPool: the same Result, the projection on the shards."""
+    # as_current: an actor's handle finds its client as the current one (the fit's may not be the default).
+    # The shards scan on their worker's OpenMP default (n_threads=0): the worker's cores are its own.
+    with pool.client.as_current(), DaskShards(pool, target.dtype, options.metric, 0) as shards:
+        t0 = time.perf_counter()
+        res = _core.select_descent(shards.projection, pool.shape[0], target, init, options, on_step, on_checkpoint,
+                                   resume)
+        calls = max(shards.projection.calls, 1)
+        log.info("Dask descent on %d shards: built in %.2f s, %d projections in %.2f s (%.2f ms each), %d bytes "
+                 "sent and %d received per projection, %d shards rebuilt", len(shards.actors), shards.build_seconds,
+                 shards.projection.calls, time.perf_counter() - t0, 1e3 * (time.perf_counter() - t0) / calls,
+                 shards.bytes_sent // calls, shards.bytes_received // calls, shards.rebuilds)
+    return res

@@ -1,0 +1,256 @@
+// The descent with a projection written in Python (select_descent), and ShardIndex: the exact
+// PoolIndex over one shard of a pool, with global row numbers (gioselect._dask_descent runs one
+// per Dask worker; docs/dask.md).
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "gio/frame.hpp"
+#include "gio/options.hpp"
+#include "gio/pool_index.hpp"
+#include "gio/pool_projection.hpp"
+#include "gio/selector.hpp"
+
+#include "bindings.hpp"
+
+namespace gio::py {
+namespace {
+
+// A Python object as the descent's projection. One call per projection:
+//   projection.nearest(v, c, taken, refilled) -> (rows, values)
+// first makes every row available again if `refilled`, then takes the rows `taken` (int64, in
+// pick order), then answers with the c nearest available rows to v (float64, the pool's own
+// coordinates: the run's frame mapped back), nearest first, ties to the lowest row, and their
+// values ((len, d), the pool's dtype). On resume, projection.rows(rows) -> values of those rows.
+// The taken bitset is kept here too: is_available and available() need no call.
+// Errors raised in Python come out of the run unchanged; KeyboardInterrupt is the run's interrupt.
+template <class T>
+class PyProjection final : public PoolProjection<T> {
+ public:
+  PyProjection(pyb::object obj, std::size_t rows, std::size_t cols)
+      : obj_(std::move(obj)), cols_(cols), taken_(rows, 0), available_(rows) {}
+
+  void use_frame(const Frame& frame) override { frame_ = &frame; }
+  std::size_t rows() const override { return taken_.size(); }
+  std::size_t available() const override { return available_; }
+  bool is_available(std::int64_t row) const override { return !taken_[static_cast<std::size_t>(row)]; }
+
+  std::int64_t nearest(const double* v) override {
+    const std::vector<std::int64_t> rows = ask(v, 1);
+    return rows.empty() ? -1 : rows[0];
+  }
+  std::vector<std::int64_t> nearest_k(const double* v, std::size_t c) override { return ask(v, c); }
+
+  void take(std::int64_t row) override {
+    check_row(row, "take");
+    auto r = static_cast<std::size_t>(row);
+    if (taken_[r]) return;
+    taken_[r] = 1;
+    --available_;
+    to_send_.push_back(row);
+    const auto hit = answered_.find(row);
+    if (hit != answered_.end()) kept_.emplace(row, hit->second);  // a selected row: score_selection reads it
+  }
+
+  void refill() override {
+    std::fill(taken_.begin(), taken_.end(), 0);
+    available_ = taken_.size();
+    to_send_.clear();
+    refilled_ = true;
+  }
+
+  const T* row(std::int64_t r) override {
+    if (auto hit = answered_.find(r); hit != answered_.end()) return hit->second.data();
+    if (auto hit = kept_.find(r); hit != kept_.end()) return hit->second.data();
+    check_row(r, "row");
+    pyb::gil_scoped_acquire gil;
+    auto values = call([&] { return obj_.attr("rows")(to_numpy(std::vector<std::int64_t>{r})); });
+    const CArray<T> a = cast_values(values, 1);
+    std::vector<T>& kept = kept_[r];
+    kept.assign(a.data(), a.data() + cols_);
+    return kept.data();
+  }
+
+ private:
+  std::vector<std::int64_t> ask(const double* v, std::size_t c) {
+    if (available_ == 0) return {};
+    if (!frame_) throw std::logic_error("PyProjection: no frame (use_frame) before the first query");
+    pyb::gil_scoped_acquire gil;
+    pyb::array_t<double> raw(static_cast<pyb::ssize_t>(cols_));
+    frame_->unmap(v, cols_, raw.mutable_data());
+    const pyb::array_t<std::int64_t> sent = to_numpy(to_send_);
+    pyb::object answer = call([&] { return obj_.attr("nearest")(raw, c, sent, refilled_); });
+    to_send_.clear();
+    refilled_ = false;
+    auto pair = answer.cast<std::pair<pyb::object, pyb::object>>();
+    const auto rows = pyb::array_t<std::int64_t, pyb::array::c_style | pyb::array::forcecast>::ensure(pair.first);
+    if (!rows || rows.ndim() != 1)
+      throw pyb::type_error("projection.nearest must return (rows, values) with rows a 1-D integer array");
+    const std::size_t n = static_cast<std::size_t>(rows.shape(0)), want = std::min(c, available_);
+    if (n != want)
+      throw std::invalid_argument("projection.nearest returned " + std::to_string(n) + " rows for c=" +
+                                  std::to_string(c) + " with " + std::to_string(available_) + " rows available");
+    const CArray<T> values = cast_values(pair.second, n);
+    answered_.clear();
+    std::vector<std::int64_t> out(rows.data(), rows.data() + n);
+    for (std::size_t i = 0; i < n; ++i) {
+      check_row(out[i], "nearest");
+      if (taken_[static_cast<std::size_t>(out[i])])
+        throw std::invalid_argument("projection.nearest returned row " + std::to_string(out[i]) +
+                                    ", which is taken");
+      const T* src = values.data() + i * cols_;
+      answered_[out[i]].assign(src, src + cols_);
+    }
+    if (answered_.size() != n) throw std::invalid_argument("projection.nearest returned a row twice");
+    return out;
+  }
+
+  // The values array of n rows, in the pool's dtype (no conversion: other bits would be other picks).
+  CArray<T> cast_values(const pyb::object& values, std::size_t n) const {
+    if (!pyb::isinstance<CArray<T>>(values))
+      throw pyb::type_error(std::string("projection values must be a C-contiguous ") +
+                            (std::is_same_v<T, float> ? "float32" : "float64") + " array (the pool's dtype)");
+    CArray<T> a = values.cast<CArray<T>>();
+    if (a.ndim() != 2 || static_cast<std::size_t>(a.shape(0)) != n || static_cast<std::size_t>(a.shape(1)) != cols_)
+      throw std::invalid_argument("projection values must have shape (" + std::to_string(n) + ", " +
+                                  std::to_string(cols_) + ")");
+    return a;
+  }
+
+  void check_row(std::int64_t row, const char* where) const {
+    if (row < 0 || static_cast<std::size_t>(row) >= taken_.size())
+      throw std::out_of_range(std::string("projection ") + where + ": pool row " + std::to_string(row) +
+                              " out of range (" + std::to_string(taken_.size()) + " rows)");
+  }
+
+  // A Python call (GIL held): Ctrl-C inside it is the run's interrupt (left pending, raised again
+  // when the run returns); any other Python error propagates as it is.
+  template <class F>
+  static pyb::object call(F&& f) {
+    try {
+      return f();
+    } catch (pyb::error_already_set& e) {
+      if (!e.matches(PyExc_KeyboardInterrupt)) throw;
+      e.restore();
+      throw Interrupted();
+    }
+  }
+
+  pyb::object obj_;
+  std::size_t cols_;
+  const Frame* frame_ = nullptr;
+  std::vector<std::uint8_t> taken_;
+  std::size_t available_;
+  std::vector<std::int64_t> to_send_;  // taken since the last call
+  bool refilled_ = false;             // refilled since the last call
+  std::unordered_map<std::int64_t, std::vector<T>> answered_;  // the last answer's rows
+  std::unordered_map<std::int64_t, std::vector<T>> kept_;      // rows taken (read again by selection_kl)
+};
+
+template <class T>
+Result run_descent(const pyb::object& projection, std::size_t n_rows, const CArray<T>& target, const CArray<T>& init,
+                   const Options& opts, const pyb::object& on_step, const pyb::object& on_checkpoint,
+                   const Result* resume) {
+  auto tv = view2d(target, "target"), iv = view2d(init, "init");
+  PyProjection<T> proj(projection, n_rows, tv.cols);
+  Result r = run_hooked([&](const Hooks& hooks) { return select_descent(proj, tv, iv, opts, hooks, resume); },
+                        on_step, on_checkpoint);
+  return r;
+}
+
+// The exact projection of one shard: rows [first_row, first_row + len) of a pool, kept as the
+// given array (no copy). Query points are in the pool's coordinates (PyProjection sends them so),
+// and distances are PoolIndex's, so the minimum over shards of (distance, row) is one process's.
+template <class T>
+class ShardIndex {
+ public:
+  ShardIndex(CArray<T> rows, std::int64_t first_row, const std::string& metric, int n_threads)
+      : rows_(std::move(rows)), view_(view2d(rows_, "shard rows")), first_(first_row),
+        frame_(MatrixView<T>(), Units::Absolute, parse<Metric>(metric)),
+        index_(view_, exact_options(), n_threads, nullptr, &frame_) {}
+
+  // (squared distances, global rows, values) of the c nearest available rows to v, after
+  // `refilled` and the takes `taken` (global rows of this shard).
+  pyb::tuple nearest(const CArray<double>& v, std::size_t c, const CArray<std::int64_t>& taken, bool refilled) {
+    if (v.ndim() != 1 || static_cast<std::size_t>(v.shape(0)) != view_.cols)
+      throw std::invalid_argument("v must have shape (" + std::to_string(view_.cols) + ",)");
+    std::vector<std::int64_t> local;
+    {
+      pyb::gil_scoped_release nogil;
+      if (refilled) index_.refill();
+      for (pyb::ssize_t i = 0; i < taken.size(); ++i) take(taken.data()[i]);
+      local = c == 1 ? std::vector<std::int64_t>{index_.nearest(v.data())} : index_.nearest_k(v.data(), c);
+      if (!local.empty() && local[0] < 0) local.clear();
+    }
+    pyb::array_t<double> dist(static_cast<pyb::ssize_t>(local.size()));
+    pyb::array_t<std::int64_t> global(static_cast<pyb::ssize_t>(local.size()));
+    pyb::array_t<T> values({static_cast<pyb::ssize_t>(local.size()), static_cast<pyb::ssize_t>(view_.cols)});
+    for (std::size_t i = 0; i < local.size(); ++i) {
+      dist.mutable_data()[i] = index_.sq_dist(local[i], v.data());
+      global.mutable_data()[i] = first_ + local[i];
+      std::copy_n(view_.row(static_cast<std::size_t>(local[i])), view_.cols, values.mutable_data() + i * view_.cols);
+    }
+    return pyb::make_tuple(dist, global, values);
+  }
+
+  void take(std::int64_t global_row) {
+    const std::int64_t r = global_row - first_;
+    if (r < 0 || static_cast<std::size_t>(r) >= view_.rows)
+      throw std::out_of_range("row " + std::to_string(global_row) + " is not in this shard (rows " +
+                              std::to_string(first_) + "-" + std::to_string(first_ + static_cast<std::int64_t>(view_.rows) - 1) + ")");
+    index_.take(r);
+  }
+  std::size_t available() const { return index_.available(); }
+  std::size_t cache_hits() const { return index_.cache_hits(); }
+
+ private:
+  static ProjectionOptions exact_options() {
+    ProjectionOptions o;
+    o.mode = Projection::Exact;
+    return o;
+  }
+
+  CArray<T> rows_;
+  MatrixView<T> view_;
+  std::int64_t first_;
+  Frame frame_;  // no centring (v comes in the pool's coordinates); rows on the sphere under cosine
+  PoolIndex<T> index_;
+};
+
+template <class T>
+void bind_shard(pyb::module_& m, const char* name) {
+  pyb::class_<ShardIndex<T>>(m, name, "The exact projection over one shard of a pool (global row numbers).")
+      .def(pyb::init<CArray<T>, std::int64_t, const std::string&, int>(), pyb::arg("rows").noconvert(),
+           pyb::arg("first_row"), pyb::arg("metric"), pyb::arg("n_threads"))
+      .def("nearest", &ShardIndex<T>::nearest,
+           "(squared distances, global rows, values) of the c nearest available rows to v (the pool's "
+           "coordinates), nearest first, ties to the lowest row; after a refill if refilled, then the takes",
+           pyb::arg("v"), pyb::arg("c"), pyb::arg("taken"), pyb::arg("refilled"))
+      .def("take", &ShardIndex<T>::take, pyb::arg("row"))
+      .def_property_readonly("available", &ShardIndex<T>::available)
+      .def_property_readonly("cache_hits", &ShardIndex<T>::cache_hits);
+}
+
+}  // namespace
+
+void init_projection(pyb::module_& m) {
+  constexpr const char* doc =
+      "Run search='descent' with a projection written in Python instead of a pool in memory: "
+      "projection.nearest(v, c, taken, refilled) -> (rows, values) applies the refill and the takes "
+      "since its last call, then returns the c nearest available rows to v (the pool's coordinates), "
+      "nearest first, ties to the lowest row, and their values (the target's dtype); "
+      "projection.rows(rows) -> values (resume only). n_rows: the pool's row count. Otherwise as select().";
+  m.def("select_descent", &run_descent<float>, doc, pyb::arg("projection"), pyb::arg("n_rows"),
+        pyb::arg("target").noconvert(), pyb::arg("init").noconvert(), pyb::arg("options"),
+        pyb::arg("on_step") = pyb::none(), pyb::arg("on_checkpoint") = pyb::none(), pyb::arg("resume") = nullptr);
+  m.def("select_descent", &run_descent<double>, doc, pyb::arg("projection"), pyb::arg("n_rows"), pyb::arg("target"),
+        pyb::arg("init"), pyb::arg("options"), pyb::arg("on_step") = pyb::none(),
+        pyb::arg("on_checkpoint") = pyb::none(), pyb::arg("resume") = nullptr);
+  bind_shard<float>(m, "ShardIndexF32");
+  bind_shard<double>(m, "ShardIndexF64");
+}
+
+}  // namespace gio::py
