@@ -17,17 +17,10 @@ da = pytest.importorskip("dask.array")
 pytest.importorskip("distributed")
 
 from gioselect import GIOSelector, _dask_descent  # noqa: E402
+from test_dask_descent import data  # noqa: E402,F401  (the pool and target of the exact tests)
 from test_dask_faults import client, cluster  # noqa: E402,F401  (2 workers with nannies, waited for per test)
 
 pytestmark = pytest.mark.dask
-
-
-@pytest.fixture(scope="module")
-def data():
-    rng = np.random.default_rng(0)
-    X = np.vstack([rng.normal(c, 1, (1500, 8)) for c in (0, 4, 8)]).astype(np.float32)
-    T = np.vstack([rng.normal(c, 1, (150, 8)) for c in (0, 8)]).astype(np.float32)
-    return X, T
 
 
 def kill_before(monkeypatch, client, projection: int, shards: list[int]):
