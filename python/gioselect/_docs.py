@@ -40,8 +40,9 @@ PARAMETERS = f"""\
     stop_criterion : str, default='auto'
         When a run without n_select ends, one of {", ".join(map(repr, ("auto",) + STOP_CRITERIA))}
         (README, "Semantics"). 'auto': 'in_domain' for search='spread' (stop after the first round
-        and as many rows as the pool's estimated share of target-like rows), else 'sequential_increase_tolerance', which tolerates up to two picks in
-        a row that raise the KL and drops such a trailing run when it stops.
+        and as many rows as the pool's estimated share of target-like rows), else
+        'sequential_increase_tolerance', which tolerates up to two picks in a row that raise the KL
+        and drops such a trailing run when it stops.
     min_difference : float, default=0.0
         'min_difference': stop when a pick improves the KL by less.
     min_kl : float, default=0.0
