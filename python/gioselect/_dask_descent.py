@@ -69,9 +69,8 @@ class DaskShards:
             self.close()
             raise
         self.build_seconds = time.perf_counter() - t0
-        self.projection = _shards.ShardedProjection(self.starts, self._ask, dtype)
-        self.projection.rows = lambda rows: np.ascontiguousarray(pool.take(rows, "the resumed selection's rows"),
-                                                                 dtype=dtype)
+        self.projection = _shards.ShardedProjection(
+            self.starts, self._ask, dtype, read_rows=lambda rows: pool.take(rows, "the resumed selection's rows"))
 
     def _what(self, s: int) -> str:
         return f"shard {s} (rows {self.starts[s]:,}-{self.starts[s + 1] - 1:,})"
@@ -153,9 +152,9 @@ def run(pool, target: np.ndarray, init: np.ndarray, options: _core.Options, *, o
         t0 = time.perf_counter()
         res = _core.select_descent(shards.projection, pool.shape[0], target, init, options, on_step, on_checkpoint,
                                    resume)
-        calls = max(shards.projection.calls, 1)
+        calls, seconds = max(shards.projection.calls, 1), time.perf_counter() - t0
         log.info("Dask descent on %d shards: built in %.2f s, %d projections in %.2f s (%.2f ms each), %d bytes "
                  "sent and %d received per projection, %d shards rebuilt", len(shards.actors), shards.build_seconds,
-                 shards.projection.calls, time.perf_counter() - t0, 1e3 * (time.perf_counter() - t0) / calls,
+                 shards.projection.calls, seconds, 1e3 * seconds / calls,
                  shards.bytes_sent // calls, shards.bytes_received // calls, shards.rebuilds)
     return res

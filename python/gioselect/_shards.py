@@ -38,18 +38,26 @@ class ShardedProjection:
     the last entry the pool's row count). ask(calls, log) sends shard s the call calls[s] = (v, c,
     taken, refilled) of ShardIndex.nearest and returns each shard's (distances, rows, values);
     log[s] is every row of shard s taken since the last refill, this call's included (the pick
-    log, from which a lost shard is rebuilt)."""
+    log, from which a lost shard is rebuilt). read_rows(rows) -> their values: what a resumed run
+    asks for the rows its state selected (None: resuming is not offered)."""
 
-    def __init__(self, starts, ask, values_dtype):
+    def __init__(self, starts, ask, values_dtype, read_rows=None):
         self.starts = np.asarray(starts, dtype=np.int64)
         self.ask = ask
         self.dtype = np.dtype(values_dtype)
+        self.read_rows = read_rows
         self.calls = 0
         self.log = [[] for _ in range(self.n_shards)]
 
     @property
     def n_shards(self) -> int:
         return len(self.starts) - 1
+
+    def rows(self, rows: np.ndarray) -> np.ndarray:
+        """The values of pool rows `rows` (the protocol's resume call), in the values' dtype."""
+        if self.read_rows is None:
+            raise RuntimeError("this sharded projection cannot read rows, so it cannot resume a run")
+        return np.ascontiguousarray(self.read_rows(rows), dtype=self.dtype)
 
     def owner(self, rows: np.ndarray) -> np.ndarray:
         return np.searchsorted(self.starts, rows, side="right") - 1
@@ -75,4 +83,4 @@ def local_shards(pool: np.ndarray, bounds, metric: str = "euclidean", n_threads:
     sharded projection without a cluster (tests, and the reference for Dask's)."""
     shards = [shard_index(pool[lo:hi], lo, metric, n_threads, "X (the pool)") for lo, hi in zip(bounds[:-1], bounds[1:])]
     return ShardedProjection(bounds, lambda calls, log: [s.nearest(*call) for s, call in zip(shards, calls)],
-                             pool.dtype)
+                             pool.dtype, read_rows=lambda rows: pool[rows])
