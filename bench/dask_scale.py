@@ -96,7 +96,8 @@ RUN = textwrap.dedent("""
 
 
 DESCENT = textwrap.dedent("""
-    import hashlib, json, logging, re, sys, time
+    import hashlib, json, logging, re, resource, sys, time
+    import dask
     import numpy as np
     sys.path.insert(0, {here!r})
     from embeddings import target
@@ -105,11 +106,12 @@ DESCENT = textwrap.dedent("""
     class Shards(logging.Handler):
         stats = None
         def emit(self, record):
-            m = re.search(r"built in ([\\d.]+) s, (\\d+) projections in ([\\d.]+) s \\(([\\d.]+) ms each\\), (\\d+) bytes "
-                          r"sent and (\\d+) received", record.getMessage())
+            m = re.search(r"built in ([\\d.]+) s; (\\d+) queries in ([\\d.]+) s, (\\d+) round trips in ([\\d.]+) s "
+                          r"\\([\\d.]+ ms each\\), ([\\d.na]+) s of the shards' work in all; (\\d+) bytes sent and "
+                          r"(\\d+) received", record.getMessage())
             if m:
-                Shards.stats = dict(zip(("build_s", "projections", "projections_s", "ms_per_projection", "bytes_sent",
-                                         "bytes_received"), map(float, m.groups())))
+                Shards.stats = dict(zip(("build_s", "queries", "descent_s", "round_trips", "round_trips_s",
+                                         "shard_work_s", "bytes_sent", "bytes_received"), map(float, m.groups())))
 
     log = logging.getLogger("gioselect")
     log.setLevel(logging.INFO)
@@ -119,6 +121,7 @@ DESCENT = textwrap.dedent("""
         T = target({n_target}, {dim})
         workers = {workers}
         params = dict(search="descent", projection="exact", n_select={picks}, random_state=0)
+        dask.config.set({{"gioselect.descent-lookahead": {lookahead}}})
         client = None
         if workers == 0:
             pool = np.load({path!r}, mmap_mode="r")
@@ -134,35 +137,49 @@ DESCENT = textwrap.dedent("""
         wall = time.perf_counter() - t0
         h = hashlib.blake2b(np.ascontiguousarray(sel.selected_indices_).tobytes() + sel.objective_trace_.tobytes(),
                             digest_size=12).hexdigest()
+        rss = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        workers_rss = sorted(client.run(rss).values()) if client else []
         print(json.dumps(dict(wall_s=wall, picks=len(sel.selected_indices_), ms_per_pick=1e3 * wall / {picks},
-                              shards=Shards.stats, digest=h)))
+                              shards=Shards.stats, worker_peak_rss=workers_rss, digest=h)))
 """)
 
 
-def descent_latency(path, args, workers, picks, direct=False):
+def descent_latency(path, args, workers, picks, direct=False, lookahead=1):
     """search='descent' (projection='exact', n_select=picks) on the same pool: one process (workers=0)
     or a LocalCluster of `workers` one-thread workers, one chunk (one shard) each, its client
-    direct_to_workers or not (actor calls through the scheduler, the default); the fit's wall time
-    per pick, the shards' build, projections and bytes per projection (gioselect's log)."""
+    direct_to_workers or not (actor calls through the scheduler, the default), `lookahead` queries per
+    round trip; the fit's wall time per pick, and from gioselect's log the shards' build, the round
+    trips' time, the shards' own work in them and bytes per round trip; each worker's peak RSS."""
     code = DESCENT.format(here=HERE, path=path, n_target=args.target, dim=args.dim, workers=workers, picks=picks,
-                          rows=args.rows, direct=direct)
+                          rows=args.rows, direct=direct, lookahead=lookahead)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def descent_main(args, path):
-    out = dict(rows=args.rows, dim=args.dim, target=args.target, picks=args.picks, runs=[])
+    mib = 2**20
+    pool_bytes = args.rows * args.dim * 4
+    out = dict(rows=args.rows, dim=args.dim, target=args.target, picks=args.picks, pool_bytes=pool_bytes, runs=[])
     one = None
+    configs = [(0, False, 1), *((w, d, b) for w in args.workers for d in (False, True) for b in args.lookahead)]
     for rep in range(args.repeat):
-        for w, direct in [(0, False), *((w, d) for w in args.workers for d in (False, True))]:
-            r = dict(workers=w, direct_to_workers=direct, round=rep, **descent_latency(path, args, w, args.picks, direct))
+        for w, direct, lookahead in configs:
+            r = dict(workers=w, direct_to_workers=direct, lookahead=lookahead, round=rep,
+                     **descent_latency(path, args, w, args.picks, direct, lookahead))
             one = r if w == 0 and one is None else one
             r["identical"] = r["digest"] == one["digest"]
             out["runs"].append(r)
             s = r["shards"]
-            extra = "" if s is None else (f"; shards built in {s['build_s']:.1f} s, {s['ms_per_projection']:.2f} ms per "
-                                          f"projection, {s['bytes_sent']:.0f} B out and {s['bytes_received']:.0f} B back")
-            where = "one process" if w == 0 else f"{w} worker(s){', direct' if direct else ''}"
+            extra = ""
+            if s is not None:
+                trips = max(s["round_trips"], 1)
+                extra = (f"; shards built in {s['build_s']:.1f} s; per pick: client {1e3 * (s['descent_s'] - s['round_trips_s']) / r['picks']:.2f} ms, "
+                         f"round trips {1e3 * s['round_trips_s'] / r['picks']:.2f} ms ({s['round_trips']:.0f} of "
+                         f"{1e3 * s['round_trips_s'] / trips:.2f} ms, the shards' work {1e3 * s['shard_work_s'] / w / trips:.2f} ms "
+                         f"per shard of it); {s['bytes_sent'] * trips / r['picks']:.0f} B out and "
+                         f"{s['bytes_received'] * trips / r['picks']:.0f} B back per pick; worker peak RSS "
+                         f"{[round(x / mib) for x in r['worker_peak_rss']]} MiB (pool / workers {pool_bytes / w / mib:.0f} MiB)")
+            where = "one process" if w == 0 else f"{w} worker(s){', direct' if direct else ''}, lookahead {lookahead}"
             print(f"{where}: {r['ms_per_pick']:.2f} ms per pick "
                   f"({r['wall_s']:.1f} s){extra}, identical: {r['identical']}", flush=True)
             write_json(out, args.out)
@@ -188,6 +205,8 @@ def main():
     ap.add_argument("--descent", action="store_true",
                     help="the sharded descent's per-pick latency instead (search='descent', projection='exact')")
     ap.add_argument("--picks", type=int, default=300, help="--descent: n_select")
+    ap.add_argument("--lookahead", type=int, nargs="*", default=[1, 32],
+                    help="--descent: queries per round trip (the Dask setting gioselect.descent-lookahead)")
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
     path = pool_file(args.data_dir, args.rows, args.dim)

@@ -5,6 +5,7 @@ knn descent with batches, 1-4 shards, uneven and empty chunks, duplicate rows an
 shards, exhaustion and resets, budgets, the automatic stop and n_candidates; the approximate
 projection and what still needs the pool in one process are refused by name."""
 
+import logging
 import re
 
 import numpy as np
@@ -12,6 +13,7 @@ import pytest
 
 da = pytest.importorskip("dask.array")
 pytest.importorskip("distributed")
+import dask  # noqa: E402
 
 from gioselect import GIOSelector  # noqa: E402
 from test_dask import client  # noqa: E402,F401  (the module's 2-process LocalCluster)
@@ -149,9 +151,53 @@ def test_a_shard_s_distances_are_one_process_s(data, client):
     with client.as_current(), _dask_descent.DaskShards(pool, X.dtype, "euclidean", 0) as shards:
         assert shards.starts == [0, 1001, 2503, 4500]
         for v in np.random.default_rng(5).normal(4, 3, (4, 8)):
-            dist, rows, _ = whole.ask([(v, len(X), nothing_taken, False)], [[]])[0]  # every row, in this process
+            dist, rows, _ = whole.ask([(v, len(X), nothing_taken, False)], [[]], "nearest")[0]  # every row, here
             one_process = dict(zip(rows.tolist(), dist.tolist()))
-            for dist, rows, values in shards._ask([(v, 50, nothing_taken, False)] * 3, [[]] * 3):
+            for dist, rows, values in shards._ask([(v, 50, nothing_taken, False)] * 3, [[]] * 3, "nearest"):
                 assert len(rows) == 50
                 assert dist.tolist() == [one_process[r] for r in rows.tolist()]
                 np.testing.assert_array_equal(values, X[rows])
+            # a batch's lists: query j's 50 + j nearest, with the same distances
+            dist, rows, _ = whole.ask([(v + 0.5, len(X), nothing_taken, False)], [[]], "nearest")[0]
+            second = dict(zip(rows.tolist(), dist.tolist()))
+            for dist, rows, counts, distinct, values in shards._ask([(np.vstack([v, v + 0.5]), 50, nothing_taken,
+                                                                      False)] * 3, [[]] * 3, "nearest_batch"):
+                assert counts.tolist() == [50, 51]
+                assert dist.tolist() == [one_process[r] for r in rows[:50].tolist()] + \
+                    [second[r] for r in rows[50:].tolist()]
+                assert distinct.tolist() == sorted(set(rows.tolist()))
+                np.testing.assert_array_equal(values, X[distinct])
+
+
+def _round_trips(caplog) -> tuple[int, int]:
+    line = next(r.getMessage() for r in caplog.records if r.getMessage().startswith("Dask descent on"))
+    queries, calls = re.search(r"(\d+) queries in [\d.]+ s, (\d+) round trips", line).groups()
+    return int(queries), int(calls)
+
+
+@pytest.mark.filterwarnings("ignore:the knn estimate was lowest")
+@pytest.mark.parametrize("mode", [dict(n_select=150), dict(objective="knn", batch_size=8, n_select=150)],
+                         ids=["relaxed", "knn, rounds of 8"])
+def test_a_batch_of_queries_is_one_round_trip(data, client, caplog, mode):
+    X, T = data
+    fits = {}
+    for lookahead in (1, 32):
+        caplog.clear()
+        with dask.config.set({"gioselect.descent-lookahead": lookahead}), \
+                caplog.at_level(logging.INFO, logger="gioselect"):
+            one, fits[lookahead] = both(X, T, client, (2000, 2500), **mode)
+        assert_same_fit(one, fits[lookahead])
+        queries, calls = _round_trips(caplog)
+        assert queries == 150
+        if lookahead == 1:
+            assert calls == queries
+        else:  # relaxed: the first (long) descent alone, then batches of 32; knn: a round per call
+            assert calls <= (6 if "batch_size" not in mode else 150 // 8 + 1)
+
+
+@pytest.mark.parametrize("value", [0, -3, "many", 2.5, True])
+def test_a_bad_lookahead_setting_is_refused_by_name(data, client, value):
+    X, T = data
+    with dask.config.set({"gioselect.descent-lookahead": value}), \
+            pytest.raises(ValueError, match="gioselect.descent-lookahead must be a whole number"):
+        GIOSelector(search="descent", random_state=0).fit(da.from_array(X, chunks=(2000, -1)), target=T, client=client)

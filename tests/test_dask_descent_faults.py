@@ -3,8 +3,9 @@ truth. A shard whose worker is SIGKILLed (at the first projection, mid-run, both
 is rebuilt from its chunk on a live worker, its taken rows replayed from the log and the call in
 flight retried, and the fit is the one-process fit bit for bit; a reply of an older build of a
 shard (its epoch) is not used. The kills are deterministic: the client's call to the shards,
-wrapped, SIGKILLs the chosen shards' workers just before its n-th projection is sent (the 2-process
-LocalCluster with nannies of tests/test_dask_faults.py restarts them)."""
+wrapped, SIGKILLs the chosen shards' workers just before its n-th call is sent (the 2-process
+LocalCluster with nannies of tests/test_dask_faults.py restarts them); a call is one query, or a
+batch of queries announced ahead (gioselect.descent-lookahead)."""
 
 import logging
 import os
@@ -16,11 +17,14 @@ import pytest
 da = pytest.importorskip("dask.array")
 pytest.importorskip("distributed")
 
+import dask  # noqa: E402
+
 from gioselect import GIOSelector, _dask_descent  # noqa: E402
 from test_dask_descent import data  # noqa: E402,F401  (the pool and target of the exact tests)
 from test_dask_faults import client, cluster  # noqa: E402,F401  (2 workers with nannies, waited for per test)
 
 pytestmark = pytest.mark.dask
+LOOKAHEAD = _dask_descent.LOOKAHEAD_KEY
 
 
 def kill_before(monkeypatch, client, projection: int, shards: list[int]):
@@ -70,11 +74,11 @@ def one_process(data):
     ids=["relaxed, at the first pick", "relaxed, mid-run", "relaxed, both workers", "knn batches, at the first pick",
          "knn batches, mid-run"])
 def test_a_killed_shard_is_rebuilt_with_the_same_picks(data, one_process, client, monkeypatch, caplog, mode,
-                                                       projection, shards):
+                                                       projection, shards, lookahead=1):
     X, T = data
     calls = kill_before(monkeypatch, client, projection, shards)
     one = one_process[mode]
-    with caplog.at_level(logging.WARNING, logger="gioselect"):
+    with caplog.at_level(logging.WARNING, logger="gioselect"), dask.config.set({LOOKAHEAD: lookahead}):
         on_dask = on_dask_fit(X, T, client, **(RELAXED if mode == "relaxed" else KNN))
     assert calls[0] > projection  # the kill happened, and the run went on
     assert len(one.selected_indices_) > 30
@@ -85,21 +89,33 @@ def test_a_killed_shard_is_rebuilt_with_the_same_picks(data, one_process, client
     assert_same_fit(one, on_dask)
 
 
+@pytest.mark.parametrize("mode, call, shards", [("relaxed", 2, [1]), ("knn", 6, [0])],
+                         ids=["relaxed, inside a batch", "knn rounds, inside a batch"])
+def test_a_shard_killed_inside_a_batch_is_rebuilt_with_the_same_picks(data, one_process, client, monkeypatch,
+                                                                       caplog, mode, call, shards):
+    # the default lookahead: each call answers a batch of queries, and the one retried is a batch
+    test_a_killed_shard_is_rebuilt_with_the_same_picks(data, one_process, client, monkeypatch, caplog, mode, call,
+                                                       shards, lookahead=_dask_descent.DEFAULT_LOOKAHEAD)
+
+
 class OldReply:
     """A shard's actor whose answers carry an older epoch (a late reply of a shard's earlier build)."""
 
     def __init__(self, actor):
         self.actor = actor
 
-    def nearest(self, *args):
-        future = self.actor.nearest(*args)
+    def __getattr__(self, method):
+        def call(*args):
+            future = getattr(self.actor, method)(*args)
 
-        class Late:
-            def result(self):
-                epoch, *answer = future.result()
-                return (epoch - 1, *answer)
+            class Late:
+                def result(self):
+                    epoch, *answer = future.result()
+                    return (epoch - 1, *answer)
 
-        return Late()
+            return Late()
+
+        return call
 
 
 def test_a_reply_from_an_older_epoch_is_not_used(data, one_process, client, monkeypatch, caplog):
@@ -109,7 +125,7 @@ def test_a_reply_from_an_older_epoch_is_not_used(data, one_process, client, monk
 
     def ask_with_a_late_reply(self, *args):
         calls[0] += 1
-        if calls[0] == 20:
+        if calls[0] == 3:
             self.actors[1] = OldReply(self.actors[1])
         return ask(self, *args)
 

@@ -46,17 +46,65 @@ MODES = {
     "jump starts": dict(v_init="jump", n_select=40),
 }
 BOUNDS = {"1 shard": [0, 2100], "2 shards": [0, 1000, 2100], "4 uneven, one empty": [0, 1, 1501, 1501, 2100]}
+LOOKAHEAD = {"a call per query": 0, "batches of 8 queries": 8}
 
 
+@pytest.mark.parametrize("lookahead", LOOKAHEAD.values(), ids=LOOKAHEAD.keys())
 @pytest.mark.parametrize("bounds", BOUNDS.values(), ids=BOUNDS.keys())
 @pytest.mark.parametrize("mode", MODES.values(), ids=MODES.keys())
-def test_shards_give_the_one_process_run(problem, mode, bounds):
+def test_shards_give_the_one_process_run(problem, mode, bounds, lookahead):
     X, T, W = problem
     o = options(**mode)
-    proj = _shards.local_shards(X, bounds, metric=mode.get("metric", "euclidean"))
+    proj = _shards.local_shards(X, bounds, metric=mode.get("metric", "euclidean"), lookahead=lookahead)
     run = _core.select_descent(proj, len(X), T, W, o)
     assert_same_run(_engine.run(X, T, W, o), run)
-    assert proj.calls >= len(run.selected)  # one call per projection
+    assert proj.queries >= len(run.selected)
+    if lookahead == 0:
+        assert proj.calls == proj.queries  # one call per projection
+
+
+# Runs that know their queries ahead: the relaxed descent, knn's rounds (a budget that ends one
+# round part way, and one that runs the pool out with resets), and n_candidates.
+BATCHED = {
+    "relaxed, a budget": dict(n_select=203),
+    "relaxed, 3 candidates": dict(n_select=100, n_candidates=3),
+    "knn, rounds of 8, a budget mid-round": dict(objective="knn", batch_size=8, n_select=203),
+    "relaxed, the pool run out twice": dict(n_select=2500, resets_allowed=True, max_resets=2),
+}
+
+
+@pytest.mark.filterwarnings("ignore:the knn estimate was lowest")  # the budget forces picks past it, on purpose
+@pytest.mark.parametrize("mode", BATCHED.values(), ids=BATCHED.keys())
+def test_announced_queries_are_answered_from_one_call_each_batch(problem, mode):
+    X, T, W = problem
+    o = options(**mode)
+    proj = _shards.local_shards(X, [0, 1000, 2100], lookahead=8)
+    run = _core.select_descent(proj, len(X), T, W, o)
+    assert_same_run(_engine.run(X, T, W, o), run)
+    assert len(run.selected) == mode["n_select"]
+    # a call per batch of 8, one for the first (long) descent and one after each reset's
+    assert proj.calls <= -(-proj.queries // 8) + 2 * (run.n_resets + 1)
+
+
+def test_a_query_asked_after_more_takes_than_its_place_is_asked_again(problem):
+    X, T, W = problem
+    bounds = [0, 1000, 2100]
+    v = np.repeat(T[:1].astype(np.float64), 3, axis=0) + np.array([[0.0], [1e-3], [2e-3]])  # three near queries
+    first = _shards.local_shards(X, bounds).nearest(v[0], 1, np.empty(0, np.int64), False)[0][0]
+    proj = _shards.local_shards(X, bounds, lookahead=3)
+    proj.upcoming(v, 1, np.empty(0, np.int64), False)
+    assert proj.calls == 1
+    rows, values = proj.nearest(v[0], 1, np.empty(0, np.int64), False)  # from the batch
+    assert (rows[0], proj.calls) == (first, 1)
+    np.testing.assert_array_equal(values[0], X[first])
+    # query 1 after two takes: its list of 2 rows may not hold the answer, so it asks the shards
+    second = _shards.local_shards(X, bounds).nearest(v[1], 1, np.array([first, first + 1], np.int64), False)[0][0]
+    rows, _ = proj.nearest(v[1], 1, np.array([first, first + 1], np.int64), False)
+    assert (rows[0], proj.calls) == (second, 2)
+    # a query the batch did not announce, and a refill, are asked too
+    proj.nearest(v[2] + 1, 1, np.empty(0, np.int64), False)
+    proj.nearest(v[2], 1, np.empty(0, np.int64), True)
+    assert proj.calls == 4
 
 
 def test_exhaustion_and_resets_through_the_shards(problem):

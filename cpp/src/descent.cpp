@@ -62,8 +62,9 @@ class DescentSearch {
       res_.scale_factor = scale_ = initial_scale();
     }
     if constexpr (!kKnn) {
-      if (de_.v_init != VInit::PrevOpt && !est_.depends_on_w() && de_.random_restart_prob == 0 &&
-          ts_.n() * target.cols < RelaxedKL::kParallelStepWork)
+      const bool pure = de_.v_init != VInit::PrevOpt && !est_.depends_on_w() && de_.random_restart_prob == 0;
+      if (pure) lookahead_ = index_.lookahead();
+      if (pure && ts_.n() * target.cols < RelaxedKL::kParallelStepWork)
         ahead_ = std::make_unique<DescentsAhead>(est_, starts_, target.cols, de_.grad_desc_iter, de_.lr * scale_,
                                                  run_.n_threads());
     }
@@ -152,19 +153,58 @@ class DescentSearch {
       if (round_start) fill_round(long_one);
       v_ = std::move(pending_.front());
       pending_.pop_front();
+    } else if (lookahead_ > 0 && !long_one) {
+      next_announced();
     } else if (ahead_ && !long_one) {
       ahead_->get(static_cast<std::size_t>(res_.n_iter), est_.m(), v_.data(), run_.picks_left());
     } else if (ahead_ && res_.n_iter == 0) {
       ahead_->long_descent_and_fill(0, est_.m(), v_.data(), 3 * de_.grad_desc_iter);
     } else {
-      for (int left = de_.grad_desc_iter * (long_one ? 3 : 1); left > 0; left -= kStepsPerInterruptCheck) {
-        est_.descend(v_.data(), std::min(left, kStepsPerInterruptCheck), de_.lr * scale_, run_.n_threads());
-        run_.check_interrupt();
-      }
+      descend_from(v_.data(), de_.grad_desc_iter * (long_one ? 3 : 1), est_.m());
     }
     if (!std::all_of(v_.begin(), v_.end(), [](double x) { return std::isfinite(x); }))
       throw std::invalid_argument("gradient descent diverged (v is not finite, lr = " + std::to_string(de_.lr) +
                                   ", scale_factor = " + std::to_string(scale_) + "); lower lr or scale_factor");
+  }
+
+  void descend_from(double* v, int steps, std::size_t m_rows) {
+    for (int left = steps; left > 0; left -= kStepsPerInterruptCheck) {
+      est_.descend(v, std::min(left, kStepsPerInterruptCheck), de_.lr * scale_, run_.n_threads(), m_rows);
+      run_.check_interrupt();
+    }
+  }
+
+  // Relaxed, with a projection that wants its queries ahead: the ordinary descents of the next
+  // lookahead_ iterations (pure functions of their start and |W|), computed as the run without
+  // lookahead computes them (DescentsAhead's batches or one at a time: their last bits can
+  // differ), announced together. An entry is used only if each iteration since added one row.
+  void next_announced() {
+    const auto it = static_cast<std::size_t>(res_.n_iter);
+    if (!announced_.empty() && (announced_.front().iteration != it || announced_.front().m_rows != est_.m()))
+      announced_.clear();
+    if (announced_.empty()) {
+      const std::size_t count = std::max<std::size_t>(1, std::min(lookahead_, run_.picks_left()));
+      for (std::size_t j = 0; j < count; ++j) {
+        Announced a{it + j, est_.m() + j, std::vector<double>(v_.size())};
+        if (ahead_) {
+          ahead_->get(it + j, a.m_rows, a.v.data(), count - j);
+        } else {
+          const double* x = starts_(it + j);
+          std::copy(x, x + v_.size(), a.v.begin());
+          descend_from(a.v.data(), de_.grad_desc_iter, a.m_rows);
+        }
+        announced_.push_back(std::move(a));
+      }
+      std::vector<double> points;
+      for (const Announced& a : announced_) points.insert(points.end(), a.v.begin(), a.v.end());
+      announce(points, count);
+    }
+    v_ = std::move(announced_.front().v);
+    announced_.pop_front();
+  }
+
+  void announce(const std::vector<double>& points, std::size_t count) {
+    index_.upcoming(points.data(), count, static_cast<std::size_t>(std::max(1, o_.search.n_candidates)));
   }
 
   // knn: a round's batch_size descents start from the batch_size worst-served targets (or the
@@ -193,6 +233,11 @@ class DescentSearch {
         if constexpr (kKnn) est_.descend(vs[static_cast<std::size_t>(j)].data(), steps, de_.lr * scale_);
       });
     err.rethrow();
+    if (index_.lookahead() > 0) {
+      std::vector<double> points;
+      for (const auto& x : vs) points.insert(points.end(), x.begin(), x.end());
+      announce(points, b);
+    }
     for (auto& x : vs) pending_.push_back(std::move(x));
   }
 
@@ -217,6 +262,7 @@ class DescentSearch {
     if (row < 0 && !o_.reference_semantics && o_.stop.resets_allowed && res_.n_resets < o_.stop.max_resets) {
       refill();
       ++res_.n_resets;
+      announce_again();
       row = project();
     }
     return row;
@@ -225,6 +271,16 @@ class DescentSearch {
   void refill() {
     index_.refill();
     st_.reset_marks.push_back(static_cast<std::int64_t>(res_.selected.size()));
+  }
+
+  // After the pool ran out and was refilled inside an iteration: this query and those announced
+  // after it are asked of the full pool (a refill ends what the projection knew of them).
+  void announce_again() {
+    if (index_.lookahead() == 0) return;
+    std::vector<double> points(v_);
+    for (const Announced& a : announced_) points.insert(points.end(), a.v.begin(), a.v.end());
+    for (const auto& x : pending_) points.insert(points.end(), x.begin(), x.end());
+    announce(points, points.size() / v_.size());
   }
 
   // Native rules (selector.hpp) for a scored pick; true ends the run.
@@ -243,6 +299,7 @@ class DescentSearch {
       st_.just_reset = true;
       st_.run_of_increases = 0;
       pending_.clear();  // descended against the W before the reset
+      announced_.clear();
       return false;
     }
     est_.commit();
@@ -296,6 +353,12 @@ class DescentSearch {
   double scale_ = 1.0;
   std::unique_ptr<DescentsAhead> ahead_;
   std::deque<std::vector<double>> pending_;  // knn: a round's descents, not yet projected
+  struct Announced {
+    std::size_t iteration, m_rows;
+    std::vector<double> v;
+  };
+  std::size_t lookahead_ = 0;          // relaxed: the projection's lookahead(), when descents are pure
+  std::deque<Announced> announced_;    // relaxed: descents computed ahead and announced
 };
 
 }  // namespace

@@ -616,6 +616,10 @@ class ShardIndexF32:
         """
         (squared distances, global rows, values) of the c nearest available rows to v (the pool's coordinates), nearest first, ties to the lowest row; after a refill if refilled, then the takes
         """
+    def nearest_batch(self, points: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], c: typing.SupportsInt | typing.SupportsIndex, taken: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], refilled: bool) -> tuple:
+        """
+        For queries the client will ask in order (each followed by one take): (squared distances, global rows, each query's count, the distinct rows, their values), query j's c + j nearest available rows first to last; after a refill if refilled, then the takes
+        """
     def take(self, row: typing.SupportsInt | typing.SupportsIndex) -> None:
         ...
     @property
@@ -633,6 +637,10 @@ class ShardIndexF64:
     def nearest(self, v: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], c: typing.SupportsInt | typing.SupportsIndex, taken: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], refilled: bool) -> tuple:
         """
         (squared distances, global rows, values) of the c nearest available rows to v (the pool's coordinates), nearest first, ties to the lowest row; after a refill if refilled, then the takes
+        """
+    def nearest_batch(self, points: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], c: typing.SupportsInt | typing.SupportsIndex, taken: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], refilled: bool) -> tuple:
+        """
+        For queries the client will ask in order (each followed by one take): (squared distances, global rows, each query's count, the distinct rows, their values), query j's c + j nearest available rows first to last; after a refill if refilled, then the takes
         """
     def take(self, row: typing.SupportsInt | typing.SupportsIndex) -> None:
         ...
@@ -697,12 +705,12 @@ def select(pool: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], target
 @typing.overload
 def select_descent(projection: typing.Any, n_rows: typing.SupportsInt | typing.SupportsIndex, target: numpy.typing.NDArray[numpy.float32], init: numpy.typing.NDArray[numpy.float32], options: Options, on_step: typing.Any = None, on_checkpoint: typing.Any = None, resume: Result = None) -> Result:
     """
-    Run search='descent' with a projection written in Python instead of a pool in memory: projection.nearest(v, c, taken, refilled) -> (rows, values) applies the refill and the takes since its last call, then returns the c nearest available rows to v (the pool's coordinates), nearest first, ties to the lowest row, and their values (the target's dtype); projection.rows(rows) -> values (resume only). n_rows: the pool's row count. Otherwise as select().
+    Run search='descent' with a projection written in Python instead of a pool in memory: projection.nearest(v, c, taken, refilled) -> (rows, values) applies the refill and the takes since its last call, then returns the c nearest available rows to v (the pool's coordinates), nearest first, ties to the lowest row, and their values (the target's dtype); projection.rows(rows) -> values (resume only). A projection with lookahead > 0 (an int attribute) is also told the next queries when the run knows them: projection.upcoming(points, c, taken, refilled), points (count, d) in the order they will be asked. n_rows: the pool's row count. Otherwise as select().
     """
 @typing.overload
 def select_descent(projection: typing.Any, n_rows: typing.SupportsInt | typing.SupportsIndex, target: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], init: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], options: Options, on_step: typing.Any = None, on_checkpoint: typing.Any = None, resume: Result = None) -> Result:
     """
-    Run search='descent' with a projection written in Python instead of a pool in memory: projection.nearest(v, c, taken, refilled) -> (rows, values) applies the refill and the takes since its last call, then returns the c nearest available rows to v (the pool's coordinates), nearest first, ties to the lowest row, and their values (the target's dtype); projection.rows(rows) -> values (resume only). n_rows: the pool's row count. Otherwise as select().
+    Run search='descent' with a projection written in Python instead of a pool in memory: projection.nearest(v, c, taken, refilled) -> (rows, values) applies the refill and the takes since its last call, then returns the c nearest available rows to v (the pool's coordinates), nearest first, ties to the lowest row, and their values (the target's dtype); projection.rows(rows) -> values (resume only). A projection with lookahead > 0 (an int attribute) is also told the next queries when the run knows them: projection.upcoming(points, c, taken, refilled), points (count, d) in the order they will be asked. n_rows: the pool's row count. Otherwise as select().
     """
 def uniform_start(size: typing.SupportsInt | typing.SupportsIndex, d: typing.SupportsInt | typing.SupportsIndex, low: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], high: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], normalize: bool, seed: typing.SupportsInt | typing.SupportsIndex) -> numpy.typing.NDArray[numpy.float64]:
     """

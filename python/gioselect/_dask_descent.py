@@ -22,6 +22,22 @@ from gioselect import _core, _dask_faults, _shards
 
 log = logging.getLogger("gioselect")
 
+LOOKAHEAD_KEY = "gioselect.descent-lookahead"
+DEFAULT_LOOKAHEAD = 32
+
+
+def lookahead() -> int:
+    """How many of the descent's queries one call to the shards answers (Dask setting
+    LOOKAHEAD_KEY; 1: a call per query). Only a relaxed descent without restarts or
+    discard_nearest_for_xy, and knn's rounds of batch_size, know their queries ahead."""
+    import dask
+
+    value = dask.config.get(LOOKAHEAD_KEY, DEFAULT_LOOKAHEAD)
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer, str)) or not str(value).isdigit() \
+            or int(value) < 1:
+        raise ValueError(f"the Dask setting {LOOKAHEAD_KEY} must be a whole number of queries >= 1, got {value!r}")
+    return int(value)
+
 
 class Shard:
     """A Dask actor: the exact projection over one chunk of the pool (global rows first_row...),
@@ -31,9 +47,22 @@ class Shard:
     def __init__(self, rows, first_row: int, metric: str, n_threads: int, name: str, epoch: int = 0):
         self.index = _shards.shard_index(rows, first_row, metric, n_threads, name)
         self.epoch = epoch
+        self.seconds = 0.0  # in the index's calls (the benchmark's "shard work")
+
+    def _timed(self, call, *args):
+        t0 = time.perf_counter()
+        answer = call(*args)
+        self.seconds += time.perf_counter() - t0
+        return (self.epoch, *answer)
 
     def nearest(self, v, c, taken, refilled):
-        return (self.epoch, *self.index.nearest(v, c, taken, refilled))
+        return self._timed(self.index.nearest, v, c, taken, refilled)
+
+    def nearest_batch(self, points, c, taken, refilled):
+        return self._timed(self.index.nearest_batch, points, c, taken, refilled)
+
+    def work_seconds(self) -> float:
+        return self.seconds
 
 
 class ShardLost(Exception):
@@ -48,6 +77,7 @@ class DaskShards:
     REBUILDS_PER_CALL = 3  # a shard lost again and again in one call (its chunk kills workers?) stops the fit
 
     def __init__(self, pool, dtype, metric: str, n_threads: int, name: str = "X (the pool)"):
+        batch = lookahead()  # a bad setting is refused before any work
         self.client = pool.client
         self._args = (metric, int(n_threads), name)
         X = pool.array if pool.dtype == dtype else pool.array.astype(dtype)
@@ -56,6 +86,7 @@ class DaskShards:
         t0 = time.perf_counter()
         self._chunks, self.starts, self.epochs, self.rebuilds = [], [0], [], 0
         self.bytes_sent = self.bytes_received = 0  # the projections' arrays, both ways
+        self.ask_seconds = 0.0  # in round trips to the shards (their work, the messages, rebuilds)
         for chunk, lo, hi in zip(X.to_delayed()[:, 0], starts[:-1], starts[1:]):
             if hi > lo:  # an empty chunk holds no shard
                 self._chunks.append(chunk)
@@ -70,7 +101,8 @@ class DaskShards:
             raise
         self.build_seconds = time.perf_counter() - t0
         self.projection = _shards.ShardedProjection(
-            self.starts, self._ask, dtype, read_rows=lambda rows: pool.take(rows, "the resumed selection's rows"))
+            self.starts, self._ask, dtype, read_rows=lambda rows: pool.take(rows, "the resumed selection's rows"),
+            lookahead=batch if batch > 1 else 0)
 
     def _what(self, s: int) -> str:
         return f"shard {s} (rows {self.starts[s]:,}-{self.starts[s + 1] - 1:,})"
@@ -85,7 +117,14 @@ class DaskShards:
         return self.client.submit(Shard, rows, self.starts[s], *self._args, self.epochs[s], actor=True, pure=False,
                                   **where)
 
-    def _ask(self, calls, taken_log):
+    def _ask(self, calls, taken_log, method):
+        t0 = time.perf_counter()
+        try:
+            return self._ask_shards(calls, taken_log, method)
+        finally:
+            self.ask_seconds += time.perf_counter() - t0
+
+    def _ask_shards(self, calls, taken_log, method):
         answers = [None] * len(calls)
         pending = dict(enumerate(calls))
         for attempt in range(self.REBUILDS_PER_CALL + 1):
@@ -93,7 +132,7 @@ class DaskShards:
             futures = {}
             for s, call in pending.items():
                 try:
-                    futures[s] = self.actors[s].nearest(*call)
+                    futures[s] = getattr(self.actors[s], method)(*call)
                 except RuntimeError as e:  # the actor's future already erred: "Worker holding Actor was lost"
                     lost.append((s, e))
             for s, f in futures.items():
@@ -117,8 +156,8 @@ class DaskShards:
                 log.warning("Dask descent: %s lost (%s: %s); rebuilding it from its chunk and %d taken rows",
                             self._what(s), type(e).__name__, e, len(taken_log[s]))
                 self._rebuild(s)
-                v, c, _, _ = calls[s]
-                pending[s] = (v, c, np.asarray(taken_log[s], dtype=np.int64), False)  # a new shard: every take again
+                query, c, _, _ = calls[s]
+                pending[s] = (query, c, np.asarray(taken_log[s], dtype=np.int64), False)  # a new shard: every take again
         self.bytes_sent += sum(call[0].nbytes + call[2].nbytes for call in calls)
         self.bytes_received += sum(a.nbytes for answer in answers for a in answer)
         return answers
@@ -130,6 +169,14 @@ class DaskShards:
         self._futures[s] = self._submit(s)
         self.actors[s] = _dask_faults.gather(self.client, [self._futures[s]], "the rebuild of a lost shard",
                                              [self._what(s)])[0]
+
+    def work_seconds(self) -> float:
+        """Seconds the shards spent in their index's calls (this build of each: a rebuilt shard's
+        earlier work is not counted); nan when a shard cannot be asked."""
+        try:
+            return sum(a.work_seconds().result() for a in self.actors)
+        except (OSError, RuntimeError, AttributeError):
+            return float("nan")
 
     def close(self):
         for f in self._futures:
@@ -152,9 +199,11 @@ def run(pool, target: np.ndarray, init: np.ndarray, options: _core.Options, *, o
         t0 = time.perf_counter()
         res = _core.select_descent(shards.projection, pool.shape[0], target, init, options, on_step, on_checkpoint,
                                    resume)
-        calls, seconds = max(shards.projection.calls, 1), time.perf_counter() - t0
-        log.info("Dask descent on %d shards: built in %.2f s, %d projections in %.2f s (%.2f ms each), %d bytes "
-                 "sent and %d received per projection, %d shards rebuilt", len(shards.actors), shards.build_seconds,
-                 shards.projection.calls, seconds, 1e3 * seconds / calls,
+        proj, seconds = shards.projection, time.perf_counter() - t0
+        calls = max(proj.calls, 1)
+        log.info("Dask descent on %d shards: built in %.2f s; %d queries in %.2f s, %d round trips in %.2f s "
+                 "(%.2f ms each), %.3f s of the shards' work in all; %d bytes sent and %d received per round trip; "
+                 "%d shards rebuilt", len(shards.actors), shards.build_seconds, proj.queries, seconds, proj.calls,
+                 shards.ask_seconds, 1e3 * shards.ask_seconds / calls, shards.work_seconds(),
                  shards.bytes_sent // calls, shards.bytes_received // calls, shards.rebuilds)
     return res

@@ -35,19 +35,26 @@ def shard_index(rows: np.ndarray, first_row: int, metric: str, n_threads: int, n
 
 class ShardedProjection:
     """A projection for `_core.select_descent` over shards whose first rows are `starts` (sorted,
-    the last entry the pool's row count). ask(calls, log) sends shard s the call calls[s] = (v, c,
-    taken, refilled) of ShardIndex.nearest and returns each shard's (distances, rows, values);
-    log[s] is every row of shard s taken since the last refill, this call's included (the pick
-    log, from which a lost shard is rebuilt). read_rows(rows) -> their values: what a resumed run
-    asks for the rows its state selected (None: resuming is not offered)."""
+    the last entry the pool's row count). ask(calls, log, method) sends shard s the call calls[s]
+    = (v or points, c, taken, refilled) of ShardIndex.nearest or .nearest_batch (`method`) and
+    returns each shard's answer; log[s] is every row of shard s taken since the last refill, this
+    call's included (the pick log, from which a lost shard is rebuilt). read_rows(rows) -> their
+    values: what a resumed run asks for the rows its state selected (None: resuming is not
+    offered). lookahead > 0: the run announces up to that many queries (`upcoming`), which one
+    call to the shards answers (`_Batch`); takes then wait on the client for the next call."""
 
-    def __init__(self, starts, ask, values_dtype, read_rows=None):
+    def __init__(self, starts, ask, values_dtype, read_rows=None, lookahead: int = 0):
         self.starts = np.asarray(starts, dtype=np.int64)
         self.ask = ask
         self.dtype = np.dtype(values_dtype)
         self.read_rows = read_rows
-        self.calls = 0
+        self.lookahead = int(lookahead)
+        self.calls = 0  # round trips to the shards
+        self.queries = 0  # queries answered (a batch's from its one call)
         self.log = [[] for _ in range(self.n_shards)]
+        self._unsent = [[] for _ in range(self.n_shards)]  # taken here, not yet told to the shard
+        self._refill_unsent = False
+        self._batch = None
 
     @property
     def n_shards(self) -> int:
@@ -62,15 +69,43 @@ class ShardedProjection:
     def owner(self, rows: np.ndarray) -> np.ndarray:
         return np.searchsorted(self.starts, rows, side="right") - 1
 
-    def nearest(self, v, c, taken, refilled):
-        owner = self.owner(taken)
-        calls = [(v, int(c), np.ascontiguousarray(taken[owner == s]), bool(refilled)) for s in range(self.n_shards)]
-        for s, call in enumerate(calls):
-            if refilled:
+    def _record(self, taken, refilled) -> None:
+        """The run's refill and takes since its last call, into the pick log and the takes to send."""
+        if refilled:
+            self._batch = None
+            self._refill_unsent = True
+            for s in range(self.n_shards):
                 self.log[s].clear()
-            self.log[s].extend(call[2].tolist())
-        answers = self.ask(calls, self.log)
+                self._unsent[s].clear()
+        owner = self.owner(taken)
+        for s in range(self.n_shards):
+            mine = taken[owner == s].tolist()
+            self.log[s].extend(mine)
+            self._unsent[s].extend(mine)
+        if self._batch is not None:
+            self._batch.taken.update(taken.tolist())
+
+    def _call(self, method: str, query, c: int):
+        calls = [(query, int(c), np.asarray(self._unsent[s], dtype=np.int64), self._refill_unsent)
+                 for s in range(self.n_shards)]
+        answers = self.ask(calls, self.log, method)
         self.calls += 1
+        for unsent in self._unsent:
+            unsent.clear()
+        self._refill_unsent = False
+        return answers
+
+    def upcoming(self, points, c, taken, refilled):
+        self._record(taken, refilled)
+        self._batch = _Batch(points, int(c), self._call("nearest_batch", points, c), self.dtype)
+
+    def nearest(self, v, c, taken, refilled):
+        self._record(taken, refilled)
+        self.queries += 1
+        answer = self._batch.answer(v, c) if self._batch is not None else None
+        if answer is not None:
+            return answer
+        answers = self._call("nearest", v, c)
         dist = np.concatenate([a[0] for a in answers])
         rows = np.concatenate([a[1] for a in answers])
         values = np.concatenate([a[2] for a in answers]) if answers else np.empty((0, len(v)), self.dtype)
@@ -78,9 +113,45 @@ class ShardedProjection:
         return rows[best], np.ascontiguousarray(values[best], dtype=self.dtype)
 
 
-def local_shards(pool: np.ndarray, bounds, metric: str = "euclidean", n_threads: int = 1) -> ShardedProjection:
+class _Batch:
+    """The shards' answers to a batch of announced queries. Query j got, from every shard, its
+    c + j nearest rows available then; merged by (distance, row) and cut to c + j, they hold the
+    pool's c + j nearest. Asked after at most j takes since, its c nearest still available are
+    among them, so the answer is the one a call would give. Queries are matched by their bits."""
+
+    def __init__(self, points, c, answers, dtype):
+        self.c = c
+        self.taken = set()
+        self.lists = {}  # a query's bits -> (j, its merged rows, whether they are every row available)
+        ends = [np.concatenate([[0], np.cumsum(a[2])]) for a in answers]
+        for j, point in enumerate(points):
+            dist = np.concatenate([a[0][e[j]:e[j + 1]] for a, e in zip(answers, ends)])
+            rows = np.concatenate([a[1][e[j]:e[j + 1]] for a, e in zip(answers, ends)])
+            order = np.lexsort((rows, dist))[:c + j]
+            self.lists[point.tobytes()] = (j, rows[order], len(rows) < c + j)  # a repeated query: its longest list
+        self.values = {}
+        for a in answers:
+            for r, row_values in zip(a[3].tolist(), a[4]):
+                self.values[r] = row_values
+        self.dtype = dtype
+
+    def answer(self, v, c):
+        """(rows, values) for query v, or None when this batch cannot answer it exactly."""
+        hit = self.lists.get(np.ascontiguousarray(v, dtype=np.float64).tobytes())
+        if hit is None or c != self.c:
+            return None
+        j, rows, complete = hit
+        if len(self.taken) > j and not complete:
+            return None
+        rows = np.array([r for r in rows.tolist() if r not in self.taken][:c], dtype=np.int64)
+        values = np.array([self.values[r] for r in rows.tolist()], dtype=self.dtype).reshape(len(rows), -1)
+        return rows, np.ascontiguousarray(values)
+
+
+def local_shards(pool: np.ndarray, bounds, metric: str = "euclidean", n_threads: int = 1,
+                 lookahead: int = 0) -> ShardedProjection:
     """Shards of a pool in this process, cut at `bounds` (first rows, then len(pool)): the
     sharded projection without a cluster (tests, and the reference for Dask's)."""
     shards = [shard_index(pool[lo:hi], lo, metric, n_threads, "X (the pool)") for lo, hi in zip(bounds[:-1], bounds[1:])]
-    return ShardedProjection(bounds, lambda calls, log: [s.nearest(*call) for s, call in zip(shards, calls)],
-                             pool.dtype, read_rows=lambda rows: pool[rows])
+    return ShardedProjection(bounds, lambda calls, log, method: [getattr(s, method)(*call) for s, call in zip(shards, calls)],
+                             pool.dtype, read_rows=lambda rows: pool[rows], lookahead=lookahead)

@@ -25,13 +25,21 @@ namespace {
 // pick order), then answers with the c nearest available rows to v (float64, the pool's own
 // coordinates: the run's frame mapped back), nearest first, ties to the lowest row, and their
 // values ((len, d), the pool's dtype). On resume, projection.rows(rows) -> values of those rows.
+// A projection with an int attribute `lookahead` > 0 is also told the run's next queries when
+// the run knows them: projection.upcoming(points, c, taken, refilled) ((count, d) float64, in
+// the order they will be asked), which first applies the refill and the takes as nearest does.
 // The taken bitset is kept here too: is_available and available() need no call.
 // Errors raised in Python come out of the run unchanged; KeyboardInterrupt is the run's interrupt.
 template <class T>
 class PyProjection final : public PoolProjection<T> {
  public:
   PyProjection(pyb::object obj, std::size_t rows, std::size_t cols)
-      : obj_(std::move(obj)), cols_(cols), taken_(rows, 0), available_(rows) {}
+      : obj_(std::move(obj)), cols_(cols), taken_(rows, 0), available_(rows) {
+    const pyb::object ahead = pyb::getattr(obj_, "lookahead", pyb::int_(0));
+    const long n = ahead.cast<long>();
+    if (n < 0) throw std::invalid_argument("projection.lookahead must be >= 0, got " + std::to_string(n));
+    lookahead_ = static_cast<std::size_t>(n);
+  }
 
   void use_frame(const Frame& frame) override { frame_ = &frame; }
   std::size_t rows() const override { return taken_.size(); }
@@ -43,6 +51,19 @@ class PyProjection final : public PoolProjection<T> {
     return rows.empty() ? -1 : rows[0];
   }
   std::vector<std::int64_t> nearest_k(const double* v, std::size_t c) override { return ask(v, c); }
+  std::size_t lookahead() const override { return lookahead_; }
+
+  void upcoming(const double* points, std::size_t count, std::size_t c) override {
+    if (lookahead_ == 0 || count == 0 || available_ == 0) return;
+    if (!frame_) throw std::logic_error("PyProjection: no frame (use_frame) before the first query");
+    pyb::gil_scoped_acquire gil;
+    pyb::array_t<double> raw({static_cast<pyb::ssize_t>(count), static_cast<pyb::ssize_t>(cols_)});
+    for (std::size_t i = 0; i < count; ++i) frame_->unmap(points + i * cols_, cols_, raw.mutable_data() + i * cols_);
+    const pyb::array_t<std::int64_t> sent = to_numpy(to_send_);
+    call([&] { return obj_.attr("upcoming")(raw, c, sent, refilled_); });
+    to_send_.clear();
+    refilled_ = false;
+  }
 
   void take(std::int64_t row) override {
     check_row(row, "take");
@@ -141,6 +162,7 @@ class PyProjection final : public PoolProjection<T> {
 
   pyb::object obj_;
   std::size_t cols_;
+  std::size_t lookahead_ = 0;
   const Frame* frame_ = nullptr;
   std::vector<std::uint8_t> taken_;
   std::size_t available_;
@@ -196,6 +218,44 @@ class ShardIndex {
     return pyb::make_tuple(dist, global, values);
   }
 
+  // For a batch of queries the client will ask in order, each followed by one take: for query j,
+  // the c + j nearest available rows (after `refilled` and the takes), enough to answer it
+  // exactly after the j takes before it. Returns (squared distances, global rows, each query's
+  // count, the distinct rows among them (sorted), their values).
+  pyb::tuple nearest_batch(const CArray<double>& points, std::size_t c, const CArray<std::int64_t>& taken,
+                           bool refilled) {
+    if (points.ndim() != 2 || static_cast<std::size_t>(points.shape(1)) != view_.cols)
+      throw std::invalid_argument("points must have shape (count, " + std::to_string(view_.cols) + ")");
+    const std::size_t count = static_cast<std::size_t>(points.shape(0));
+    std::vector<std::int64_t> local, counts(count), distinct;
+    std::vector<double> dist;
+    {
+      pyb::gil_scoped_release nogil;
+      if (refilled) index_.refill();
+      for (pyb::ssize_t i = 0; i < taken.size(); ++i) take(taken.data()[i]);
+      for (std::size_t j = 0; j < count; ++j) {
+        const double* v = points.data() + j * view_.cols;
+        std::vector<std::int64_t> near = index_.nearest_k(v, c + j);
+        counts[j] = static_cast<std::int64_t>(near.size());
+        for (std::int64_t r : near) {
+          local.push_back(r);
+          dist.push_back(index_.sq_dist(r, v));
+        }
+      }
+      distinct = local;
+      std::sort(distinct.begin(), distinct.end());
+      distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+    }
+    std::vector<std::int64_t> global(local.size()), distinct_global(distinct.size());
+    for (std::size_t i = 0; i < local.size(); ++i) global[i] = first_ + local[i];
+    pyb::array_t<T> values({static_cast<pyb::ssize_t>(distinct.size()), static_cast<pyb::ssize_t>(view_.cols)});
+    for (std::size_t i = 0; i < distinct.size(); ++i) {
+      distinct_global[i] = first_ + distinct[i];
+      std::copy_n(view_.row(static_cast<std::size_t>(distinct[i])), view_.cols, values.mutable_data() + i * view_.cols);
+    }
+    return pyb::make_tuple(to_numpy(dist), to_numpy(global), to_numpy(counts), to_numpy(distinct_global), values);
+  }
+
   void take(std::int64_t global_row) {
     const std::int64_t r = global_row - first_;
     if (r < 0 || static_cast<std::size_t>(r) >= view_.rows)
@@ -229,6 +289,11 @@ void bind_shard(pyb::module_& m, const char* name) {
            "(squared distances, global rows, values) of the c nearest available rows to v (the pool's "
            "coordinates), nearest first, ties to the lowest row; after a refill if refilled, then the takes",
            pyb::arg("v"), pyb::arg("c"), pyb::arg("taken"), pyb::arg("refilled"))
+      .def("nearest_batch", &ShardIndex<T>::nearest_batch,
+           "For queries the client will ask in order (each followed by one take): (squared distances, "
+           "global rows, each query's count, the distinct rows, their values), query j's c + j nearest "
+           "available rows first to last; after a refill if refilled, then the takes",
+           pyb::arg("points"), pyb::arg("c"), pyb::arg("taken"), pyb::arg("refilled"))
       .def("take", &ShardIndex<T>::take, pyb::arg("row"))
       .def_property_readonly("available", &ShardIndex<T>::available)
       .def_property_readonly("cache_hits", &ShardIndex<T>::cache_hits);
@@ -242,7 +307,9 @@ void init_projection(pyb::module_& m) {
       "projection.nearest(v, c, taken, refilled) -> (rows, values) applies the refill and the takes "
       "since its last call, then returns the c nearest available rows to v (the pool's coordinates), "
       "nearest first, ties to the lowest row, and their values (the target's dtype); "
-      "projection.rows(rows) -> values (resume only). n_rows: the pool's row count. Otherwise as select().";
+      "projection.rows(rows) -> values (resume only). A projection with lookahead > 0 (an int attribute) "
+      "is also told the next queries when the run knows them: projection.upcoming(points, c, taken, refilled), "
+      "points (count, d) in the order they will be asked. n_rows: the pool's row count. Otherwise as select().";
   m.def("select_descent", &run_descent<float>, doc, pyb::arg("projection"), pyb::arg("n_rows"),
         pyb::arg("target").noconvert(), pyb::arg("init").noconvert(), pyb::arg("options"),
         pyb::arg("on_step") = pyb::none(), pyb::arg("on_checkpoint") = pyb::none(), pyb::arg("resume") = nullptr);

@@ -49,6 +49,18 @@ class PoolProjection : public PoolRows<T> {
   virtual std::int64_t nearest(const double* v) = 0;
   // The c nearest available rows to v, nearest first (ties: lowest row); fewer if fewer remain.
   virtual std::vector<std::int64_t> nearest_k(const double* v, std::size_t c) = 0;
+  // How many queries the projection wants announced ahead (0: none). A projection that pays a
+  // round trip per call (shards on other processes) answers a whole batch from one.
+  virtual std::size_t lookahead() const { return 0; }
+  // The run's next `count` queries (count x d, in order) when it knows them, each to be asked with
+  // nearest(points + i * d), or nearest_k(..., c) when c > 1, and followed by the take of one row
+  // of its answer, unless the run stops or refills first. A hint: every query is still asked, and
+  // its answer must be the same as without the hint.
+  virtual void upcoming(const double* points, std::size_t count, std::size_t c) {
+    (void)points;
+    (void)count;
+    (void)c;
+  }
   virtual void take(std::int64_t row) = 0;
   virtual void refill() = 0;  // every row becomes available again (a GIO reset)
   virtual bool is_available(std::int64_t row) const = 0;
