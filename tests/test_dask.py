@@ -196,7 +196,6 @@ def test_the_active_client_is_used_and_fit_transform_stays_lazy(data, client):
     (dict(), "on Dask, gioselect runs quantize=K"),
     (dict(search="greedy"), "set quantize=K"),
     (dict(quantize=10, svd_components=4), "svd_components=4 does not run with a Dask pool"),
-    (dict(quantize=10, checkpoint="run.ckpt"), "checkpoints and resume of a Dask pool are not built"),
 ])
 def test_what_does_not_run_on_dask_is_refused_by_name(data, client, params, message):
     X, T = data

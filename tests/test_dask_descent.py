@@ -107,7 +107,6 @@ def test_pool_exhaustion_and_resets(data, client, resets):
     (dict(search="descent", exact_below=1000), "exact_below=1,000 < the pool's 4,500 rows"),
     (dict(search="greedy", objective="knn"), "search='greedy' runs on the rows"),
     (dict(), "search='auto' ('spread', as a target is given) runs on the rows"),
-    (dict(search="descent", checkpoint="run.ckpt"), "checkpoints and resume of a Dask pool are not built"),
     (dict(search="descent", svd_components=4), "svd_components=4 does not run with a Dask pool"),
 ])
 def test_what_does_not_run_on_shards_is_refused_by_name(data, client, params, message):

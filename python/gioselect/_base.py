@@ -464,9 +464,10 @@ class GIOBase(BaseEstimator):
         return kept
 
     @classmethod
-    def resume(cls, path, X, y=None, *, target=None):
+    def resume(cls, path, X, y=None, *, target=None, client=None):
         """Continue the run checkpointed at `path` on the same pool X and target; returns the
-        fitted selector, with exactly the selection the uninterrupted run would have made."""
+        fitted selector, with exactly the selection the uninterrupted run would have made. A Dask
+        pool (the same array: its name is checked) resumes on any cluster, as fit runs it."""
         state, header, start = checkpoint.load(path)
         rows = header["init_indices"]
         if header.get("stop_reason"):
@@ -482,7 +483,7 @@ class GIOBase(BaseEstimator):
             sel._check_params(target_given=target is not None)
         except ValueError as e:
             raise ValueError(f"{path}: {e}") from None
-        pool, tgt, _, ids = sel._inputs(X, target, None, quant_seed)  # the same seed: the same SVD
+        pool, tgt, _, ids = sel._inputs(X, target, None, quant_seed, client)  # the same seed: the same SVD
         for name, data_id in (("pool", ids[0]), ("target", ids[1])):
             if data_id != header[name]:
                 raise ValueError(f"{'X' if name == 'pool' else 'target'} is not the {name} of the checkpointed run "

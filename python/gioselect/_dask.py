@@ -120,10 +120,9 @@ def inputs(est, X, target, init, client):
                          f"in this process (the other modes need the pool in one process today)")
     if est.quantize is None:
         _descent_refusals(est, X.shape[0])
-    for name, why in (("svd_components", "the TruncatedSVD is fitted in one process"),
-                      ("checkpoint", "checkpoints and resume of a Dask pool are not built yet")):
-        if getattr(est, name) is not None:
-            raise ValueError(f"{name}={getattr(est, name)!r} does not run with a Dask pool ({why}); leave it None")
+    if est.svd_components is not None:
+        raise ValueError(f"svd_components={est.svd_components!r} does not run with a Dask pool (the TruncatedSVD is "
+                         f"fitted in one process); leave it None")
     if target is None:
         raise ValueError("X is a Dask array and target is None: the target defaults to the pool, which would bring "
                          "the whole pool to this process; pass target= (e.g. a sample of the pool's rows)")

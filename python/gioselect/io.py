@@ -20,6 +20,7 @@ column names), and `index_col` decides about a leading index column:
 from __future__ import annotations
 
 import csv
+import os
 import zipfile
 from pathlib import Path
 from typing import NamedTuple, Optional, Sequence
@@ -309,6 +310,13 @@ class _NpyRows:
 
     def __getitem__(self, key):
         return np.array(np.load(self.path, mmap_mode="r")[key])
+
+    def __dask_tokenize__(self):
+        # the Dask array's name, which a checkpoint of a Dask pool records: another file at the
+        # same path (rewritten: other size or time) is another pool
+        st = os.stat(self.path)
+        return ("gioselect.io.read_npy_dask", os.path.abspath(self.path), self.shape, self.dtype.str, st.st_size,
+                st.st_mtime_ns)
 
 
 def read_npy_dask(path, chunk_rows: Optional[int] = None):

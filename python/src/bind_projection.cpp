@@ -83,6 +83,18 @@ class PyProjection final : public PoolProjection<T> {
     refilled_ = true;
   }
 
+  // A resumed run reads every row of its state's selection, one at a time: one call reads them all.
+  void preload(std::vector<std::int64_t> rows) {
+    std::sort(rows.begin(), rows.end());
+    rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
+    if (rows.empty()) return;
+    for (std::int64_t r : rows) check_row(r, "rows");
+    pyb::gil_scoped_acquire gil;
+    auto values = call([&] { return obj_.attr("rows")(to_numpy(rows)); });
+    const CArray<T> a = cast_values(values, rows.size());
+    for (std::size_t i = 0; i < rows.size(); ++i) kept_[rows[i]].assign(a.data() + i * cols_, a.data() + (i + 1) * cols_);
+  }
+
   const T* row(std::int64_t r) override {
     if (auto hit = answered_.find(r); hit != answered_.end()) return hit->second.data();
     if (auto hit = kept_.find(r); hit != kept_.end()) return hit->second.data();
@@ -178,6 +190,7 @@ Result run_descent(const pyb::object& projection, std::size_t n_rows, const CArr
                    const Result* resume) {
   auto tv = view2d(target, "target"), iv = view2d(init, "init");
   PyProjection<T> proj(projection, n_rows, tv.cols);
+  if (resume) proj.preload(resume->selected);
   Result r = run_hooked([&](const Hooks& hooks) { return select_descent(proj, tv, iv, opts, hooks, resume); },
                         on_step, on_checkpoint);
   return r;
