@@ -104,7 +104,7 @@ DESCENT = textwrap.dedent("""
     from gioselect import GIOSelector
 
     class Shards(logging.Handler):
-        stats = None
+        stats = recall = None
         def emit(self, record):
             m = re.search(r"built in ([\\d.]+) s; (\\d+) queries in ([\\d.]+) s, (\\d+) round trips in ([\\d.]+) s "
                           r"\\([\\d.]+ ms each\\), ([\\d.na]+) s of the shards' work in all; (\\d+) bytes sent and "
@@ -112,6 +112,9 @@ DESCENT = textwrap.dedent("""
             if m:
                 Shards.stats = dict(zip(("build_s", "queries", "descent_s", "round_trips", "round_trips_s",
                                          "shard_work_s", "bytes_sent", "bytes_received"), map(float, m.groups())))
+            m = re.search(r"(\\d+) of (\\d+) audited projections", record.getMessage())
+            if m:
+                Shards.recall = int(m.group(1)) / int(m.group(2))
 
     log = logging.getLogger("gioselect")
     log.setLevel(logging.INFO)
@@ -120,8 +123,8 @@ DESCENT = textwrap.dedent("""
     if __name__ == "__main__":
         T = target({n_target}, {dim})
         workers = {workers}
-        params = dict(search="descent", projection="exact", n_select={picks}, random_state=0)
-        dask.config.set({{"gioselect.descent-lookahead": {lookahead}}})
+        params = dict(search="descent", projection={projection!r}, n_select={picks}, random_state=0)
+        dask.config.set({{"gioselect.descent-lookahead": {lookahead}, "gioselect.hnsw-audit": {audit}}})
         client = None
         if workers == 0:
             pool = np.load({path!r}, mmap_mode="r")
@@ -140,18 +143,21 @@ DESCENT = textwrap.dedent("""
         rss = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
         workers_rss = sorted(client.run(rss).values()) if client else []
         print(json.dumps(dict(wall_s=wall, picks=len(sel.selected_indices_), ms_per_pick=1e3 * wall / {picks},
-                              shards=Shards.stats, worker_peak_rss=workers_rss, digest=h)))
+                              shards=Shards.stats, recall=Shards.recall, worker_peak_rss=workers_rss, digest=h)))
 """)
 
 
-def descent_latency(path, args, workers, picks, direct=False, lookahead=1):
+def descent_latency(path, args, workers, picks, direct=False, lookahead=1, projection="exact", audit=False):
     """search='descent' (projection='exact', n_select=picks) on the same pool: one process (workers=0)
     or a LocalCluster of `workers` one-thread workers, one chunk (one shard) each, its client
     direct_to_workers or not (actor calls through the scheduler, the default), `lookahead` queries per
     round trip; the fit's wall time per pick, and from gioselect's log the shards' build, the round
-    trips' time, the shards' own work in them and bytes per round trip; each worker's peak RSS."""
+    trips' time, the shards' own work in them and bytes per round trip; each worker's peak RSS.
+    projection='hnsw': an HNSW index per shard; audit: every projection also scanned exactly (the
+    recall; its time is then not HNSW's)."""
     code = DESCENT.format(here=HERE, path=path, n_target=args.target, dim=args.dim, workers=workers, picks=picks,
-                          rows=args.rows, direct=direct, lookahead=lookahead)
+                          rows=args.rows, direct=direct, lookahead=lookahead, projection=projection,
+                          audit=audit)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -161,15 +167,19 @@ def descent_main(args, path):
     pool_bytes = args.rows * args.dim * 4
     out = dict(rows=args.rows, dim=args.dim, target=args.target, picks=args.picks, pool_bytes=pool_bytes, runs=[])
     one = None
-    configs = [(0, False, 1), *((w, d, b) for w in args.workers for d in (False, True) for b in args.lookahead)]
+    configs = [(0, False, 1, "exact", False),
+               *((w, d, b, "exact", False) for w in args.workers for d in (False, True) for b in args.lookahead),
+               *((w, False, 1, "hnsw", a) for w in (args.workers if args.hnsw else []) for a in (False, True))]
     for rep in range(args.repeat):
-        for w, direct, lookahead in configs:
-            r = dict(workers=w, direct_to_workers=direct, lookahead=lookahead, round=rep,
-                     **descent_latency(path, args, w, args.picks, direct, lookahead))
+        for w, direct, lookahead, projection, audit in configs:
+            r = dict(workers=w, direct_to_workers=direct, lookahead=lookahead, projection=projection, audit=audit,
+                     round=rep, **descent_latency(path, args, w, args.picks, direct, lookahead, projection, audit))
             one = r if w == 0 and one is None else one
             r["identical"] = r["digest"] == one["digest"]
             out["runs"].append(r)
             s = r["shards"]
+            if projection == "hnsw":
+                r["identical"] = "no: HNSW shards" + (f", recall {r['recall']:.4f}" if r["recall"] is not None else "")
             extra = ""
             if s is not None:
                 trips = max(s["round_trips"], 1)
@@ -179,7 +189,9 @@ def descent_main(args, path):
                          f"per shard of it); {s['bytes_sent'] * trips / r['picks']:.0f} B out and "
                          f"{s['bytes_received'] * trips / r['picks']:.0f} B back per pick; worker peak RSS "
                          f"{[round(x / mib) for x in r['worker_peak_rss']]} MiB (pool / workers {pool_bytes / w / mib:.0f} MiB)")
-            where = "one process" if w == 0 else f"{w} worker(s){', direct' if direct else ''}, lookahead {lookahead}"
+            where = "one process" if w == 0 else (f"{w} worker(s){', direct' if direct else ''}, lookahead {lookahead}"
+                                                  f"{', HNSW shards' if projection == 'hnsw' else ''}"
+                                                  f"{', audited' if audit else ''}")
             print(f"{where}: {r['ms_per_pick']:.2f} ms per pick "
                   f"({r['wall_s']:.1f} s){extra}, identical: {r['identical']}", flush=True)
             write_json(out, args.out)
@@ -205,6 +217,7 @@ def main():
     ap.add_argument("--descent", action="store_true",
                     help="the sharded descent's per-pick latency instead (search='descent', projection='exact')")
     ap.add_argument("--picks", type=int, default=300, help="--descent: n_select")
+    ap.add_argument("--hnsw", action="store_true", help="--descent: HNSW shards too (audited: their recall)")
     ap.add_argument("--lookahead", type=int, nargs="*", default=[1, 32],
                     help="--descent: queries per round trip (the Dask setting gioselect.descent-lookahead)")
     ap.add_argument("--out", default=None)

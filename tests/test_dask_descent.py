@@ -103,7 +103,6 @@ def test_pool_exhaustion_and_resets(data, client, resets):
 
 
 @pytest.mark.parametrize("params, message", [
-    (dict(search="descent", projection="hnsw"), "projection='hnsw'"),
     (dict(search="descent", exact_below=1000), "exact_below=1,000 < the pool's 4,500 rows"),
     (dict(search="greedy", objective="knn"), "search='greedy' runs on the rows"),
     (dict(), "search='auto' ('spread', as a target is given) runs on the rows"),
@@ -200,3 +199,32 @@ def test_a_bad_lookahead_setting_is_refused_by_name(data, client, value):
     with dask.config.set({"gioselect.descent-lookahead": value}), \
             pytest.raises(ValueError, match="gioselect.descent-lookahead must be a whole number"):
         GIOSelector(search="descent", random_state=0).fit(da.from_array(X, chunks=(2000, -1)), target=T, client=client)
+
+
+def test_hnsw_shards_are_approximate_with_an_audited_recall(data, client, caplog):
+    # an HNSW index per shard: not one process's picks (its HNSW is one graph over the whole pool),
+    # but deterministic, and with the audit on every projection is checked against the exact scan
+    X, T = data
+    params = dict(search="descent", projection="hnsw", n_select=150, random_state=0)
+    pool = da.from_array(X, chunks=((2000, 2500), -1))
+    plain = GIOSelector(**params).fit(pool, target=T, client=client)
+    with dask.config.set({"gioselect.hnsw-audit": True}), caplog.at_level(logging.INFO, logger="gioselect"):
+        audited = GIOSelector(**params).fit(pool, target=T, client=client)
+    np.testing.assert_array_equal(plain.selected_indices_, audited.selected_indices_)  # the audit only watches
+    assert len(np.unique(plain.selected_indices_)) == 150 and np.isfinite(plain.selection_kl_)
+    line = next(r.getMessage() for r in caplog.records if "audited projections" in r.getMessage())
+    exact, audited_n = map(int, re.search(r"(\d+) of (\d+) audited projections", line).groups())
+    assert audited_n == 150 and exact >= 0.9 * audited_n
+    _, calls = _round_trips(caplog)
+    assert calls == 150  # HNSW shards answer one query per call
+    exact_fit = GIOSelector(**dict(params, projection="exact")).fit(X, target=T)
+    agree = np.mean(plain.selected_indices_ == exact_fit.selected_indices_)
+    assert agree > 0.5, agree  # close to the exact run, and not required to equal it
+
+
+def test_a_bad_audit_setting_is_refused_by_name(data, client):
+    X, T = data
+    with dask.config.set({"gioselect.hnsw-audit": "yes"}), \
+            pytest.raises(ValueError, match="gioselect.hnsw-audit must be True or False"):
+        GIOSelector(search="descent", projection="hnsw", random_state=0).fit(
+            da.from_array(X, chunks=(2000, -1)), target=T, client=client)

@@ -6,6 +6,7 @@
 // best available listed row h is the exact answer whenever d(q, h) < bound - delta. Successive
 // GIO descents end close to each other, so most picks are answered from K rows instead of M.
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <utility>
@@ -51,6 +52,26 @@ class CertifiedCache {
     // Strict, with a relative guard for rounding in the distances.
     if (best_row < 0 || !(std::sqrt(best) < margin * (1.0 - 1e-9))) return -1;
     return best_row;
+  }
+
+  // The k nearest available rows to q as (squared distance, row), nearest first (ties: lowest
+  // row), into `out`; false when the cache cannot certify all k (every row outside the list is
+  // farther than the k-th, so its order, ties included, is the whole pool's).
+  template <class SqDist>
+  bool lookup_k(const double* q, const std::vector<std::uint8_t>& taken, std::size_t k, SqDist sq_dist,
+                std::vector<std::pair<double, std::int64_t>>& out) const {
+    out.clear();
+    if (!valid_ || k == 0) return false;
+    double delta_sq = 0;
+    for (std::size_t j = 0; j < centre_.size(); ++j) delta_sq += (q[j] - centre_[j]) * (q[j] - centre_[j]);
+    const double margin = bound_ - std::sqrt(delta_sq);
+    if (!(margin > 0)) return false;
+    for (std::int64_t row : rows_)
+      if (!taken[static_cast<std::size_t>(row)]) out.emplace_back(sq_dist(row), row);
+    if (out.size() < k) return false;
+    std::partial_sort(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(k), out.end());
+    out.resize(k);
+    return std::sqrt(out.back().first) < margin * (1.0 - 1e-9);
   }
 
  private:

@@ -96,11 +96,8 @@ std::int64_t PoolIndex<T>::cache_lookup(const double* v) {
 }
 
 template <class T>
-std::int64_t PoolIndex<T>::brute_force_and_cache(const double* v) {
-  const std::size_t n = pool_.rows, d = pool_.cols, K = detail::CertifiedCache::kRows;
-  if (available_ <= K + 1) return exact_nearest_raw(v);
-  if (!cache_) cache_ = std::make_unique<Cache>();
-  // All distances, then the K + 1 nearest: K for the list, one for the bound.
+std::vector<std::pair<double, std::int64_t>> PoolIndex<T>::available_distances(const double* v) const {
+  const std::size_t n = pool_.rows, d = pool_.cols;
   std::vector<double> dist(n);
   const int nt = n * d >= (1u << 16) ? detail::resolve_threads(n_threads_) : 1;
 #pragma omp parallel num_threads(nt) if (nt > 1)
@@ -117,12 +114,25 @@ std::int64_t PoolIndex<T>::brute_force_and_cache(const double* v) {
   near.reserve(available_);
   for (std::size_t i = 0; i < n; ++i)
     if (!taken_[i]) near.emplace_back(dist[i], static_cast<std::int64_t>(i));
+  return near;
+}
+
+template <class T>
+void PoolIndex<T>::refresh_cache(const double* v, std::vector<std::pair<double, std::int64_t>>& near) {
+  // K nearest for the list, one more for the bound
+  const std::size_t K = detail::CertifiedCache::kRows;
+  if (!cache_) cache_ = std::make_unique<Cache>();
   std::nth_element(near.begin(), near.begin() + static_cast<std::ptrdiff_t>(K), near.end());
-  const double bound_sq = near[K].first;
-  near.resize(K);
-  const auto best = *std::min_element(near.begin(), near.end());  // (distance, row): ties to the lowest row
-  cache_->reset(v, d, std::move(near), bound_sq);
-  return best.second;
+  cache_->reset(v, pool_.cols, std::vector<std::pair<double, std::int64_t>>(near.begin(), near.begin() + K),
+                near[K].first);
+}
+
+template <class T>
+std::int64_t PoolIndex<T>::brute_force_and_cache(const double* v) {
+  if (available_ <= detail::CertifiedCache::kRows + 1) return exact_nearest_raw(v);
+  std::vector<std::pair<double, std::int64_t>> near = available_distances(v);
+  refresh_cache(v, near);
+  return std::min_element(near.begin(), near.begin() + detail::CertifiedCache::kRows)->second;  // ties: lowest row
 }
 
 template <class T>
@@ -290,17 +300,24 @@ std::int64_t PoolIndex<T>::nearest(const double* v) {
 
 template <class T>
 std::vector<std::int64_t> PoolIndex<T>::nearest_k(const double* v, std::size_t c) {
-  const std::size_t n = pool_.rows, d = pool_.cols;
+  const std::size_t d = pool_.cols;
   c = std::min(c, available_);
   std::vector<std::pair<double, std::int64_t>> near;
   const bool exact = opts_.mode == Projection::Exact ||
                      (opts_.mode == Projection::Auto && available_ <= opts_.exact_below);
   const std::vector<double> rv = raw(v);
   if (exact) {
-    std::vector<double> dist(n);
-    kernels::sq_dists_rows(pool_.data, d, 0, n, taken_.data(), rv.data(), dist.data(), scales(0));
-    for (std::size_t i = 0; i < n; ++i)
-      if (!taken_[i]) near.emplace_back(dist[i], static_cast<std::int64_t>(i));
+    // The certified cache answers close queries exactly (a batch of descents' ends, shards); a
+    // miss scans every row and refreshes it. Its hit counts stay nearest()'s.
+    const auto sqd = [&](std::int64_t r) { return sq_diff(pool_.row(static_cast<std::size_t>(r)), rv.data(), d, scales(r)); };
+    if (use_cache_ && cache_ && cache_->lookup_k(rv.data(), taken_, c, sqd, near)) {
+      ++cache_k_hits_;
+      std::vector<std::int64_t> rows(near.size());
+      for (std::size_t i = 0; i < near.size(); ++i) rows[i] = near[i].second;
+      return rows;
+    }
+    near = available_distances(rv.data());
+    if (use_cache_ && available_ > detail::CertifiedCache::kRows + 1) refresh_cache(rv.data(), near);
   } else {
     if (!hnsw_) build();
     std::vector<float> q(v, v + d);
@@ -317,6 +334,69 @@ std::vector<std::int64_t> PoolIndex<T>::nearest_k(const double* v, std::size_t c
   std::vector<std::int64_t> rows(c);
   for (std::size_t i = 0; i < c; ++i) rows[i] = near[i].second;
   return rows;
+}
+
+template <class T>
+std::vector<std::vector<std::int64_t>> PoolIndex<T>::nearest_k_batch(const double* points, std::size_t count,
+                                                                      const std::vector<std::size_t>& ks) {
+  const std::size_t n = pool_.rows, d = pool_.cols;
+  std::vector<std::vector<std::int64_t>> out(count);
+  const bool exact = opts_.mode == Projection::Exact ||
+                     (opts_.mode == Projection::Auto && available_ <= opts_.exact_below);
+  if (!exact) {
+    for (std::size_t j = 0; j < count; ++j) out[j] = nearest_k(points + j * d, ks[j]);
+    return out;
+  }
+  std::vector<std::vector<double>> rv(count);
+  for (std::size_t j = 0; j < count; ++j) rv[j] = raw(points + j * d);
+  using Entry = std::pair<double, std::int64_t>;  // (squared distance, row): the total order of every answer
+  const int nt = n * d * count >= (1u << 16) ? detail::resolve_threads(n_threads_) : 1;
+  std::vector<std::vector<std::vector<Entry>>> found(static_cast<std::size_t>(std::max(nt, 1)));
+#pragma omp parallel num_threads(nt) if (nt > 1)
+  {
+#ifdef _OPENMP
+    const auto t = static_cast<std::size_t>(omp_get_thread_num()), T_ = static_cast<std::size_t>(omp_get_num_threads());
+#else
+    const std::size_t t = 0, T_ = 1;
+#endif
+    // per query a max-heap of its ks[j] best so far; a tile of rows stays in cache for every query
+    constexpr std::size_t kTile = 256;
+    std::vector<std::vector<Entry>>& heaps = found[t];
+    heaps.assign(count, {});
+    std::vector<double> dist(kTile);
+    const std::size_t r0 = n * t / T_, r1 = n * (t + 1) / T_;
+    for (std::size_t a = r0; a < r1; a += kTile) {
+      const std::size_t b = std::min(r1, a + kTile);
+      for (std::size_t j = 0; j < count; ++j) {
+        const std::size_t k = ks[j];
+        if (k == 0) continue;
+        kernels::sq_dists_rows(pool_.data, d, a, b, taken_.data(), rv[j].data(), dist.data(), scales(a));
+        std::vector<Entry>& heap = heaps[j];
+        for (std::size_t i = a; i < b; ++i) {
+          if (taken_[i]) continue;
+          const Entry e(dist[i - a], static_cast<std::int64_t>(i));
+          if (heap.size() < k) {
+            heap.push_back(e);
+            std::push_heap(heap.begin(), heap.end());
+          } else if (e < heap.front()) {
+            std::pop_heap(heap.begin(), heap.end());
+            heap.back() = e;
+            std::push_heap(heap.begin(), heap.end());
+          }
+        }
+      }
+    }
+  }
+  for (std::size_t j = 0; j < count; ++j) {
+    std::vector<Entry> all;
+    for (const auto& heaps : found)
+      if (!heaps.empty()) all.insert(all.end(), heaps[j].begin(), heaps[j].end());
+    const std::size_t k = std::min(ks[j], all.size());
+    std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(k), all.end());
+    out[j].resize(k);
+    for (std::size_t i = 0; i < k; ++i) out[j][i] = all[i].second;
+  }
+  return out;
 }
 
 template class PoolIndex<float>;

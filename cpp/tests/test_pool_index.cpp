@@ -250,6 +250,46 @@ void nearest_k(gio::Projection mode) {
   CHECK(mode == gio::Projection::Exact ? agree == 50 : agree >= 45);
 }
 
+// nearest_k along a path of close queries (a batch of descents' ends), with takes, ties and a
+// refill: the certified cache answers most of them, each the exact c nearest (distance, row).
+void nearest_k_from_the_cache() {
+  Fixture f(3000, 8, 11, 2000, 50, 30, gio::Projection::Exact);  // rows 2000.. repeat rows 50..: ties
+  gio::PoolIndex<float>& index = *f.index;
+  std::vector<double> q = row_of(f.pool, 60, f.d);
+  int exact = 0, queries = 0;
+  for (int t = 0; t < 300; ++t) {
+    for (double& x : q) x += 0.002 * (f.rng.uniform() - 0.5);
+    if (t == 200) index.refill();
+    const std::size_t c = 1 + static_cast<std::size_t>(t % 40);  // up to 40 of the cache's 64 rows
+    std::vector<std::pair<double, std::int64_t>> all;
+    for (std::size_t i = 0; i < f.rows; ++i)
+      if (index.is_available(static_cast<std::int64_t>(i)))
+        all.emplace_back(index.sq_dist(static_cast<std::int64_t>(i), q.data()), static_cast<std::int64_t>(i));
+    std::sort(all.begin(), all.end());
+    const std::vector<std::int64_t> got = index.nearest_k(q.data(), c);
+    bool same = got.size() == c;
+    for (std::size_t i = 0; same && i < c; ++i) same = got[i] == all[i].second;
+    exact += same;
+    ++queries;
+    index.take(got[0]);
+  }
+  CHECK(exact == queries);
+  CHECK(index.cache_k_hits() > 200);
+  // nearest_k_batch: every query's list is nearest_k's (one pass over the rows, on 2 threads)
+  std::vector<double> points;
+  std::vector<std::size_t> ks;
+  for (std::size_t j = 0; j < 33; ++j) {
+    for (double& x : q) x += 0.01 * (f.rng.uniform() - 0.5);
+    points.insert(points.end(), q.begin(), q.end());
+    ks.push_back(j % 9 == 8 ? 0 : 1 + j);  // a zero, and lists longer than the cache
+  }
+  const auto lists = index.nearest_k_batch(points.data(), ks.size(), ks);
+  bool same = lists.size() == ks.size();
+  for (std::size_t j = 0; same && j < ks.size(); ++j) same = lists[j] == index.nearest_k(points.data() + j * f.d, ks[j]);
+  CHECK(same);
+  CHECK(index.cache_hits() == 0);  // nearest()'s counts: nearest_k leaves them alone
+}
+
 // A row's squared distance is a function of the row and v alone: the same bits from the scan's
 // four-row tiles (wherever a tile starts: thread slices and pool shards start anywhere), from its
 // one-row tail, from a tile broken by a taken row, and from sq_diff (the certified cache and
@@ -291,6 +331,7 @@ int main() {
   }
   nearest_k(gio::Projection::Exact);
   nearest_k(gio::Projection::Hnsw);
+  nearest_k_from_the_cache();
   certified_cache(gio::Projection::Exact);
   certified_cache(gio::Projection::Hnsw);
   modes(gio::Projection::Exact);

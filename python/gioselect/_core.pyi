@@ -610,11 +610,11 @@ class ShardIndexF32:
     """
     The exact projection over one shard of a pool (global row numbers).
     """
-    def __init__(self, rows: numpy.typing.NDArray[numpy.float32], first_row: typing.SupportsInt | typing.SupportsIndex, metric: str, n_threads: typing.SupportsInt | typing.SupportsIndex) -> None:
+    def __init__(self, rows: numpy.typing.NDArray[numpy.float32], first_row: typing.SupportsInt | typing.SupportsIndex, metric: str, n_threads: typing.SupportsInt | typing.SupportsIndex, projection: ProjectionOptions) -> None:
         ...
     def nearest(self, v: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], c: typing.SupportsInt | typing.SupportsIndex, taken: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], refilled: bool) -> tuple:
         """
-        (squared distances, global rows, values) of the c nearest available rows to v (the pool's coordinates), nearest first, ties to the lowest row; after a refill if refilled, then the takes
+        (squared distances, global rows, values) of the c nearest available rows to v (the pool's coordinates), nearest first, ties to the lowest row; after a refill if refilled, then the takes. HNSW with audit: also (distance, global row) of the shard's exact nearest
         """
     def nearest_batch(self, points: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], c: typing.SupportsInt | typing.SupportsIndex, taken: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], refilled: bool) -> tuple:
         """
@@ -632,11 +632,11 @@ class ShardIndexF64:
     """
     The exact projection over one shard of a pool (global row numbers).
     """
-    def __init__(self, rows: numpy.typing.NDArray[numpy.float64], first_row: typing.SupportsInt | typing.SupportsIndex, metric: str, n_threads: typing.SupportsInt | typing.SupportsIndex) -> None:
+    def __init__(self, rows: numpy.typing.NDArray[numpy.float64], first_row: typing.SupportsInt | typing.SupportsIndex, metric: str, n_threads: typing.SupportsInt | typing.SupportsIndex, projection: ProjectionOptions) -> None:
         ...
     def nearest(self, v: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], c: typing.SupportsInt | typing.SupportsIndex, taken: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], refilled: bool) -> tuple:
         """
-        (squared distances, global rows, values) of the c nearest available rows to v (the pool's coordinates), nearest first, ties to the lowest row; after a refill if refilled, then the takes
+        (squared distances, global rows, values) of the c nearest available rows to v (the pool's coordinates), nearest first, ties to the lowest row; after a refill if refilled, then the takes. HNSW with audit: also (distance, global row) of the shard's exact nearest
         """
     def nearest_batch(self, points: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], c: typing.SupportsInt | typing.SupportsIndex, taken: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], refilled: bool) -> tuple:
         """

@@ -141,13 +141,14 @@ def inputs(est, X, target, init, client):
 
 
 def _descent_refusals(est, n_rows: int) -> None:
-    """What the sharded descent does not run: an approximate projection (HNSW, whose recall on
-    shards is not measured), which one process would use for this pool."""
-    if est.projection == "hnsw" or (est.projection == "auto" and n_rows > est.exact_below):
-        why = ("projection='hnsw'" if est.projection == "hnsw" else
-               f"projection='auto' with exact_below={est.exact_below:,} < the pool's {n_rows:,} rows (HNSW at first)")
-        raise ValueError(f"X is a Dask array and {why}: the descent on Dask projects exactly (HNSW on shards is "
-                         f"approximate and not built); set projection='exact' (or exact_below >= {n_rows:,})")
+    """'auto' where one process would start on HNSW: on shards that is a choice, exact (one
+    process's exact picks) or an HNSW index per shard (approximate, other picks than one
+    process's HNSW), which the user makes."""
+    if est.projection == "auto" and n_rows > est.exact_below:
+        raise ValueError(f"X is a Dask array and projection='auto' with exact_below={est.exact_below:,} < the pool's "
+                         f"{n_rows:,} rows, where one process would start on HNSW: on Dask choose "
+                         f"projection='exact' (exact picks, every shard scanned per query) or projection='hnsw' (an "
+                         f"HNSW index per shard: approximate)")
 
 
 def _client(client):

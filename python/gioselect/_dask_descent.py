@@ -24,6 +24,17 @@ log = logging.getLogger("gioselect")
 
 LOOKAHEAD_KEY = "gioselect.descent-lookahead"
 DEFAULT_LOOKAHEAD = 32
+AUDIT_KEY = "gioselect.hnsw-audit"
+
+
+def hnsw_audit() -> bool:
+    """Whether HNSW shards also scan exactly, to count the run's recall (Dask setting AUDIT_KEY)."""
+    import dask
+
+    value = dask.config.get(AUDIT_KEY, False)
+    if not isinstance(value, bool):
+        raise ValueError(f"the Dask setting {AUDIT_KEY} must be True or False, got {value!r}")
+    return value
 
 
 def lookahead() -> int:
@@ -44,8 +55,9 @@ class Shard:
     answering with its epoch (the how-many-th build of this shard) so that no reply of an older
     build is used."""
 
-    def __init__(self, rows, first_row: int, metric: str, n_threads: int, name: str, epoch: int = 0):
-        self.index = _shards.shard_index(rows, first_row, metric, n_threads, name)
+    def __init__(self, rows, first_row: int, metric: str, n_threads: int, name: str, epoch: int = 0,
+                 projection=None):
+        self.index = _shards.shard_index(rows, first_row, metric, n_threads, name, projection)
         self.epoch = epoch
         self.seconds = 0.0  # in the index's calls (the benchmark's "shard work")
 
@@ -76,10 +88,14 @@ class DaskShards:
 
     REBUILDS_PER_CALL = 3  # a shard lost again and again in one call (its chunk kills workers?) stops the fit
 
-    def __init__(self, pool, dtype, metric: str, n_threads: int, name: str = "X (the pool)"):
+    def __init__(self, pool, dtype, metric: str, n_threads: int, name: str = "X (the pool)", projection=None):
         batch = lookahead()  # a bad setting is refused before any work
+        hnsw = projection is not None and projection["mode"] == "hnsw"
+        if hnsw:  # a batch's lists are exact nearest rows; an HNSW shard answers one query per call
+            batch = 1
         self.client = pool.client
         self._args = (metric, int(n_threads), name)
+        self._projection = projection
         X = pool.array if pool.dtype == dtype else pool.array.astype(dtype)
         starts = np.concatenate([[0], np.cumsum(X.chunks[0])]).astype(np.int64)
         workers = sorted(self.client.scheduler_info()["workers"])
@@ -114,8 +130,8 @@ class DaskShards:
         its key, and a rebuild that needs the chunk again would wait for that worker for ever."""
         rows = self.client.compute(self._chunks[s])
         where = dict(workers=[worker], allow_other_workers=True) if worker else {}
-        return self.client.submit(Shard, rows, self.starts[s], *self._args, self.epochs[s], actor=True, pure=False,
-                                  **where)
+        return self.client.submit(Shard, rows, self.starts[s], *self._args, self.epochs[s], self._projection,
+                                  actor=True, pure=False, **where)
 
     def _ask(self, calls, taken_log, method):
         t0 = time.perf_counter()
@@ -195,7 +211,11 @@ def run(pool, target: np.ndarray, init: np.ndarray, options: _core.Options, *, o
     """_engine.run for a gioselect._dask.DaskPool: the same Result, the projection on the shards."""
     # as_current: an actor's handle finds its client as the current one (the fit's may not be the default).
     # The shards scan on their worker's OpenMP default (n_threads=0): the worker's cores are its own.
-    with pool.client.as_current(), DaskShards(pool, target.dtype, options.metric, 0) as shards:
+    projection = _shards.projection_settings(options.projection)
+    if projection["mode"] == "auto":  # _dask refused 'auto' where one process would use HNSW
+        projection["mode"] = "exact"
+    projection["audit"] = projection["mode"] == "hnsw" and hnsw_audit()
+    with pool.client.as_current(), DaskShards(pool, target.dtype, options.metric, 0, projection=projection) as shards:
         t0 = time.perf_counter()
         res = _core.select_descent(shards.projection, pool.shape[0], target, init, options, on_step, on_checkpoint,
                                    resume)
@@ -206,4 +226,7 @@ def run(pool, target: np.ndarray, init: np.ndarray, options: _core.Options, *, o
                  "%d shards rebuilt", len(shards.actors), shards.build_seconds, proj.queries, seconds, proj.calls,
                  shards.ask_seconds, 1e3 * shards.ask_seconds / calls, shards.work_seconds(),
                  shards.bytes_sent // calls, shards.bytes_received // calls, shards.rebuilds)
+        if proj.audited:
+            log.info("Dask descent on HNSW shards: %d of %d audited projections were the pool's exact nearest row "
+                     "(recall %.4f)", proj.exact, proj.audited, proj.exact / proj.audited)
     return res

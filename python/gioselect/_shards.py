@@ -17,9 +17,18 @@ from gioselect import _core
 from gioselect._blocks import all_finite
 
 
-def shard_index(rows: np.ndarray, first_row: int, metric: str, n_threads: int, name: str):
+PROJECTION_FIELDS = ("mode", "hnsw_m", "ef_construction", "ef_search", "rerank", "seed", "audit")
+
+
+def projection_settings(options) -> dict:
+    """A run's ProjectionOptions as plain values (what a shard's actor is sent: they pickle)."""
+    return {name: getattr(options, name) for name in PROJECTION_FIELDS}
+
+
+def shard_index(rows: np.ndarray, first_row: int, metric: str, n_threads: int, name: str, projection=None):
     """The ShardIndex of pool rows [first_row, first_row + len(rows)), their values checked as one
-    process checks the pool (errors name the global row)."""
+    process checks the pool (errors name the global row). projection: projection_settings() of
+    an exact or HNSW projection (None: exact)."""
     rows = np.ascontiguousarray(rows)
     if rows.dtype not in (np.float32, np.float64):
         raise TypeError(f"{name}: shard rows must be float32 or float64, got {rows.dtype}")
@@ -29,8 +38,12 @@ def shard_index(rows: np.ndarray, first_row: int, metric: str, n_threads: int, n
         if len(zero):
             raise ValueError(f"pool row {first_row + int(zero[0])} is zero: metric='cosine' scales every row to unit "
                              f"length; drop that row or use metric='euclidean'")
+    opts = _core.ProjectionOptions()
+    opts.mode = "exact"
+    for key, value in (projection or {}).items():
+        setattr(opts, key, value)
     kind = _core.ShardIndexF32 if rows.dtype == np.float32 else _core.ShardIndexF64
-    return kind(rows, int(first_row), metric, int(n_threads))
+    return kind(rows, int(first_row), metric, int(n_threads), opts)
 
 
 class ShardedProjection:
@@ -51,6 +64,7 @@ class ShardedProjection:
         self.lookahead = int(lookahead)
         self.calls = 0  # round trips to the shards
         self.queries = 0  # queries answered (a batch's from its one call)
+        self.audited = self.exact = 0  # HNSW shards with audit: answers checked, and equal to the exact nearest
         self.log = [[] for _ in range(self.n_shards)]
         self._unsent = [[] for _ in range(self.n_shards)]  # taken here, not yet told to the shard
         self._refill_unsent = False
@@ -110,6 +124,12 @@ class ShardedProjection:
         rows = np.concatenate([a[1] for a in answers])
         values = np.concatenate([a[2] for a in answers]) if answers else np.empty((0, len(v)), self.dtype)
         best = np.lexsort((rows, dist))[:c]  # by distance, then by row: one process's tie rule
+        if answers and len(answers[0]) == 5:  # audited: the pool's exact nearest is the least of the shards'
+            exact_dist = np.concatenate([a[3] for a in answers])
+            exact_rows = np.concatenate([a[4] for a in answers])
+            if len(exact_rows) and len(best):
+                self.audited += 1
+                self.exact += int(exact_rows[np.lexsort((exact_rows, exact_dist))[0]] == rows[best[0]])
         return rows[best], np.ascontiguousarray(values[best], dtype=self.dtype)
 
 

@@ -202,10 +202,17 @@ Result run_descent(const pyb::object& projection, std::size_t n_rows, const CArr
 template <class T>
 class ShardIndex {
  public:
-  ShardIndex(CArray<T> rows, std::int64_t first_row, const std::string& metric, int n_threads)
+  // projection: exact (the default), or an HNSW index over the shard's rows (approximate; with
+  // audit, each answer also carries the shard's exact nearest row, for the run's recall).
+  ShardIndex(CArray<T> rows, std::int64_t first_row, const std::string& metric, int n_threads,
+             const ProjectionOptions& projection)
       : rows_(std::move(rows)), view_(view2d(rows_, "shard rows")), first_(first_row),
         frame_(MatrixView<T>(), Units::Absolute, parse<Metric>(metric)),
-        index_(view_, exact_options(), n_threads, nullptr, &frame_) {}
+        index_(view_, checked(projection), n_threads, nullptr, &frame_),
+        audit_(projection.mode == Projection::Hnsw && projection.audit) {
+    pyb::gil_scoped_release nogil;
+    index_.prepare();  // an HNSW shard's graph is part of its build, not of its first answer
+  }
 
   // (squared distances, global rows, values) of the c nearest available rows to v, after
   // `refilled` and the takes `taken` (global rows of this shard).
@@ -228,7 +235,14 @@ class ShardIndex {
       global.mutable_data()[i] = first_ + local[i];
       std::copy_n(view_.row(static_cast<std::size_t>(local[i])), view_.cols, values.mutable_data() + i * view_.cols);
     }
-    return pyb::make_tuple(dist, global, values);
+    if (!audit_) return pyb::make_tuple(dist, global, values);
+    std::vector<double> exact_dist;  // the audit: the shard's exact nearest, (distance, global row)
+    std::vector<std::int64_t> exact_row;
+    if (const std::int64_t r = index_.exact_nearest(v.data()); r >= 0) {
+      exact_dist.push_back(index_.sq_dist(r, v.data()));
+      exact_row.push_back(first_ + r);
+    }
+    return pyb::make_tuple(dist, global, values, to_numpy(exact_dist), to_numpy(exact_row));
   }
 
   // For a batch of queries the client will ask in order, each followed by one take: for query j,
@@ -246,13 +260,14 @@ class ShardIndex {
       pyb::gil_scoped_release nogil;
       if (refilled) index_.refill();
       for (pyb::ssize_t i = 0; i < taken.size(); ++i) take(taken.data()[i]);
+      std::vector<std::size_t> ks(count);
+      for (std::size_t j = 0; j < count; ++j) ks[j] = c + j;
+      const auto lists = index_.nearest_k_batch(points.data(), count, ks);
       for (std::size_t j = 0; j < count; ++j) {
-        const double* v = points.data() + j * view_.cols;
-        std::vector<std::int64_t> near = index_.nearest_k(v, c + j);
-        counts[j] = static_cast<std::int64_t>(near.size());
-        for (std::int64_t r : near) {
+        counts[j] = static_cast<std::int64_t>(lists[j].size());
+        for (std::int64_t r : lists[j]) {
           local.push_back(r);
-          dist.push_back(index_.sq_dist(r, v));
+          dist.push_back(index_.sq_dist(r, points.data() + j * view_.cols));
         }
       }
       distinct = local;
@@ -280,9 +295,9 @@ class ShardIndex {
   std::size_t cache_hits() const { return index_.cache_hits(); }
 
  private:
-  static ProjectionOptions exact_options() {
-    ProjectionOptions o;
-    o.mode = Projection::Exact;
+  static ProjectionOptions checked(const ProjectionOptions& o) {
+    if (o.mode == Projection::Auto)
+      throw std::invalid_argument("a shard's projection is 'exact' or 'hnsw' ('auto' switches on the whole pool's rows)");
     return o;
   }
 
@@ -291,16 +306,19 @@ class ShardIndex {
   std::int64_t first_;
   Frame frame_;  // no centring (v comes in the pool's coordinates); rows on the sphere under cosine
   PoolIndex<T> index_;
+  bool audit_;
 };
 
 template <class T>
 void bind_shard(pyb::module_& m, const char* name) {
   pyb::class_<ShardIndex<T>>(m, name, "The exact projection over one shard of a pool (global row numbers).")
-      .def(pyb::init<CArray<T>, std::int64_t, const std::string&, int>(), pyb::arg("rows").noconvert(),
-           pyb::arg("first_row"), pyb::arg("metric"), pyb::arg("n_threads"))
+      .def(pyb::init<CArray<T>, std::int64_t, const std::string&, int, const ProjectionOptions&>(),
+           pyb::arg("rows").noconvert(), pyb::arg("first_row"), pyb::arg("metric"), pyb::arg("n_threads"),
+           pyb::arg("projection"))
       .def("nearest", &ShardIndex<T>::nearest,
            "(squared distances, global rows, values) of the c nearest available rows to v (the pool's "
-           "coordinates), nearest first, ties to the lowest row; after a refill if refilled, then the takes",
+           "coordinates), nearest first, ties to the lowest row; after a refill if refilled, then the takes. "
+           "HNSW with audit: also (distance, global row) of the shard's exact nearest",
            pyb::arg("v"), pyb::arg("c"), pyb::arg("taken"), pyb::arg("refilled"))
       .def("nearest_batch", &ShardIndex<T>::nearest_batch,
            "For queries the client will ask in order (each followed by one take): (squared distances, "

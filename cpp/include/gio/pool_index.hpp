@@ -7,6 +7,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "gio/frame.hpp"
@@ -38,6 +39,10 @@ class PoolIndex final : public PoolProjection<T> {
   // The c nearest available rows to v, nearest first (ties: lowest row); fewer if fewer remain.
   // Exact search scans every row; HNSW mode re-scores the graph's candidates exactly.
   std::vector<std::int64_t> nearest_k(const double* v, std::size_t c) override;
+  // nearest_k for `count` queries at once (count x d; query j's ks[j] nearest): the same answers,
+  // exact search from one pass over the rows (each tile of rows read once for every query).
+  std::vector<std::vector<std::int64_t>> nearest_k_batch(const double* points, std::size_t count,
+                                                         const std::vector<std::size_t>& ks);
   void take(std::int64_t row) override;
   void refill() override;  // every row becomes available again (a GIO reset)
   std::size_t rows() const override { return pool_.rows; }
@@ -53,12 +58,17 @@ class PoolIndex final : public PoolProjection<T> {
   // Brute force over the available rows; ties go to the lowest row.
   std::int64_t exact_nearest(const double* v) const { return exact_nearest_raw(raw(v).data()); }
 
+  // Builds the HNSW graph now (HNSW mode, not built yet) instead of at the first approximate query.
+  void prepare() {
+    if (opts_.mode == Projection::Hnsw && !hnsw_) build();
+  }
   double build_seconds() const { return build_seconds_; }
   // Queries answered in approximate (HNSW) mode, and how many of them went to the graph.
   std::size_t hnsw_queries() const { return hnsw_queries_; }
   std::size_t hnsw_searches() const { return hnsw_searches_; }
   std::size_t audit_agreements() const { return audit_agree_; }
   std::size_t cache_hits() const { return cache_hits_; }
+  std::size_t cache_k_hits() const { return cache_k_hits_; }  // nearest_k answered by the cache
 
  private:
   void build();
@@ -66,6 +76,10 @@ class PoolIndex final : public PoolProjection<T> {
   std::int64_t exact_nearest_raw(const double* raw_v) const;
   std::int64_t cache_lookup(const double* raw_v);       // -1 when not certified
   std::int64_t brute_force_and_cache(const double* raw_v);
+  // (squared distance, row) of every available row to raw_v (the scan split across threads).
+  std::vector<std::pair<double, std::int64_t>> available_distances(const double* raw_v) const;
+  // The cache from those pairs (reordered): its kRows nearest and the bound.
+  void refresh_cache(const double* raw_v, std::vector<std::pair<double, std::int64_t>>& near);
   std::int64_t hnsw_nearest(const double* v, const double* raw_v);
 
   MatrixView<T> pool_;
@@ -86,7 +100,7 @@ class PoolIndex final : public PoolProjection<T> {
   struct Cache;  // certified_cache.hpp
   std::unique_ptr<Cache> cache_;
   bool use_cache_ = true;
-  std::size_t cache_hits_ = 0, cache_misses_ = 0;
+  std::size_t cache_hits_ = 0, cache_misses_ = 0, cache_k_hits_ = 0;
   double build_seconds_ = 0;
   std::size_t hnsw_queries_ = 0, hnsw_searches_ = 0, audit_agree_ = 0;
 };
