@@ -228,3 +228,26 @@ def test_a_bad_audit_setting_is_refused_by_name(data, client):
             pytest.raises(ValueError, match="gioselect.hnsw-audit must be True or False"):
         GIOSelector(search="descent", projection="hnsw", random_state=0).fit(
             da.from_array(X, chunks=(2000, -1)), target=T, client=client)
+
+
+def test_the_memory_check_counts_what_the_client_holds(data, client, monkeypatch):
+    # one process holds a distance per pool row for its exact scans (and would copy a float32 pool
+    # to float64 for a float64 target); on Dask the workers do both, so a client with room for
+    # the rest runs the fit that one process is refused
+    from gioselect import memory
+
+    X, T = data
+    sel = GIOSelector(search="descent", projection="exact", n_select=50, n_jobs=1)
+    sel._check_params(target_given=True)
+    params = sel._params()
+    here = memory.need_bytes(len(X), len(T), X.shape[1], np.float64, params, converts=True)
+    there = memory.need_bytes(len(X), len(T), X.shape[1], np.float64, dict(params, on_dask=True), converts=True)
+    # the distances and the float64 copy are the workers', the pick log (40 bytes a pick) the client's
+    assert here - there == len(X) * 8 * (X.shape[1] + 1) - 50 * 40
+    monkeypatch.setattr(memory, "available_memory", lambda: (here + there) // 2)
+    T64 = T.astype(np.float64)
+    with pytest.raises(MemoryError, match="this fit needs about"):
+        GIOSelector(search="descent", projection="exact", n_select=50, n_jobs=1).fit(X, target=T64)
+    fit = GIOSelector(search="descent", projection="exact", n_select=50, n_jobs=1, random_state=0).fit(
+        da.from_array(X, chunks=(2000, -1)), target=T64, client=client)
+    assert len(fit.selected_indices_) == 50

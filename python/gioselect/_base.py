@@ -253,7 +253,9 @@ class GIOBase(BaseEstimator):
         self._check_sizes(pool, tgt)
         # The core needs pool and target in one dtype: a float32 pool meets a float64 target as a copy.
         converts = common_dtype(pool, tgt, *(a for a in (start,) if a is not None)) != pool.dtype
-        refuse_if_too_large(pool.shape[0], tgt.shape[0], pool.shape[1], pool.dtype, self._params(), converts)
+        # a Dask pool: what the client holds (the workers hold the rows and their index)
+        params = dict(self._params(), on_dask=_dask.is_pool(pool))
+        refuse_if_too_large(pool.shape[0], tgt.shape[0], pool.shape[1], pool.dtype, params, converts)
         gio_pool, gio_tgt, quant = self._quantized(pool, tgt, quant_seed)
         dtype = common_dtype(gio_pool, gio_tgt, *(a for a in (start,) if a is not None))
         gio_pool, gio_tgt = gio_pool.astype(dtype, copy=False), gio_tgt.astype(dtype, copy=False)

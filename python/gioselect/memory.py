@@ -27,16 +27,18 @@ def fit_bytes(n_pool: int, n_target: int, dim: int, dtype, params: dict) -> int:
     """Expected peak bytes a fit allocates for a pool of n_pool x dim and a target of n_target rows
     of `dtype`, on top of the inputs themselves. params: every GIOSelector parameter, resolved
     (``GIOBase._params()``: search='auto' replaced by the search the fit runs);
-    gioselect.estimate_memory fills in the defaults."""
+    gioselect.estimate_memory fills in the defaults. params["on_dask"] (optional, default False):
+    the pool is a Dask array, and this counts what the client holds (docs/dask.md)."""
     s = np.dtype(dtype).itemsize
     threads = resolve_n_jobs(params["n_jobs"]) or (os.cpu_count() or 1)  # 0: OpenMP's default, all cores
     m, n, d, k = int(n_pool), int(n_target), int(dim), int(params["k"])
+    on_dask = bool(params.get("on_dask", False))
     total = m  # support_
     if params["quantize"] is not None:
-        total += _quantize_bytes(m, d, s, int(params["quantize"]), threads)
+        total += _quantize_bytes(m, d, s, int(params["quantize"]), threads, on_dask)
         m = int(params["quantize"])
         if params["quantize_target"] is not None:
-            total += _quantize_bytes(n, d, s, int(params["quantize_target"]), threads)
+            total += _quantize_bytes(n, d, s, int(params["quantize_target"]), threads)  # the target: here
             n = int(params["quantize_target"])
     total += _start_bytes(params, m, d, s)
     total += n * d * (2 * _F64 + 2 * _F32) + n * 5 * _F64        # TargetStats and the estimator
@@ -47,7 +49,18 @@ def fit_bytes(n_pool: int, n_target: int, dim: int, dtype, params: dict) -> int:
     total += m + 2 * m * _I64                                    # taken rows, `remaining` in C++ and numpy
     if params.get("metric") == "cosine" and params["search"] in ("descent", "nearest", "spread"):
         total += m * _F64                                        # 1 / |row| for the exact projection or nearest lists
+    if on_dask and params["quantize"] is None and params["search"] == "descent":
+        return int(total + _sharded_descent_bytes(params, m, d))
     return int(total + _search_bytes(params, m, n, d, threads))
+
+
+def _sharded_descent_bytes(p: dict, m: int, d: int) -> int:
+    """The client's part of a descent on Dask shards: the shards hold the rows, their index and its
+    scans; the client keeps the pick log (a Python int per pick) and a round trip's answers."""
+    total = _picks_bound(p, m) * 40                              # the pick log per shard
+    if p["objective"] == "knn":                                  # a round's descents, batch_size of them
+        total += min(int(p["batch_size"]), _picks_bound(p, m)) * (d * _F64 + 48)
+    return total
 
 
 def _start_bytes(p: dict, m: int, d: int, s: int) -> int:
@@ -57,15 +70,16 @@ def _start_bytes(p: dict, m: int, d: int, s: int) -> int:
     return int(p["uniform_start_size"]) * d * 2 * _F64
 
 
-def _quantize_bytes(m: int, d: int, s: int, clusters: int, threads: int) -> int:
+def _quantize_bytes(m: int, d: int, s: int, clusters: int, threads: int, on_dask: bool = False) -> int:
     sample = min(m, 256 * clusters)
     batch = min(sample, max(4096, 4 * clusters))                 # quantize.kmeans' MiniBatchKMeans batch
+    # one after the other: a K-means batch's distances to every centre, then the assignment's blocks in
+    # flight (one per thread; on Dask the workers assign, and send 8 bytes a row)
+    assign = 0 if on_dask else threads * assign_block_rows(clusters) * (clusters + 2 * d) * s
     return (sample * d * (s + _F32 if s > _F32 else s)           # the training sample (and its float32 copy)
             + sample * (_F64 + _I32)                             # its weights, labels
             + m * (_I32 + _F32)                                  # labels, distance to the centre
-            # one after the other: a K-means batch's distances to every centre, then the assignment's
-            # blocks in flight (one per thread)
-            + max(batch * clusters * _F64, threads * assign_block_rows(clusters) * (clusters + 2 * d) * s)
+            + max(batch * clusters * _F64, assign)
             + 3 * m * _I64)                                      # explode: the lexsort and its keys
 
 
@@ -173,8 +187,11 @@ def _cgroup_left():
 
 def input_copy_bytes(n_pool: int, dim: int, params: dict, converts: bool) -> int:
     """The float64 copy of a float32 pool a fit makes when the target (or init) is float64; with
-    quantize, GIO runs on cluster centres and the pool is never converted."""
-    return int(n_pool) * int(dim) * _F64 if converts and params["quantize"] is None else 0
+    quantize, GIO runs on cluster centres and the pool is never converted; a Dask pool is
+    converted by the workers as they read it."""
+    if not converts or params["quantize"] is not None or params.get("on_dask", False):
+        return 0
+    return int(n_pool) * int(dim) * _F64
 
 
 def need_bytes(n_pool: int, n_target: int, dim: int, dtype, params: dict, converts: bool) -> int:
