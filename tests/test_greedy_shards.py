@@ -197,3 +197,27 @@ def test_only_greedy_takes_a_greedy_source(problem):
     o = _engine.make_options(search="descent")
     with pytest.raises(ValueError, match="runs search='greedy' only"):
         _core.select_greedy(_greedy_shards.local_greedy(X, [0, len(X)], T, o), len(X), T, W, o)
+
+
+def test_lists_are_decided_from_the_whole_pool_s_counts():
+    """Start rows far from the target: every row is within every target's nu_k at first, so no
+    target has a list until its nu_k shrinks below max_list rows of the whole pool (3,994 for 2,100
+    targets), mid-run. Each shard holds fewer rows than that, so a shard deciding from its own
+    counts would build lists at once (a list update and a pass update round differently)."""
+    rng = np.random.default_rng(1)
+    X, T, W = rng.normal(0, 1, (6000, 4)), rng.normal(0, 1, (2100, 4)), rng.normal(6, 0.1, (5, 4))
+    o = options(objective="knn", n_select=120)
+    one = _engine.run(X, T, W, o)
+    assert one.stats.greedy_pool_pass_updates > 2 * len(X) * len(T)  # passes after the first: lists came late
+    scores = []
+    for bounds in ([0, 6000], [0, 3000, 6000], [0, 2500, 2501, 6000]):
+        shards = [_greedy_shards.greedy_shard(X[lo:hi], lo, len(X), T, o.objective.k, o.metric, 2, "X")
+                  for lo, hi in zip(bounds[:-1], bounds[1:])]
+        src = _greedy_shards.ShardedGreedy(
+            bounds, lambda method, calls: {s: getattr(shards[s], method)(*a) for s, a in calls.items()}, X.dtype,
+            o.objective.eps)
+        assert_same_run(one, _core.select_greedy(src, len(X), T, W, o))
+        scores.append(np.concatenate([s.knn_scores() for s in shards]))
+        assert sum(s.list_updates for s in shards) > 0 and sum(s.pool_pass_updates for s in shards) > len(X) * len(T)
+    for other in scores[1:]:
+        np.testing.assert_array_equal(scores[0].view(np.int64), other.view(np.int64))
