@@ -2,7 +2,8 @@
 a pool cut into greedy shards in this process (gioselect._greedy_shards) gives the one-process run
 bit for bit, for the relaxed and the knn greedy, ties across shards, exhaustion, budgets, the
 automatic stop and resume; a row's score is the same bits in any shard and on any thread count;
-the source's Python errors come out unchanged and its bad answers are refused by name."""
+the source's Python errors come out unchanged, Ctrl-C inside it is the run's interrupt, and its
+bad answers are refused by name."""
 
 import numpy as np
 import pytest
@@ -145,6 +146,28 @@ def test_a_python_error_in_the_source_comes_out_unchanged(problem):
     with pytest.raises(ShardLost) as caught:
         _core.select_greedy(Failing(), len(X), T, W, options(objective="knn", n_select=20))
     assert caught.value is error
+
+
+def test_ctrl_c_in_the_source_is_the_run_s_interrupt(problem):
+    X, T, W = problem
+    o = options(objective="knn", n_select=20)
+    full = _engine.run(X, T, W, o)
+    inner = _greedy_shards.local_greedy(X, [0, 1000, len(X)], T, o)
+
+    class Interrupted:
+        def start(self, *a):
+            return inner.start(*a)
+
+        def step(self, *a):  # the step of pick 7, sent when pick 8 is asked for
+            if inner.calls == 7:
+                raise KeyboardInterrupt
+            return inner.step(*a)
+
+    states = []
+    with pytest.raises(KeyboardInterrupt):
+        _core.select_greedy(Interrupted(), len(X), T, W, o, on_checkpoint=states.append)
+    assert states[0].stop_reason == "" and len(states[0].selected) == 7  # the state at the last iteration boundary
+    np.testing.assert_array_equal(states[0].selected, full.selected[:7])
 
 
 @pytest.mark.parametrize("answer, message", [

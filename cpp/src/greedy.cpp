@@ -142,7 +142,14 @@ Result greedy_run(Run<T, Est>& run, GreedySource<T>& source) {
   source.start(run.ts(), knn, res.selected);
   PickChange change;
   while (!run.between_iterations() && !run.budget_reached()) {
-    const std::int64_t row = source.best();
+    std::int64_t row = -1;
+    try {
+      row = source.best();  // a caller's source may be interrupted while it waits for its shards
+    } catch (const InterruptedRun&) {
+      throw;
+    } catch (const Interrupted&) {  // the state at this iteration's boundary
+      run.throw_interrupted_run();
+    }
     if (row < 0) {
       res.stop_reason = "pool exhausted";
       break;
