@@ -123,8 +123,8 @@ def inputs(est, X, target, init, client):
                         f"(a numpy pool runs in this process; leave client unset)")
     if est.quantize is None and est._search not in ("descent", "greedy"):
         raise ValueError(f"X is a Dask array and {est._search_named()} runs on the rows: on Dask, gioselect runs "
-                         f"{SUPPORTED}; set quantize=K, search='descent' or search='greedy', or pass np.asarray(X) if the pool fits "
-                         f"in this process (the other modes need the pool in one process today)")
+                         f"{SUPPORTED}; set quantize=K, search='descent' or search='greedy', or pass np.asarray(X) if "
+                         f"the pool fits in this process (the other modes need the pool in one process today)")
     if est.quantize is None and est._search == "descent":
         _descent_refusals(est, X.shape[0])
     for name, why in (("svd_components", "the TruncatedSVD is fitted in one process"),

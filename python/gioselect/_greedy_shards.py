@@ -27,9 +27,9 @@ from gioselect._blocks import all_finite
 
 def greedy_shard(rows: np.ndarray, first_row: int, pool_rows: int, target: np.ndarray, k: int, metric: str,
                  n_threads: int, name: str):
-    """The GreedyShard of rows [first_row, first_row + len(rows)) of a pool of pool_rows rows, their values checked as one
-    process checks the pool (errors name the global row); rows in the target's dtype. (The checks
-    are _shards.shard_index's, copied: that module belongs to the descent.)"""
+    """The GreedyShard of rows [first_row, first_row + len(rows)) of a pool of pool_rows rows, their
+    values checked as one process checks the pool (errors name the global row); rows in the
+    target's dtype. (The checks are _shards.shard_index's, copied: that module is the descent's.)"""
     rows = np.ascontiguousarray(rows)
     if rows.dtype not in (np.float32, np.float64):
         raise TypeError(f"{name}: shard rows must be float32 or float64, got {rows.dtype}")
@@ -40,7 +40,8 @@ def greedy_shard(rows: np.ndarray, first_row: int, pool_rows: int, target: np.nd
             raise ValueError(f"pool row {first_row + int(zero[0])} is zero: metric='cosine' scales every row to unit "
                              f"length; drop that row or use metric='euclidean'")
     kind = _core.GreedyShardF32 if rows.dtype == np.float32 else _core.GreedyShardF64
-    return kind(rows, int(first_row), int(pool_rows), np.ascontiguousarray(target, dtype=rows.dtype), int(k), metric, int(n_threads))
+    return kind(rows, int(first_row), int(pool_rows), np.ascontiguousarray(target, dtype=rows.dtype), int(k), metric,
+                int(n_threads))
 
 
 def replay(shard, calls):
@@ -138,7 +139,7 @@ def local_greedy(pool: np.ndarray, bounds, target: np.ndarray, options: _core.Op
     """Greedy shards of a pool in this process, cut at `bounds` (first rows, then len(pool)), for
     a run with these options: the sharded greedy without a cluster (tests, and the reference for
     Dask's)."""
-    shards = [greedy_shard(pool[lo:hi], lo, len(pool), target, options.objective.k, options.metric, n_threads, "X (the pool)")
-              for lo, hi in zip(bounds[:-1], bounds[1:])]
+    shards = [greedy_shard(pool[lo:hi], lo, len(pool), target, options.objective.k, options.metric, n_threads,
+                           "X (the pool)") for lo, hi in zip(bounds[:-1], bounds[1:])]
     return ShardedGreedy(bounds, lambda method, calls: {s: getattr(shards[s], method)(*a) for s, a in calls.items()},
                          pool.dtype, options.objective.eps, read_rows=lambda rows: pool[rows])
