@@ -40,7 +40,7 @@ def test_same_fit_as_one_process(data, client, mode, chunks):
 
 
 @pytest.mark.parametrize("params", [dict(objective="knn", k=1), dict(objective="relaxed"),
-                                    dict(objective="knn", stop_criterion="data_size", max_data_size=0.05),
+                                    dict(objective="knn", stop_criterion="data_size", max_data_size=0.03),
                                     dict(objective="knn", k=3, metric="cosine", n_select=80),
                                     dict(objective="knn", random_init_pct=0.01, n_select=60)],
                          ids=["knn k=1, automatic stop", "relaxed, automatic stop", "max_data_size", "cosine k=3",
