@@ -194,7 +194,7 @@ def test_the_active_client_is_used_and_fit_transform_stays_lazy(data, client):
 
 @pytest.mark.parametrize("params, message", [
     (dict(), "on Dask, gioselect runs quantize=K"),
-    (dict(search="greedy"), "set quantize=K"),
+    (dict(search="nearest"), "set quantize=K"),
     (dict(quantize=10, svd_components=4), "svd_components=4 does not run with a Dask pool"),
 ])
 def test_what_does_not_run_on_dask_is_refused_by_name(data, client, params, message):

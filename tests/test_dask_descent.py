@@ -104,7 +104,7 @@ def test_pool_exhaustion_and_resets(data, client, resets):
 
 @pytest.mark.parametrize("params, message", [
     (dict(search="descent", exact_below=1000), "exact_below=1,000 < the pool's 4,500 rows"),
-    (dict(search="greedy", objective="knn"), "search='greedy' runs on the rows"),
+    (dict(search="nearest"), "search='nearest' runs on the rows"),
     (dict(), "search='auto' ('spread', as a target is given) runs on the rows"),
     (dict(search="descent", svd_components=4), "svd_components=4 does not run with a Dask pool"),
 ])

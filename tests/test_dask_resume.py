@@ -2,8 +2,8 @@
 (read_npy_dask) in a child process, on the child's own cluster, checkpoints every 10 picks and is
 SIGKILLed (client and cluster die together); GIOSelector.resume on the 2-process LocalCluster of
 tests/test_dask.py finishes it with the selection of one uninterrupted process, bit for bit, for
-the sharded descent (relaxed with batches of queries, knn rounds) and quantize=K. A checkpoint
-resumed on another pool is refused by name."""
+the sharded descent (relaxed with batches of queries, knn rounds), the sharded knn greedy search and
+quantize=K. A checkpoint resumed on another pool is refused by name."""
 
 import os
 import signal
@@ -27,6 +27,7 @@ pytestmark = [pytest.mark.dask, pytest.mark.skipif(not hasattr(signal, "SIGKILL"
 MODES = {
     "descent, relaxed": dict(search="descent", n_select=300),
     "descent, knn rounds": dict(search="descent", objective="knn", batch_size=4, n_select=300),
+    "greedy, knn": dict(search="greedy", objective="knn", n_select=200),
     "quantize": dict(quantize=400, search="descent", n_select=300),
 }
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <stdexcept>
+#include <string>
 
 #include "kernels/kernels.hpp"
 #include "parallel.hpp"
@@ -55,11 +57,13 @@ int thread_id() {
 }  // namespace
 
 template <class T>
-KnnGainScores<T>::KnnGainScores(MatrixView<T> pool, const TargetStats& ts, const KnnKL& est, int n_threads,
-                                const InterruptCheck* interrupted)
-    : pool_(pool), ts_(ts), nt_(n_threads), pool_sq_(pool.rows), score_(pool.rows, 0.0),
-      list_rows_(ts.n()), list_dists_(ts.n()), has_list_(ts.n(), 0),
-      max_list_(std::max<std::size_t>(512, kListBudget / ts.n())) {
+KnnGainScores<T>::KnnGainScores(MatrixView<T> pool, const TargetStats& ts, const std::vector<double>& nu_k1,
+                                const std::vector<double>& nu_k, int n_threads, const InterruptCheck* interrupted,
+                                std::int64_t first_row, std::int64_t pool_rows)
+    : pool_(pool), ts_(ts), nt_(n_threads),
+      tail_from_((pool_rows < 0 ? static_cast<std::int64_t>(pool.rows) : pool_rows) / kTileRows * kTileRows - first_row),
+      pool_sq_(pool.rows), score_(pool.rows, 0.0),
+      list_rows_(ts.n()), list_dists_(ts.n()), has_list_(ts.n(), 0) {
   const std::size_t d = pool.cols;
 #pragma omp parallel num_threads(nt_)
   {
@@ -75,8 +79,8 @@ KnnGainScores<T>::KnnGainScores(MatrixView<T> pool, const TargetStats& ts, const
   std::vector<std::vector<std::uint32_t>> counts(static_cast<std::size_t>(nt_), std::vector<std::uint32_t>(all.size()));
   std::vector<double> a2(all.size()), b2(all.size());  // nu_{k-1}^2 and nu_k^2
   for (std::size_t i : all) {
-    a2[i] = est.nu_k_minus_1(i) * est.nu_k_minus_1(i);
-    b2[i] = est.nu_k(i) * est.nu_k(i);
+    a2[i] = nu_k1[i] * nu_k1[i];
+    b2[i] = nu_k[i] * nu_k[i];
   }
   Stopper stopper(interrupted);
   pass(all, [&](int t, std::size_t r, const double* sq) {
@@ -91,7 +95,17 @@ KnnGainScores<T>::KnnGainScores(MatrixView<T> pool, const TargetStats& ts, const
   }, &stopper);
   stopper.throw_if_stopped();
   pass_updates_ += pool.rows * all.size();
-  build_lists(est, all, counts);
+  set_counted(all, nu_k, counts);
+}
+
+template <class T>
+void KnnGainScores<T>::set_counted(const std::vector<std::size_t>& targets, const std::vector<double>& nu_k,
+                                   const std::vector<std::vector<std::uint32_t>>& per_thread) {
+  counted_ = targets;
+  counted_nu_k_ = nu_k;
+  counts_.assign(targets.size(), 0);
+  for (std::size_t j = 0; j < targets.size(); ++j)
+    for (const auto& mine : per_thread) counts_[j] += mine[targets[j]];
 }
 
 template <class T>
@@ -121,7 +135,13 @@ void KnnGainScores<T>::pass(const std::vector<std::size_t>& targets, F&& f, Stop
       const std::size_t r0 = static_cast<std::size_t>(tile) * kTileRows, nr = std::min(kTileRows, m - r0);
       for (std::size_t r = 0; r < nr; ++r) ts_.frame().map(pool_.row(r0 + r), d, rows.data() + r * d);
       if (s >= kMinColumns) {
-        kernels::dots_rows_colmajor(rows.data(), xt.data(), s, d, 0, nr, dots.data());
+        // rows [0, split) as the whole pool's full tiles (the register tile, padded with stale rows),
+        // the rest as its partial last tile
+        const std::int64_t local_split = std::clamp<std::int64_t>(tail_from_ - static_cast<std::int64_t>(r0), 0,
+                                                                  static_cast<std::int64_t>(nr));
+        const auto split = static_cast<std::size_t>(local_split);
+        if (split > 0) kernels::dots_rows_colmajor(rows.data(), xt.data(), s, d, 0, kTileRows, dots.data());
+        if (split < nr) kernels::dots_rows_colmajor(rows.data(), xt.data(), s, d, split, nr - split, dots.data() + split * s);
       } else {  // too few targets to vectorise across: one (vectorised) dot product per pair
         for (std::size_t r = 0; r < nr; ++r)
           for (std::size_t j = 0; j < s; ++j) dots[r * s + j] = kernels::dot(rows.data() + r * d, ts_.row(targets[j]), d);
@@ -139,19 +159,18 @@ void KnnGainScores<T>::pass(const std::vector<std::size_t>& targets, F&& f, Stop
 }
 
 template <class T>
-void KnnGainScores<T>::build_lists(const KnnKL& est, const std::vector<std::size_t>& candidates,
-                                   const std::vector<std::vector<std::uint32_t>>& counts) {
-  std::vector<std::size_t> targets;  // those with at most max_list_ rows within nu_k
-  for (std::size_t i : candidates) {
-    std::size_t c = 0;
-    for (const auto& per_thread : counts) c += per_thread[i];
-    if (c <= max_list_) targets.push_back(i);
-  }
+void KnnGainScores<T>::build_lists(const std::vector<std::size_t>& targets) {
   if (targets.empty()) return;
+  std::vector<double> b2(targets.size());
+  for (std::size_t j = 0, c = 0; j < targets.size(); ++j, ++c) {  // both in counted_'s order
+    while (c < counted_.size() && counted_[c] != targets[j]) ++c;
+    if (c == counted_.size())
+      throw std::invalid_argument("build_lists: target " + std::to_string(targets[j]) +
+                                  " was not counted by the last pass (or is out of order)");
+    b2[j] = counted_nu_k_[c] * counted_nu_k_[c];
+  }
   using Entries = std::vector<std::pair<double, std::uint32_t>>;
   std::vector<std::vector<Entries>> found(static_cast<std::size_t>(nt_), std::vector<Entries>(targets.size()));
-  std::vector<double> b2(targets.size());
-  for (std::size_t j = 0; j < targets.size(); ++j) b2[j] = est.nu_k(targets[j]) * est.nu_k(targets[j]);
   pass(targets, [&](int t, std::size_t r, const double* sq) {
     auto& mine = found[static_cast<std::size_t>(t)];
     for (std::size_t j = 0; j < targets.size(); ++j)
@@ -182,67 +201,77 @@ std::int64_t KnnGainScores<T>::best(const std::vector<std::uint8_t>& available) 
       any = true;
     }
   if (!any) return -1;
-  const double limit = lo + kTieTolerance * (1.0 + std::fabs(lo));
+  const double limit = greedy_tie_limit(lo);
   for (std::size_t r = 0; r < score_.size(); ++r)
     if (available[r] && score_[r] <= limit) return static_cast<std::int64_t>(r);
   return -1;  // not reached
 }
 
 template <class T>
-std::size_t KnnGainScores<T>::commit(KnnKL& est) {
-  changed_.clear();
-  old_nu_k_.clear();
-  old_nu_k1_.clear();
-  const auto& dist = est.candidate_distances();
-  for (std::size_t i = 0; i < ts_.n(); ++i)
-    if (dist[i] < est.nu_k(i)) {
-      changed_.push_back(i);
-      old_nu_k_.push_back(est.nu_k(i));
-      old_nu_k1_.push_back(est.nu_k_minus_1(i));
+void KnnGainScores<T>::candidates(const std::vector<std::uint8_t>& available, std::vector<double>& scores,
+                                  std::vector<std::int64_t>& rows) const {
+  scores.clear();
+  rows.clear();
+  double lo = 0;
+  bool any = false;
+  for (std::size_t r = 0; r < score_.size(); ++r)
+    if (available[r] && (!any || score_[r] < lo)) {
+      lo = score_[r];
+      any = true;
     }
-  est.commit();
-  update(est, changed_, old_nu_k_, old_nu_k1_);
-  return changed_.size();
+  if (!any) return;
+  // The pool's limit greedy_tie_limit(lo') for any lo' <= lo is below this one (the limit grows
+  // with lo; the factor 2 leaves room far beyond its rounding), so the pool's pick, if here, is
+  // the first of these rows within it.
+  const double wide = lo + 2 * kTieTolerance * (1.0 + std::fabs(lo));
+  for (std::size_t r = 0; r < score_.size(); ++r)
+    if (available[r] && score_[r] <= wide && (rows.empty() || score_[r] < scores.back())) {
+      scores.push_back(score_[r]);
+      rows.push_back(static_cast<std::int64_t>(r));
+    }
 }
 
 template <class T>
-void KnnGainScores<T>::update(const KnnKL& est, const std::vector<std::size_t>& changed,
-                              const std::vector<double>& old_nu_k, const std::vector<double>& old_nu_k1) {
+void KnnGainScores<T>::update(const PickChange& change) {
   std::vector<std::size_t> unlisted;
-  std::vector<double> a2_old, b2_old, a2_new, b2_new;  // squared nu_{k-1}, nu_k before and after the pick
-  for (std::size_t c = 0; c < changed.size(); ++c) {
-    const std::size_t i = changed[c];
-    const double b = old_nu_k[c], a = old_nu_k1[c];
+  std::vector<double> a2_old, b2_old, a2_new, b2_new, nu_k_new;  // squared nu_{k-1}, nu_k before and after
+  for (std::size_t c = 0; c < change.targets.size(); ++c) {
+    const std::size_t i = change.targets[c];
+    const double b = change.old_nu_k[c], a = change.old_nu_k1[c];
+    const double a_new = change.new_nu_k1[c], b_new = change.new_nu_k[c];
     if (!has_list_[i]) {
       unlisted.push_back(i);
       a2_old.push_back(a * a);
       b2_old.push_back(b * b);
-      a2_new.push_back(est.nu_k_minus_1(i) * est.nu_k_minus_1(i));
-      b2_new.push_back(est.nu_k(i) * est.nu_k(i));
+      a2_new.push_back(a_new * a_new);
+      b2_new.push_back(b_new * b_new);
+      nu_k_new.push_back(b_new);
       continue;
     }
     const auto& dists = list_dists_[i];
     const auto& rows = list_rows_[i];
     std::size_t e = 0;
-    for (; e < dists.size() && dists[e] < b; ++e) score_[rows[e]] += est.term(i, dists[e]) - KnnKL::term_of(a, b, dists[e]);
+    for (; e < dists.size() && dists[e] < b; ++e)
+      score_[rows[e]] += KnnKL::term_of(a_new, b_new, dists[e]) - KnnKL::term_of(a, b, dists[e]);
     list_updates_ += e;
   }
-  if (unlisted.empty()) return;
   std::vector<std::vector<std::uint32_t>> counts(static_cast<std::size_t>(nt_), std::vector<std::uint32_t>(ts_.n()));
-  pass(unlisted, [&](int t, std::size_t r, const double* sq) {
-    LogOfProducts change;  // new term / old term, as squared ratios (nu_k only shrinks: new needs old)
-    auto& count = counts[static_cast<std::size_t>(t)];
-    for (std::size_t j = 0; j < unlisted.size(); ++j) {
-      if (!(sq[j] < b2_old[j])) continue;
-      const double old_ratio = std::max(a2_old[j], sq[j]) / b2_old[j];
-      const double new_ratio = sq[j] < b2_new[j] ? std::max(a2_new[j], sq[j]) / b2_new[j] : 1.0;
-      change.times(new_ratio / old_ratio);
-      if (sq[j] < b2_new[j]) ++count[unlisted[j]];
-    }
-    score_[r] += change.half_log();
-  });
-  pass_updates_ += pool_.rows * unlisted.size();
-  build_lists(est, unlisted, counts);
+  if (!unlisted.empty()) {
+    pass(unlisted, [&](int t, std::size_t r, const double* sq) {
+      LogOfProducts change;  // new term / old term, as squared ratios (nu_k only shrinks: new needs old)
+      auto& count = counts[static_cast<std::size_t>(t)];
+      for (std::size_t j = 0; j < unlisted.size(); ++j) {
+        if (!(sq[j] < b2_old[j])) continue;
+        const double old_ratio = std::max(a2_old[j], sq[j]) / b2_old[j];
+        const double new_ratio = sq[j] < b2_new[j] ? std::max(a2_new[j], sq[j]) / b2_new[j] : 1.0;
+        change.times(new_ratio / old_ratio);
+        if (sq[j] < b2_new[j]) ++count[unlisted[j]];
+      }
+      score_[r] += change.half_log();
+    });
+    pass_updates_ += pool_.rows * unlisted.size();
+  }
+  set_counted(unlisted, nu_k_new, counts);
 }
 
 template class KnnGainScores<float>;

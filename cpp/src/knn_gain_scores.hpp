@@ -7,9 +7,11 @@
 // target's nu_k is small enough that those rows are kept in a per-target list. nu_k never grows,
 // so a list, once built, holds every row that can matter to that target for the rest of the run.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
+#include "gio/greedy_source.hpp"
 #include "gio/knn_kl.hpp"
 #include "gio/matrix.hpp"
 #include "gio/target_stats.hpp"
@@ -20,21 +22,41 @@ namespace gio::detail {
 template <class T>
 class KnnGainScores {
  public:
-  // The scores of every pool row against est's current W (one blocked pass over pool x target).
-  // interrupted (optional): polled during that first pass; true ends it with gio::Interrupted.
-  KnnGainScores(MatrixView<T> pool, const TargetStats& ts, const KnnKL& est, int n_threads,
-                const InterruptCheck* interrupted = nullptr);
+  // The scores of every pool row against a W whose targets have these nu_{k-1}, nu_k (KnnKL's):
+  // one blocked pass over pool x target, which counts every target's rows within its nu_k.
+  // interrupted (optional): polled during that pass; true ends it with gio::Interrupted.
+  // pool may be rows [first_row, ...) of a pool of pool_rows rows (a shard): each row's distances
+  // are then computed as that pool's own would be (see pass), so its scores are the same bits.
+  KnnGainScores(MatrixView<T> pool, const TargetStats& ts, const std::vector<double>& nu_k1,
+                const std::vector<double>& nu_k, int n_threads, const InterruptCheck* interrupted = nullptr,
+                std::int64_t first_row = 0, std::int64_t pool_rows = -1);
 
-  // The lowest-scoring available row: scores within kTieTolerance * (1 + |best|) of the best
-  // count as tied and the lowest row wins (updates round differently from a fresh sum, and this
-  // keeps the picks those of the from-scratch loop). -1 when no row is available.
+  // The lowest-scoring available row: scores up to greedy_tie_limit(best) count as tied and the
+  // lowest row wins. -1 when no row is available.
   static constexpr double kTieTolerance = 1e-9;
   std::int64_t best(const std::vector<std::uint8_t>& available) const;
+  // The rows that can be the pick of a pool this one is part of (GreedyShard::knn_candidates),
+  // as local rows.
+  void candidates(const std::vector<std::uint8_t>& available, std::vector<double>& scores,
+                  std::vector<std::int64_t>& rows) const;
 
-  // Adds the candidate est last scored (delta / gain_sum) to est and updates the scores; returns
-  // how many targets it came closer to than their nu_k.
-  std::size_t commit(KnnKL& est);
+  // A kept pick's score updates (its targets with a list from the list, the others by a pass
+  // over the pool, which counts their rows within the new nu_k).
+  void update(const PickChange& change);
 
+  // The targets the last pass counted (the constructor's: all; update's: the change's targets
+  // without a list), their rows within nu_k in this pool, and the nu_k they were counted against.
+  const std::vector<std::size_t>& counted() const { return counted_; }
+  const std::vector<std::uint64_t>& counts() const { return counts_; }
+  // Lists for `targets`, a subset of counted(), against the nu_k they were counted against. In one
+  // process: greedy_lists_due(counted(), counts(), n); on shards, from the summed counts.
+  void build_lists(const std::vector<std::size_t>& targets);
+  // A target gets a list once at most max_list(n) rows of the whole pool lie within its nu_k:
+  // kListBudget entries (about 100 MB) shared by all n targets, at least 512 each.
+  static constexpr std::size_t kListBudget = std::size_t{1} << 23;
+  static std::size_t max_list(std::size_t n_targets) { return std::max<std::size_t>(512, kListBudget / n_targets); }
+
+  const std::vector<double>& scores() const { return score_; }
   // Rows scored from a list, and by a pass over the whole pool (for the speed report).
   std::size_t list_updates() const { return list_updates_; }
   std::size_t pool_pass_updates() const { return pass_updates_; }
@@ -42,33 +64,29 @@ class KnnGainScores {
  private:
   // Calls f(thread, row, sq) for every pool row, rows split across threads, where sq[j] is the
   // row's clipped squared distance to target targets[j] (formed as KnnKL forms it: in the
-  // target's frame, each tile of pool rows mapped into it as it is read).
+  // target's frame, each tile of pool rows mapped into it as it is read). The kernel's 4-row
+  // register tile and its path for fewer rows give some products other last bits (AVX2: FMA in
+  // one, not the other), so a row goes through the path it takes in the whole pool's tiles from
+  // row 0: the register tile, padded if need be, except the whole pool's last pool_rows % 4 rows.
   template <class F>
   void pass(const std::vector<std::size_t>& targets, F&& f, Stopper* stopper = nullptr) const;
-  // Lists for those of `candidates` with at most max_list_ rows within nu_k (counts: per thread,
-  // per target, rows found within nu_k by the pass just made).
-  void build_lists(const KnnKL& est, const std::vector<std::size_t>& candidates,
-                   const std::vector<std::vector<std::uint32_t>>& counts);
-  // After est.commit(): changed are the targets the pick came closer to than their nu_k,
-  // old_nu_k / old_nu_k1 their nu_k and nu_{k-1} before it.
-  void update(const KnnKL& est, const std::vector<std::size_t>& changed, const std::vector<double>& old_nu_k,
-              const std::vector<double>& old_nu_k1);
+  // The per-thread counts of a pass, summed, as counts_ of targets (counted against nu_k).
+  void set_counted(const std::vector<std::size_t>& targets, const std::vector<double>& nu_k,
+                   const std::vector<std::vector<std::uint32_t>>& per_thread);
 
-  // A target gets a list once at most max_list_ rows lie within its nu_k: kListBudget entries
-  // (about 100 MB) shared by all targets, at least 512 each.
-  static constexpr std::size_t kListBudget = std::size_t{1} << 23;
   MatrixView<T> pool_;
   const TargetStats& ts_;
   int nt_;
+  std::int64_t tail_from_;                        // local row where the whole pool's last, partial tile starts
   std::vector<double> pool_sq_;                   // squared row norms in the target's frame, as KnnKL forms them
   std::vector<double> score_;
   std::vector<std::vector<std::uint32_t>> list_rows_;  // per target: rows within its nu_k, by distance
   std::vector<std::vector<double>> list_dists_;
   std::vector<std::uint8_t> has_list_;
-  std::size_t max_list_;
   std::size_t list_updates_ = 0, pass_updates_ = 0;
-  std::vector<std::size_t> changed_;              // scratch of commit()
-  std::vector<double> old_nu_k_, old_nu_k1_;
+  std::vector<std::size_t> counted_;      // the last pass's targets, their rows within nu_k, that nu_k
+  std::vector<std::uint64_t> counts_;
+  std::vector<double> counted_nu_k_;
 };
 
 }  // namespace gio::detail

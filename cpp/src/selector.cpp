@@ -51,6 +51,25 @@ Result select_descent(PoolProjection<T>& projection, MatrixView<T> target, Matri
   throw std::invalid_argument("invalid objective value");
 }
 
+template <class T>
+Result select_greedy(GreedySource<T>& source, MatrixView<T> target, MatrixView<T> init, const Options& o,
+                     const Hooks& hooks, const Result* resume) {
+  if (o.search.kind != Search::Greedy)
+    throw std::invalid_argument("a caller's greedy source runs search='greedy' only, got search='" +
+                                to_string(o.search.kind) + "'");
+  detail::validate(MatrixView<T>(nullptr, source.rows(), target.cols), target, init, o);
+  switch (o.objective.kind) {
+    case Objective::Relaxed: return detail::greedy_select<T, RelaxedKL>(source, target, init, o, hooks, resume);
+    case Objective::Knn: return detail::greedy_select<T, KnnKL>(source, target, init, o, hooks, resume);
+  }
+  throw std::invalid_argument("invalid objective value");
+}
+
+template Result select_greedy(GreedySource<float>&, MatrixView<float>, MatrixView<float>, const Options&,
+                              const Hooks&, const Result*);
+template Result select_greedy(GreedySource<double>&, MatrixView<double>, MatrixView<double>, const Options&,
+                              const Hooks&, const Result*);
+
 template Result select_descent(PoolProjection<float>&, MatrixView<float>, MatrixView<float>, const Options&,
                                const Hooks&, const Result*);
 template Result select_descent(PoolProjection<double>&, MatrixView<double>, MatrixView<double>, const Options&,

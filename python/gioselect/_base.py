@@ -13,7 +13,7 @@ from scipy import sparse
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from gioselect import _core, _dask, _dask_descent, _engine, _sparse, checkpoint, quantize
+from gioselect import _core, _dask, _engine, _sparse, checkpoint, quantize
 from gioselect._blocks import fingerprint, take_rows
 from gioselect._hooks import StepHooks, phase
 from gioselect._memory_refusal import refuse_if_too_large
@@ -244,7 +244,7 @@ class GIOBase(BaseEstimator):
     def fit(self, X, y=None, *, target=None, init=None, client=None):
         """Run GIO on pool X. target: the sample to preserve (default X); init: start rows.
         y: labels of X's rows or None (ignored; the target is passed as ``target=``).
-        X may be a dask.array.Array with quantize=K or search='descent': it runs on the
+        X may be a dask.array.Array with quantize=K, search='descent' or 'greedy': it runs on the
         distributed.Client `client` (default: the active one) with the one-process result (docs/dask.md)."""
         self._check_params(target_given=target is not None)
         run_seed, start_seed, quant_seed = seeds_from(self.random_state, 3)
@@ -354,7 +354,7 @@ class GIOBase(BaseEstimator):
         if resume is not None and resume.stop_reason:  # a finished run's checkpoint
             return self._store(resume, **done)
         try:
-            runner = _dask_descent.run if _dask.is_pool(gio_pool) else _engine.run  # a Dask pool's shards
+            runner = _dask.run if _dask.is_pool(gio_pool) else _engine.run  # a Dask pool's shards
             res = runner(gio_pool, gio_tgt, start, opts, on_step=hooks.on_step if hooks.active else None,
                          on_checkpoint=hooks.on_checkpoint, resume=resume)
         except KeyboardInterrupt:

@@ -6,7 +6,7 @@ import collections.abc
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['DescentOptions', 'LoopState', 'ObjectiveOptions', 'Options', 'ProjectionOptions', 'Result', 'RunStats', 'SearchOptions', 'ShardIndexF32', 'ShardIndexF64', 'StopOptions', 'check_resumable', 'knn_kl', 'option_names', 'random_pool_rows', 'relaxed_kl', 'relaxed_kl_gradient', 'select', 'select_descent', 'uniform_start']
+__all__: list[str] = ['DescentOptions', 'GreedyShardF32', 'GreedyShardF64', 'LoopState', 'ObjectiveOptions', 'Options', 'ProjectionOptions', 'Result', 'RunStats', 'SearchOptions', 'ShardIndexF32', 'ShardIndexF64', 'StopOptions', 'check_resumable', 'knn_kl', 'option_names', 'random_pool_rows', 'relaxed_kl', 'relaxed_kl_gradient', 'select', 'select_descent', 'select_greedy', 'uniform_start']
 class ObjectiveOptions:
     """
     Which KL estimate a run minimises.
@@ -650,6 +650,78 @@ class ShardIndexF64:
     @property
     def cache_hits(self) -> int:
         ...
+class GreedyShardF32:
+    """
+    One shard of a greedy run (global row numbers; docs/dask.md).
+    """
+    def __init__(self, rows: numpy.typing.NDArray[numpy.float32], first_row: typing.SupportsInt | typing.SupportsIndex, pool_rows: typing.SupportsInt | typing.SupportsIndex, target: numpy.typing.NDArray[numpy.float32], k: typing.SupportsInt | typing.SupportsIndex, metric: str, n_threads: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    def knn_scores(self) -> numpy.typing.NDArray[numpy.float64]:
+        """
+        Every row's score (taken rows' are stale)
+        """
+    def knn_start(self, nu_k1: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], nu_k: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], taken: typing.Annotated[numpy.typing.ArrayLike, numpy.int64]) -> tuple:
+        """
+        Takes `taken`, scores every row against a W with these nu_k1, nu_k; returns (counted, counts, scores, rows, values): every target with its rows here within nu_k, and the candidates
+        """
+    def knn_step(self, taken: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], build: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], targets: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], old_nu_k1: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], old_nu_k: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], new_nu_k1: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], new_nu_k: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> tuple:
+        """
+        Builds the lists `build`, takes `taken`, applies a kept pick's change; the answer of knn_start
+        """
+    def relaxed_rank(self, eps: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        """
+        Ranks the rows by (relaxed value, row)
+        """
+    def relaxed_ranked(self, start: typing.SupportsInt | typing.SupportsIndex, count: typing.SupportsInt | typing.SupportsIndex) -> tuple:
+        """
+        (values, global rows, row values) of ranked rows [start, start + count)
+        """
+    def rows(self, rows: typing.Annotated[numpy.typing.ArrayLike, numpy.int64]) -> numpy.typing.NDArray[numpy.float32]:
+        """
+        The values of these global rows of the shard
+        """
+    @property
+    def list_updates(self) -> int:
+        ...
+    @property
+    def pool_pass_updates(self) -> int:
+        ...
+class GreedyShardF64:
+    """
+    One shard of a greedy run (global row numbers; docs/dask.md).
+    """
+    def __init__(self, rows: numpy.typing.NDArray[numpy.float64], first_row: typing.SupportsInt | typing.SupportsIndex, pool_rows: typing.SupportsInt | typing.SupportsIndex, target: numpy.typing.NDArray[numpy.float64], k: typing.SupportsInt | typing.SupportsIndex, metric: str, n_threads: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    def knn_scores(self) -> numpy.typing.NDArray[numpy.float64]:
+        """
+        Every row's score (taken rows' are stale)
+        """
+    def knn_start(self, nu_k1: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], nu_k: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], taken: typing.Annotated[numpy.typing.ArrayLike, numpy.int64]) -> tuple:
+        """
+        Takes `taken`, scores every row against a W with these nu_k1, nu_k; returns (counted, counts, scores, rows, values): every target with its rows here within nu_k, and the candidates
+        """
+    def knn_step(self, taken: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], build: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], targets: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], old_nu_k1: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], old_nu_k: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], new_nu_k1: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], new_nu_k: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> tuple:
+        """
+        Builds the lists `build`, takes `taken`, applies a kept pick's change; the answer of knn_start
+        """
+    def relaxed_rank(self, eps: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        """
+        Ranks the rows by (relaxed value, row)
+        """
+    def relaxed_ranked(self, start: typing.SupportsInt | typing.SupportsIndex, count: typing.SupportsInt | typing.SupportsIndex) -> tuple:
+        """
+        (values, global rows, row values) of ranked rows [start, start + count)
+        """
+    def rows(self, rows: typing.Annotated[numpy.typing.ArrayLike, numpy.int64]) -> numpy.typing.NDArray[numpy.float64]:
+        """
+        The values of these global rows of the shard
+        """
+    @property
+    def list_updates(self) -> int:
+        ...
+    @property
+    def pool_pass_updates(self) -> int:
+        ...
 def check_resumable(state: Result, pool_rows: typing.SupportsInt | typing.SupportsIndex, target_rows: typing.SupportsInt | typing.SupportsIndex) -> None:
     """
     Raise ValueError naming the damage when no run on a pool of pool_rows and a target of target_rows rows could have reached this state (a checkpoint is input).
@@ -711,6 +783,16 @@ def select_descent(projection: typing.Any, n_rows: typing.SupportsInt | typing.S
 def select_descent(projection: typing.Any, n_rows: typing.SupportsInt | typing.SupportsIndex, target: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], init: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], options: Options, on_step: typing.Any = None, on_checkpoint: typing.Any = None, resume: Result = None) -> Result:
     """
     Run search='descent' with a projection written in Python instead of a pool in memory: projection.nearest(v, c, taken, refilled) -> (rows, values) applies the refill and the takes since its last call, then returns the c nearest available rows to v (the pool's coordinates), nearest first, ties to the lowest row, and their values (the target's dtype); projection.rows(rows) -> values (resume only). A projection with lookahead > 0 (an int attribute) is also told the next queries when the run knows them: projection.upcoming(points, c, taken, refilled), points (count, d) in the order they will be asked. n_rows: the pool's row count. Otherwise as select().
+    """
+@typing.overload
+def select_greedy(source: typing.Any, n_rows: typing.SupportsInt | typing.SupportsIndex, target: numpy.typing.NDArray[numpy.float32], init: numpy.typing.NDArray[numpy.float32], options: Options, on_step: typing.Any = None, on_checkpoint: typing.Any = None, resume: Result = None) -> Result:
+    """
+    Run search='greedy' with a source of best rows written in Python instead of a pool in memory (the protocol: python/src/bind_greedy.cpp; gioselect._greedy_shards). n_rows: the pool's row count. Otherwise as select().
+    """
+@typing.overload
+def select_greedy(source: typing.Any, n_rows: typing.SupportsInt | typing.SupportsIndex, target: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], init: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], options: Options, on_step: typing.Any = None, on_checkpoint: typing.Any = None, resume: Result = None) -> Result:
+    """
+    Run search='greedy' with a source of best rows written in Python instead of a pool in memory (the protocol: python/src/bind_greedy.cpp; gioselect._greedy_shards). n_rows: the pool's row count. Otherwise as select().
     """
 def uniform_start(size: typing.SupportsInt | typing.SupportsIndex, d: typing.SupportsInt | typing.SupportsIndex, low: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], high: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], normalize: bool, seed: typing.SupportsInt | typing.SupportsIndex) -> numpy.typing.NDArray[numpy.float64]:
     """

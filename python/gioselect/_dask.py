@@ -1,9 +1,10 @@
 """A pool given as a dask.array.Array: GIOSelector.fit on a distributed.Client (docs/dask.md).
 
 What runs on Dask today: quantize=K, whose K-means quantization runs chunk by chunk on the
-workers (gioselect._dask_quantize) before GIO runs on the K centres on the client, and
+workers (gioselect._dask_quantize) before GIO runs on the K centres on the client,
 search='descent' on the rows, whose projection runs on shards of the pool held by the workers
-(gioselect._dask_descent); both give the one-process result. The pool never passes through the
+(gioselect._dask_descent), and search='greedy' on the rows, whose scores those shards keep
+(gioselect._dask_greedy); each gives the one-process result. The pool never passes through the
 client; the target, the start rows, the run, its RNG and its result stay there. Dask is imported
 only when a Dask pool arrives.
 """
@@ -16,14 +17,15 @@ import time
 
 import numpy as np
 
-from gioselect import _dask_faults, _dask_quantize
+from gioselect import _dask_descent, _dask_faults, _dask_greedy, _dask_quantize
 from gioselect._blocks import fingerprint
 from gioselect._validation import as_matrix, same_width
 
 log = logging.getLogger("gioselect")
 
-SUPPORTED = ("quantize=K (any objective, search and metric; GIO then runs on the K cluster centres) and "
-             "search='descent' on the rows (its projection exact, on shards of the pool held by the workers)")
+SUPPORTED = ("quantize=K (any objective, search and metric; GIO then runs on the K cluster centres), "
+             "search='descent' on the rows (its projection exact, on shards of the pool held by the workers) and "
+             "search='greedy' on the rows (its scores on those shards)")
 
 
 def is_dask_array(a) -> bool:
@@ -96,6 +98,11 @@ def is_pool(a) -> bool:
     return isinstance(a, DaskPool)
 
 
+def run(pool: DaskPool, target, init, options, **kw):
+    """_engine.run for a Dask pool: the search on shards the workers hold."""
+    return (_dask_greedy if options.search.kind == "greedy" else _dask_descent).run(pool, target, init, options, **kw)
+
+
 def kmeans(pool: DaskPool, n_clusters: int, **kw):
     return _dask_quantize.kmeans(pool, n_clusters, **kw)
 
@@ -114,11 +121,11 @@ def inputs(est, X, target, init, client):
     if not is_dask_array(X):
         raise TypeError(f"client= runs a Dask pool: X must be a dask.array.Array, got {type(X).__name__} "
                         f"(a numpy pool runs in this process; leave client unset)")
-    if est.quantize is None and est._search != "descent":
+    if est.quantize is None and est._search not in ("descent", "greedy"):
         raise ValueError(f"X is a Dask array and {est._search_named()} runs on the rows: on Dask, gioselect runs "
-                         f"{SUPPORTED}; set quantize=K or search='descent', or pass np.asarray(X) if the pool fits "
-                         f"in this process (the other modes need the pool in one process today)")
-    if est.quantize is None:
+                         f"{SUPPORTED}; set quantize=K, search='descent' or search='greedy', or pass np.asarray(X) if "
+                         f"the pool fits in this process (the other modes need the pool in one process today)")
+    if est.quantize is None and est._search == "descent":
         _descent_refusals(est, X.shape[0])
     if est.svd_components is not None:
         raise ValueError(f"svd_components={est.svd_components!r} does not run with a Dask pool (the TruncatedSVD is "

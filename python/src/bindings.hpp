@@ -23,6 +23,7 @@ void init_estimator(pyb::module_& m);
 void init_options(pyb::module_& m);
 void init_selector(pyb::module_& m);
 void init_projection(pyb::module_& m);
+void init_greedy(pyb::module_& m);
 
 // Runs select_fn(hooks) with the GIL released (bind_selector.cpp). on_step(n_iter, n_selected,
 // kl, kl_start) -> 0 go on, 1 stop, 2 hand the state to on_checkpoint; an interrupt (Ctrl-C)

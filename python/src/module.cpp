@@ -9,4 +9,5 @@ PYBIND11_MODULE(_core, m) {
   gio::py::init_options(m);
   gio::py::init_selector(m);
   gio::py::init_projection(m);
+  gio::py::init_greedy(m);
 }

@@ -13,6 +13,7 @@
 //   data_size                    at most int(max_data_size * pool rows) picks.
 //   An exhausted pool ends the run with stop_reason "pool exhausted".
 #pragma once
+#include "gio/greedy_source.hpp"
 #include "gio/hooks.hpp"
 #include "gio/matrix.hpp"
 #include "gio/options.hpp"
@@ -36,5 +37,12 @@ Result select(MatrixView<T> pool, MatrixView<T> target, MatrixView<T> init, cons
 template <class T>
 Result select_descent(PoolProjection<T>& projection, MatrixView<T> target, MatrixView<T> init, const Options& opts,
                       const Hooks& hooks = {}, const Result* resume = nullptr);
+
+// search='greedy' with the caller's source of best rows instead of a pool in memory (a pool
+// sharded across processes): the same run as select() on the pool the source answers for, when
+// its answers are the one-process source's. opts.search.kind must be Search::Greedy.
+template <class T>
+Result select_greedy(GreedySource<T>& source, MatrixView<T> target, MatrixView<T> init, const Options& opts,
+                     const Hooks& hooks = {}, const Result* resume = nullptr);
 
 }  // namespace gio
