@@ -2,14 +2,17 @@
 truth. A shard whose worker is SIGKILLed (at the first projection, mid-run, both workers at once)
 is rebuilt from its chunk on a live worker, its taken rows replayed from the log and the call in
 flight retried, and the fit is the one-process fit bit for bit; a reply of an older build of a
-shard (its epoch) is not used. The kills are deterministic: the client's call to the shards,
-wrapped, SIGKILLs the chosen shards' workers just before its n-th call is sent (the 2-process
-LocalCluster with nannies of tests/test_dask_faults.py restarts them); a call is one query, or a
-batch of queries announced ahead (gioselect.descent-lookahead)."""
+shard (its epoch) is not used. A shard whose worker is paused (SIGSTOP) is lost once it has not
+answered for gioselect.shard-timeout, rebuilt on the other worker, and its late answer is not used.
+The faults are deterministic: the client's call to the shards, wrapped, SIGKILLs (or SIGSTOPs) the
+chosen shards' workers just before its n-th call is sent (the 2-process LocalCluster with nannies
+of tests/test_dask_faults.py restarts them); a call is one query, or a batch of queries announced
+ahead (gioselect.descent-lookahead)."""
 
 import logging
 import os
 import signal
+import threading
 
 import numpy as np
 import pytest
@@ -21,14 +24,15 @@ import dask  # noqa: E402
 
 from gioselect import GIOSelector, _dask_descent  # noqa: E402
 from test_dask_descent import data  # noqa: E402,F401  (the pool and target of the exact tests)
-from test_dask_faults import client, cluster  # noqa: E402,F401  (2 workers with nannies, waited for per test)
+from test_dask_faults import client, cluster, wait_for  # noqa: E402,F401  (2 workers with nannies, waited for per test)
 
 pytestmark = pytest.mark.dask
 LOOKAHEAD = _dask_descent.LOOKAHEAD_KEY
 
 
-def kill_before(monkeypatch, client, projection: int, shards: list[int]):
-    """SIGKILL the workers of `shards` just before the projection-th call to the shards is sent."""
+def kill_before(monkeypatch, client, projection: int, shards: list[int], sig=signal.SIGKILL, pids=None):
+    """SIGKILL (or `sig`) the workers of `shards` just before the projection-th call to the shards
+    is sent; their process ids are appended to `pids`."""
     ask = _dask_descent.DaskShards._ask
     calls = [0]
 
@@ -37,7 +41,9 @@ def kill_before(monkeypatch, client, projection: int, shards: list[int]):
         if calls[0] == projection:
             addresses = {self.actors[s]._address for s in shards}
             for address, pid in client.run(os.getpid, workers=list(addresses)).items():
-                os.kill(pid, signal.SIGKILL)
+                os.kill(pid, sig)
+                if pids is not None:
+                    pids.append(pid)
         return ask(self, *args)
 
     monkeypatch.setattr(_dask_descent.DaskShards, "_ask", killing_ask)
@@ -108,9 +114,12 @@ class OldReply:
         def call(*args):
             future = getattr(self.actor, method)(*args)
 
-            class Late:
-                def result(self):
-                    epoch, *answer = future.result()
+            class Late:  # an ActorFuture's interface
+                def done(self):
+                    return future.done()
+
+                def result(self, timeout=None):
+                    epoch, *answer = future.result(timeout)
                     return (epoch - 1, *answer)
 
             return Late()
@@ -134,3 +143,76 @@ def test_a_reply_from_an_older_epoch_is_not_used(data, one_process, client, monk
         on_dask = on_dask_fit(X, T, client, **KNN)
     assert any("a reply of epoch -1 from shard 1, now at 0" in r.getMessage() for r in caplog.records)
     assert_same_fit(one_process["knn"], on_dask)
+
+
+def abandoned_calls(monkeypatch, then=None):
+    """The shard calls the descent gave up waiting for, as (shard, epoch, future); then(): run as
+    each is given up."""
+    reply = _dask_descent.DaskShards._reply
+    abandoned = []
+
+    def recording_reply(self, s, future, deadline):
+        try:
+            return reply(self, s, future, deadline)
+        except _dask_descent.ShardLost:
+            abandoned.append((s, self.epochs[s], future))
+            if then is not None:
+                then()
+            raise
+
+    monkeypatch.setattr(_dask_descent.DaskShards, "_reply", recording_reply)
+    return abandoned
+
+
+# A paused worker (SIGSTOP) keeps its connections open and answers nothing: past gioselect.shard-timeout its
+# shard is lost, rebuilt on the other worker and the call retried. It resumes during the fit (the fit's last
+# read of the selected rows is a plain Dask computation, which Dask may give the paused worker: Dask waits for
+# such a worker until distributed.scheduler.worker-ttl, docs/dask.md), either as its call is given up or ten
+# projections later. Either way its late answer goes to a call nobody waits for: the fit is the one-process
+# fit, and so is the next fit on the cluster
+@pytest.mark.parametrize("mode, resumed", [("relaxed", "as its call is given up"), ("knn", "ten projections later")])
+def test_a_paused_shard_is_fenced_and_rebuilt_on_another_worker(data, one_process, client, monkeypatch, caplog, mode,
+                                                                resumed):
+    X, T = data
+    paused = []
+
+    def resume():
+        for pid in paused:
+            os.kill(pid, signal.SIGCONT)
+
+    abandoned = abandoned_calls(monkeypatch, then=resume if resumed == "as its call is given up" else None)
+    calls = kill_before(monkeypatch, client, 20, [0], signal.SIGSTOP, paused)
+    if resumed == "ten projections later":
+        ask = _dask_descent.DaskShards._ask
+        monkeypatch.setattr(_dask_descent.DaskShards, "_ask",
+                            lambda self, *args: (calls[0] == 30 and resume(), ask(self, *args))[1])
+    net = threading.Timer(120, resume)  # a safety net, not a time limit: the fit must not need the paused worker
+    net.start()
+    try:
+        with dask.config.set({"gioselect.shard-timeout": "3 s", LOOKAHEAD: 1}), \
+                caplog.at_level(logging.WARNING, logger="gioselect"):
+            on_dask = on_dask_fit(X, T, client, **(RELAXED if mode == "relaxed" else KNN))
+    finally:
+        fenced_in_time = net.is_alive()
+        net.cancel()
+        resume()
+    assert fenced_in_time, "the fit waited 120 s for the paused worker"
+    assert calls[0] > 30 and len(paused) == 1
+    lost = [r.getMessage() for r in caplog.records if "rebuilding it from its chunk" in r.getMessage()]
+    assert any(m.startswith("Dask descent: shard 0 (rows 0-1,999) lost (ShardLost: no answer from its worker ")
+               and "within 3 s (gioselect.shard-timeout)" in m for m in lost), lost
+    assert_same_fit(one_process[mode], on_dask)
+    assert [(s, epoch) for s, epoch, _ in abandoned][:1] == [(0, 0)]
+    late = abandoned[0][2]
+    wait_for(late.done, "the paused worker's late answer")
+    monkeypatch.undo()
+    client.wait_for_workers(2, timeout=120)  # (a resumed worker the scheduler dropped is restarted by its nanny)
+    assert_same_fit(one_process["knn"], on_dask_fit(X, T, client, **KNN))
+
+
+def test_the_shard_timeout_is_checked(data, client):
+    X, T = data
+    for bad in ("0s", "-1", "soon"):
+        with dask.config.set({"gioselect.shard-timeout": bad}):
+            with pytest.raises(ValueError, match="the Dask setting gioselect.shard-timeout must be a positive duration"):
+                on_dask_fit(X, T, client, **KNN)

@@ -134,7 +134,7 @@ def inputs(est, X, target, init, client):
         raise ValueError("X is a Dask array and target is None: the target defaults to the pool, which would bring "
                          "the whole pool to this process; pass target= (e.g. a sample of the pool's rows)")
     client = _client(client)
-    _dask_faults.no_workers_timeout()  # a bad setting is refused before any work
+    _dask_faults.check_settings()  # a bad setting is refused before any work
     check_workers(client)
     pool = DaskPool(_as_dask_matrix(X, "X (the pool)"), client)
     from sklearn.utils.validation import validate_data
