@@ -1,13 +1,15 @@
 """Faults of the descent on a Dask pool (gioselect._dask_descent): the client's pick log is the
-truth. A shard whose worker is SIGKILLed (at the first projection, mid-run, both workers at once)
-is rebuilt from its chunk on a live worker, its taken rows replayed from the log and the call in
-flight retried, and the fit is the one-process fit bit for bit; a reply of an older build of a
-shard (its epoch) is not used. A shard whose worker is paused (SIGSTOP) is lost once it has not
-answered for gioselect.shard-timeout, rebuilt on the other worker, and its late answer is not used.
-The faults are deterministic: the client's call to the shards, wrapped, SIGKILLs (or SIGSTOPs) the
-chosen shards' workers just before its n-th call is sent (the 2-process LocalCluster with nannies
-of tests/test_dask_faults.py restarts them); a call is one query, or a batch of queries announced
-ahead (gioselect.descent-lookahead)."""
+truth. A worker SIGKILLed while its shard is first built is Dask's retry of the build; a shard
+whose worker is SIGKILLed (at the first projection, mid-run, both workers at once, relaxed and knn
+with batches) is rebuilt from its chunk on a live worker, its taken rows replayed from the log and
+the call in flight retried, and the fit is the one-process fit bit for bit; a reply of an older
+build of a shard (its epoch) is not used. A shard whose worker is paused (SIGSTOP) is lost once it
+has not answered for gioselect.shard-timeout, rebuilt on the other worker, and its late answer is
+not used. The faults are deterministic: the client's call to the shards, wrapped, SIGKILLs (or
+SIGSTOPs) the chosen shards' workers just before its n-th call is sent, or the shard's constructor
+kills its own worker on its first attempt (a marker file lets the retry build); the 2-process
+LocalCluster with nannies of tests/test_dask_faults.py restarts them. A call is one query, or a
+batch of queries announced ahead (gioselect.descent-lookahead)."""
 
 import logging
 import os
@@ -72,13 +74,14 @@ def one_process(data):
             for name, mode in (("relaxed", RELAXED), ("knn", KNN))}
 
 
-# Both workers at once only for one mode: its recovery waits for the nannies' restarts, which once
-# took 300 s here (both nannies logged "Unregistering worker" and restarted only as the cluster
-# closed; the fit then stopped on gioselect.no-workers-timeout, as it should)
+# Both workers at once waits for the nannies' restarts, which once took 300 s here (both nannies
+# logged "Unregistering worker" and restarted only as the cluster closed; the fit then stopped on
+# gioselect.no-workers-timeout, as it should)
 @pytest.mark.parametrize("mode, projection, shards", [
-    ("relaxed", 1, [0]), ("relaxed", 30, [1]), ("relaxed", 12, [0, 1]), ("knn", 1, [1]), ("knn", 20, [0])],
+    ("relaxed", 1, [0]), ("relaxed", 30, [1]), ("relaxed", 12, [0, 1]), ("knn", 1, [1]), ("knn", 20, [0]),
+    ("knn", 16, [0, 1])],
     ids=["relaxed, at the first pick", "relaxed, mid-run", "relaxed, both workers", "knn batches, at the first pick",
-         "knn batches, mid-run"])
+         "knn batches, mid-run", "knn batches, both workers"])
 def test_a_killed_shard_is_rebuilt_with_the_same_picks(data, one_process, client, monkeypatch, caplog, mode,
                                                        projection, shards, lookahead=1):
     X, T = data
@@ -102,6 +105,40 @@ def test_a_shard_killed_inside_a_batch_is_rebuilt_with_the_same_picks(data, one_
     # the default lookahead: each call answers a batch of queries, and the one retried is a batch
     test_a_killed_shard_is_rebuilt_with_the_same_picks(data, one_process, client, monkeypatch, caplog, mode, call,
                                                        shards, lookahead=_dask_descent.DEFAULT_LOOKAHEAD)
+
+
+def first_time(marks: str, name: str) -> bool:
+    """True once per marker file `name` in `marks` (across processes)."""
+    try:
+        with open(os.path.join(marks, name), "x") as f:
+            f.write(str(os.getpid()))
+        return True
+    except FileExistsError:
+        return False
+
+
+def test_a_worker_killed_while_its_shard_is_first_built(data, one_process, client, tmp_path, monkeypatch, caplog):
+    # The worker building shard 1 SIGKILLs itself inside the shard's constructor, before the first pick: Dask runs
+    # the actor's task again (on the other worker, or the restarted one), where the marker lets it build; the
+    # descent has no shard to rebuild
+    X, T = data
+    marks, before = str(tmp_path), set(client.run(os.getpid).values())
+
+    class DiesBuilding(_dask_descent.Shard):  # a local class: pickled by value, with `marks`
+        def __init__(self, rows, first_row, *args):
+            if first_row == 2000 and first_time(marks, "shard-2000"):
+                os.kill(os.getpid(), signal.SIGKILL)
+            super().__init__(rows, first_row, *args)
+
+    monkeypatch.setattr(_dask_descent, "Shard", DiesBuilding)
+    with caplog.at_level(logging.WARNING, logger="gioselect"):
+        on_dask = on_dask_fit(X, T, client, **KNN)
+    killed = int((tmp_path / "shard-2000").read_text())
+    assert killed in before and os.listdir(marks) == ["shard-2000"]
+    assert not [r for r in caplog.records if "rebuilding it from its chunk" in r.getMessage()]
+    assert_same_fit(one_process["knn"], on_dask)
+    client.wait_for_workers(2, timeout=120)
+    assert killed not in set(client.run(os.getpid).values())  # it died, and its nanny restarted it
 
 
 class OldReply:
