@@ -221,8 +221,13 @@ def test_a_paused_shard_is_fenced_and_rebuilt_on_another_worker(data, one_proces
     calls = kill_before(monkeypatch, client, 20, [0], signal.SIGSTOP, paused)
     if resumed == "ten projections later":
         ask = _dask_descent.DaskShards._ask
-        monkeypatch.setattr(_dask_descent.DaskShards, "_ask",
-                            lambda self, *args: (calls[0] == 30 and resume(), ask(self, *args))[1])
+
+        def resuming_ask(self, *args):
+            if calls[0] == 30:  # 30 calls sent (the kill hook counts them): resumed before the 31st
+                resume()
+            return ask(self, *args)
+
+        monkeypatch.setattr(_dask_descent.DaskShards, "_ask", resuming_ask)
     net = threading.Timer(120, resume)  # a safety net, not a time limit: the fit must not need the paused worker
     net.start()
     try:
