@@ -1,15 +1,20 @@
 """Faults of the descent on a Dask pool (gioselect._dask_descent): the client's pick log is the
-truth. A shard whose worker is SIGKILLed (at the first projection, mid-run, both workers at once)
-is rebuilt from its chunk on a live worker, its taken rows replayed from the log and the call in
-flight retried, and the fit is the one-process fit bit for bit; a reply of an older build of a
-shard (its epoch) is not used. The kills are deterministic: the client's call to the shards,
-wrapped, SIGKILLs the chosen shards' workers just before its n-th call is sent (the 2-process
-LocalCluster with nannies of tests/test_dask_faults.py restarts them); a call is one query, or a
+truth. A worker SIGKILLed while its shard is first built is Dask's retry of the build; a shard
+whose worker is SIGKILLed (at the first projection, mid-run, both workers at once, relaxed and knn
+with batches) is rebuilt from its chunk on a live worker, its taken rows replayed from the log and
+the call in flight retried, and the fit is the one-process fit bit for bit; a reply of an older
+build of a shard (its epoch) is not used. A shard whose worker is paused (SIGSTOP) is lost once it
+has not answered for gioselect.shard-timeout, rebuilt on the other worker, and its late answer is
+not used. The faults are deterministic: the client's call to the shards, wrapped, SIGKILLs (or
+SIGSTOPs) the chosen shards' workers just before its n-th call is sent, or the shard's constructor
+kills its own worker on its first attempt (a marker file lets the retry build); the 2-process
+LocalCluster with nannies of tests/test_dask_faults.py restarts them. A call is one query, or a
 batch of queries announced ahead (gioselect.descent-lookahead)."""
 
 import logging
 import os
 import signal
+import threading
 
 import numpy as np
 import pytest
@@ -21,14 +26,15 @@ import dask  # noqa: E402
 
 from gioselect import GIOSelector, _dask_descent  # noqa: E402
 from test_dask_descent import data  # noqa: E402,F401  (the pool and target of the exact tests)
-from test_dask_faults import client, cluster  # noqa: E402,F401  (2 workers with nannies, waited for per test)
+from test_dask_faults import client, cluster, wait_for  # noqa: E402,F401  (2 workers with nannies, waited for per test)
 
 pytestmark = pytest.mark.dask
 LOOKAHEAD = _dask_descent.LOOKAHEAD_KEY
 
 
-def kill_before(monkeypatch, client, projection: int, shards: list[int]):
-    """SIGKILL the workers of `shards` just before the projection-th call to the shards is sent."""
+def kill_before(monkeypatch, client, projection: int, shards: list[int], sig=signal.SIGKILL, pids=None):
+    """SIGKILL (or `sig`) the workers of `shards` just before the projection-th call to the shards
+    is sent; their process ids are appended to `pids`."""
     ask = _dask_descent.DaskShards._ask
     calls = [0]
 
@@ -37,7 +43,9 @@ def kill_before(monkeypatch, client, projection: int, shards: list[int]):
         if calls[0] == projection:
             addresses = {self.actors[s]._address for s in shards}
             for address, pid in client.run(os.getpid, workers=list(addresses)).items():
-                os.kill(pid, signal.SIGKILL)
+                os.kill(pid, sig)
+                if pids is not None:
+                    pids.append(pid)
         return ask(self, *args)
 
     monkeypatch.setattr(_dask_descent.DaskShards, "_ask", killing_ask)
@@ -66,13 +74,14 @@ def one_process(data):
             for name, mode in (("relaxed", RELAXED), ("knn", KNN))}
 
 
-# Both workers at once only for one mode: its recovery waits for the nannies' restarts, which once
-# took 300 s here (both nannies logged "Unregistering worker" and restarted only as the cluster
-# closed; the fit then stopped on gioselect.no-workers-timeout, as it should)
+# Both workers at once waits for the nannies' restarts, which once took 300 s here (both nannies
+# logged "Unregistering worker" and restarted only as the cluster closed; the fit then stopped on
+# gioselect.no-workers-timeout, as it should)
 @pytest.mark.parametrize("mode, projection, shards", [
-    ("relaxed", 1, [0]), ("relaxed", 30, [1]), ("relaxed", 12, [0, 1]), ("knn", 1, [1]), ("knn", 20, [0])],
+    ("relaxed", 1, [0]), ("relaxed", 30, [1]), ("relaxed", 12, [0, 1]), ("knn", 1, [1]), ("knn", 20, [0]),
+    ("knn", 16, [0, 1])],
     ids=["relaxed, at the first pick", "relaxed, mid-run", "relaxed, both workers", "knn batches, at the first pick",
-         "knn batches, mid-run"])
+         "knn batches, mid-run", "knn batches, both workers"])
 def test_a_killed_shard_is_rebuilt_with_the_same_picks(data, one_process, client, monkeypatch, caplog, mode,
                                                        projection, shards, lookahead=1):
     X, T = data
@@ -98,6 +107,40 @@ def test_a_shard_killed_inside_a_batch_is_rebuilt_with_the_same_picks(data, one_
                                                        shards, lookahead=_dask_descent.DEFAULT_LOOKAHEAD)
 
 
+def first_time(marks: str, name: str) -> bool:
+    """True once per marker file `name` in `marks` (across processes)."""
+    try:
+        with open(os.path.join(marks, name), "x") as f:
+            f.write(str(os.getpid()))
+        return True
+    except FileExistsError:
+        return False
+
+
+def test_a_worker_killed_while_its_shard_is_first_built(data, one_process, client, tmp_path, monkeypatch, caplog):
+    # The worker building shard 1 SIGKILLs itself inside the shard's constructor, before the first pick: Dask runs
+    # the actor's task again (on the other worker, or the restarted one), where the marker lets it build; the
+    # descent has no shard to rebuild
+    X, T = data
+    marks, before = str(tmp_path), set(client.run(os.getpid).values())
+
+    class DiesBuilding(_dask_descent.Shard):  # a local class: pickled by value, with `marks`
+        def __init__(self, rows, first_row, *args):
+            if first_row == 2000 and first_time(marks, "shard-2000"):
+                os.kill(os.getpid(), signal.SIGKILL)
+            super().__init__(rows, first_row, *args)
+
+    monkeypatch.setattr(_dask_descent, "Shard", DiesBuilding)
+    with caplog.at_level(logging.WARNING, logger="gioselect"):
+        on_dask = on_dask_fit(X, T, client, **KNN)
+    killed = int((tmp_path / "shard-2000").read_text())
+    assert killed in before and os.listdir(marks) == ["shard-2000"]
+    assert not [r for r in caplog.records if "rebuilding it from its chunk" in r.getMessage()]
+    assert_same_fit(one_process["knn"], on_dask)
+    client.wait_for_workers(2, timeout=120)
+    assert killed not in set(client.run(os.getpid).values())  # it died, and its nanny restarted it
+
+
 class OldReply:
     """A shard's actor whose answers carry an older epoch (a late reply of a shard's earlier build)."""
 
@@ -108,9 +151,12 @@ class OldReply:
         def call(*args):
             future = getattr(self.actor, method)(*args)
 
-            class Late:
-                def result(self):
-                    epoch, *answer = future.result()
+            class Late:  # an ActorFuture's interface
+                def done(self):
+                    return future.done()
+
+                def result(self, timeout=None):
+                    epoch, *answer = future.result(timeout)
                     return (epoch - 1, *answer)
 
             return Late()
@@ -134,3 +180,81 @@ def test_a_reply_from_an_older_epoch_is_not_used(data, one_process, client, monk
         on_dask = on_dask_fit(X, T, client, **KNN)
     assert any("a reply of epoch -1 from shard 1, now at 0" in r.getMessage() for r in caplog.records)
     assert_same_fit(one_process["knn"], on_dask)
+
+
+def abandoned_calls(monkeypatch, then=None):
+    """The shard calls the descent gave up waiting for, as (shard, epoch, future); then(): run as
+    each is given up."""
+    reply = _dask_descent.DaskShards._reply
+    abandoned = []
+
+    def recording_reply(self, s, future, deadline):
+        try:
+            return reply(self, s, future, deadline)
+        except _dask_descent.ShardLost:
+            abandoned.append((s, self.epochs[s], future))
+            if then is not None:
+                then()
+            raise
+
+    monkeypatch.setattr(_dask_descent.DaskShards, "_reply", recording_reply)
+    return abandoned
+
+
+# A paused worker (SIGSTOP) keeps its connections open and answers nothing: past gioselect.shard-timeout its
+# shard is lost, rebuilt on the other worker and the call retried. It resumes during the fit (the fit's last
+# read of the selected rows is a plain Dask computation, which Dask may give the paused worker: Dask waits for
+# such a worker until distributed.scheduler.worker-ttl, docs/dask.md), either as its call is given up or ten
+# projections later. Either way its late answer goes to a call nobody waits for: the fit is the one-process
+# fit, and so is the next fit on the cluster
+@pytest.mark.parametrize("mode, resumed", [("relaxed", "as its call is given up"), ("knn", "ten projections later")])
+def test_a_paused_shard_is_fenced_and_rebuilt_on_another_worker(data, one_process, client, monkeypatch, caplog, mode,
+                                                                resumed):
+    X, T = data
+    paused = []
+
+    def resume():
+        for pid in paused:
+            os.kill(pid, signal.SIGCONT)
+
+    abandoned = abandoned_calls(monkeypatch, then=resume if resumed == "as its call is given up" else None)
+    calls = kill_before(monkeypatch, client, 20, [0], signal.SIGSTOP, paused)
+    if resumed == "ten projections later":
+        ask = _dask_descent.DaskShards._ask
+
+        def resuming_ask(self, *args):
+            if calls[0] == 30:  # 30 calls sent (the kill hook counts them): resumed before the 31st
+                resume()
+            return ask(self, *args)
+
+        monkeypatch.setattr(_dask_descent.DaskShards, "_ask", resuming_ask)
+    net = threading.Timer(120, resume)  # a safety net, not a time limit: the fit must not need the paused worker
+    net.start()
+    try:
+        with dask.config.set({"gioselect.shard-timeout": "3 s", LOOKAHEAD: 1}), \
+                caplog.at_level(logging.WARNING, logger="gioselect"):
+            on_dask = on_dask_fit(X, T, client, **(RELAXED if mode == "relaxed" else KNN))
+    finally:
+        fenced_in_time = net.is_alive()
+        net.cancel()
+        resume()
+    assert fenced_in_time, "the fit waited 120 s for the paused worker"
+    assert calls[0] > 30 and len(paused) == 1
+    lost = [r.getMessage() for r in caplog.records if "rebuilding it from its chunk" in r.getMessage()]
+    assert any(m.startswith("Dask descent: shard 0 (rows 0-1,999) lost (ShardLost: no answer from its worker ")
+               and "within 3 s (gioselect.shard-timeout)" in m for m in lost), lost
+    assert_same_fit(one_process[mode], on_dask)
+    assert [(s, epoch) for s, epoch, _ in abandoned][:1] == [(0, 0)]
+    late = abandoned[0][2]
+    wait_for(late.done, "the paused worker's late answer")
+    monkeypatch.undo()
+    client.wait_for_workers(2, timeout=120)  # (a resumed worker the scheduler dropped is restarted by its nanny)
+    assert_same_fit(one_process["knn"], on_dask_fit(X, T, client, **KNN))
+
+
+def test_the_shard_timeout_is_checked(data, client):
+    X, T = data
+    for bad in ("0s", "-1", "soon"):
+        with dask.config.set({"gioselect.shard-timeout": bad}):
+            with pytest.raises(ValueError, match="the Dask setting gioselect.shard-timeout must be a positive duration"):
+                on_dask_fit(X, T, client, **KNN)

@@ -22,7 +22,7 @@ dask = pytest.importorskip("dask")
 da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("distributed")
 
-from gioselect import GIOSelector, _dask, _dask_quantize  # noqa: E402
+from gioselect import GIOSelector, _core, _dask, _dask_quantize  # noqa: E402
 
 pytestmark = pytest.mark.dask
 
@@ -80,13 +80,13 @@ def marks(path):
 
 
 @contextlib.contextmanager
-def local_cluster():
+def local_cluster(n_workers=2, **kw):
     # LocalCluster sets OMP_NUM_THREADS=1 (and more) in this process's environment: restored after
     saved = dict(os.environ)
     try:
         # ":0": any free port (8787 may be another cluster's, and the warning would fail the test)
-        with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                                      dashboard_address=":0") as cluster:
+        with distributed.LocalCluster(n_workers=n_workers, processes=True, threads_per_worker=1,
+                                      dashboard_address=":0", **kw) as cluster:
             with distributed.Client(cluster, set_as_default=False) as client:
                 yield cluster, client
     finally:
@@ -373,3 +373,22 @@ def test_a_worker_that_cannot_report_its_environment_is_named(one, client, monke
     with pytest.raises(ValueError, match=r"Dask worker tcp://[\d.:]+ could not report its environment \(ImportError: "
                                          r"No module named 'gioselect'\); every worker needs this gioselect"):
         on_dask(X, T, client)
+
+
+def test_a_worker_running_other_simd_kernels_is_refused_by_name(one):
+    # GIOSELECT_SIMD=generic makes the core run its portable kernels, whose distances may differ in the last
+    # bits from the AVX2+FMA ones: numpy's CPU features and every version still match, so only the core's
+    # own report of its kernel tells them apart (before, both fits ran)
+    X, T, _ = one
+    ours = _core.simd_kernel()
+    if ours == "generic" and os.environ.get("GIOSELECT_SIMD") != "generic":
+        pytest.skip("this CPU runs only the portable kernels: no worker here can run other ones")
+    theirs = "avx2+fma" if ours == "generic" else "generic"
+    with local_cluster(n_workers=1, env={"GIOSELECT_SIMD": "avx2" if ours == "generic" else "generic"}) as (_, client):
+        [address] = client.scheduler_info()["workers"]
+        assert client.run(_core.simd_kernel) == {address: theirs}
+        for params in (dict(quantize=40), dict(search="descent")):
+            with pytest.raises(ValueError, match=re.escape(
+                    f"Dask worker {address} has SIMD kernel {theirs}, this process {ours}: its rows' distances could "
+                    f"differ in the last bits") + r".*start the workers with this process's GIOSELECT_SIMD"):
+                GIOSelector(random_state=0, **params).fit(pool(X), target=T, client=client)

@@ -6,7 +6,7 @@ import collections.abc
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['DescentOptions', 'GreedyShardF32', 'GreedyShardF64', 'LoopState', 'ObjectiveOptions', 'Options', 'ProjectionOptions', 'Result', 'RunStats', 'SearchOptions', 'ShardIndexF32', 'ShardIndexF64', 'StopOptions', 'check_resumable', 'knn_kl', 'option_names', 'random_pool_rows', 'relaxed_kl', 'relaxed_kl_gradient', 'select', 'select_descent', 'select_greedy', 'uniform_start']
+__all__: list[str] = ['DescentOptions', 'GreedyShardF32', 'GreedyShardF64', 'LoopState', 'ObjectiveOptions', 'Options', 'ProjectionOptions', 'Result', 'RunStats', 'SearchOptions', 'ShardIndexF32', 'ShardIndexF64', 'StopOptions', 'check_resumable', 'knn_kl', 'option_names', 'random_pool_rows', 'relaxed_kl', 'relaxed_kl_gradient', 'select', 'select_descent', 'select_greedy', 'simd_kernel', 'uniform_start']
 class ObjectiveOptions:
     """
     Which KL estimate a run minimises.
@@ -793,6 +793,10 @@ def select_greedy(source: typing.Any, n_rows: typing.SupportsInt | typing.Suppor
 def select_greedy(source: typing.Any, n_rows: typing.SupportsInt | typing.SupportsIndex, target: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], init: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], options: Options, on_step: typing.Any = None, on_checkpoint: typing.Any = None, resume: Result = None) -> Result:
     """
     Run search='greedy' with a source of best rows written in Python instead of a pool in memory (the protocol: python/src/bind_greedy.cpp; gioselect._greedy_shards). n_rows: the pool's row count. Otherwise as select().
+    """
+def simd_kernel() -> str:
+    """
+    The kernels' build this process runs ('avx2+fma' or 'generic'; GIOSELECT_SIMD=generic forces the portable one), chosen once at the first call: distances may differ in the last bits between builds.
     """
 def uniform_start(size: typing.SupportsInt | typing.SupportsIndex, d: typing.SupportsInt | typing.SupportsIndex, low: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], high: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], normalize: bool, seed: typing.SupportsInt | typing.SupportsIndex) -> numpy.typing.NDArray[numpy.float64]:
     """

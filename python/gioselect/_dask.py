@@ -134,7 +134,7 @@ def inputs(est, X, target, init, client):
         raise ValueError("X is a Dask array and target is None: the target defaults to the pool, which would bring "
                          "the whole pool to this process; pass target= (e.g. a sample of the pool's rows)")
     client = _client(client)
-    _dask_faults.no_workers_timeout()  # a bad setting is refused before any work
+    _dask_faults.check_settings()  # a bad setting is refused before any work
     check_workers(client)
     pool = DaskPool(_as_dask_matrix(X, "X (the pool)"), client)
     from sklearn.utils.validation import validate_data
@@ -197,8 +197,10 @@ def _as_dask_matrix(X, name: str):
 
 def environment() -> dict:
     """What a row's floats depend on besides its values: gioselect, numpy, the BLAS and its kernel,
-    the CPU features numpy dispatches on."""
+    the CPU features numpy dispatches on, and the build of gioselect's kernels this process runs
+    (chosen from the CPU and GIOSELECT_SIMD)."""
     import gioselect
+    from gioselect import _core
     from threadpoolctl import threadpool_info
 
     try:
@@ -208,7 +210,7 @@ def environment() -> dict:
     blas = sorted((lib["internal_api"], lib.get("version"), lib.get("architecture"))
                   for lib in threadpool_info() if lib["user_api"] == "blas")
     return {"gioselect": gioselect.__version__, "numpy": np.__version__, "BLAS": blas,
-            "CPU features": sorted(k for k, v in features.items() if v)}
+            "CPU features": sorted(k for k, v in features.items() if v), "SIMD kernel": _core.simd_kernel()}
 
 
 def check_workers(client) -> None:
@@ -222,9 +224,11 @@ def check_workers(client) -> None:
     for address, env in sorted(theirs.items()):
         for key, value in ours.items():
             if env.get(key) != value:
+                fix = ("start the workers with this process's GIOSELECT_SIMD (=generic forces the portable kernel)"
+                       if key == "SIMD kernel" else "run the workers on the same installation and CPU type")
                 raise ValueError(f"Dask worker {address} has {key} {env.get(key)}, this process {value}: its rows' "
-                                 f"distances could differ in the last bits, and the selection from one process's; run "
-                                 f"the workers on the same installation and CPU type")
+                                 f"distances could differ in the last bits, and the selection from one process's; "
+                                 f"{fix}")
 
 
 def _environments(client, attempts: int = 3) -> dict:

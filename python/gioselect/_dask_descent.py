@@ -83,8 +83,9 @@ class ShardLost(Exception):
 
 class DaskShards:
     """The pool's shards as actors on the client's workers, built at construction; close() (or
-    the with block's end) releases them. A shard whose worker dies is rebuilt from its chunk on a
-    live worker, its taken rows replayed from the client's pick log, and the call retried."""
+    the with block's end) releases them. A shard whose worker dies, or does not answer within
+    gioselect.shard-timeout (a paused worker), is rebuilt from its chunk on a live worker (not a
+    silent one), its taken rows replayed from the client's pick log, and the call retried."""
 
     REBUILDS_PER_CALL = 3  # a shard lost again and again in one call (its chunk kills workers?) stops the fit
 
@@ -96,6 +97,8 @@ class DaskShards:
         self.client = pool.client
         self._args = (metric, int(n_threads), name)
         self._projection = projection
+        self.timeout = _dask_faults.shard_timeout()
+        self._silent = set()  # workers whose shard did not answer in time (and none since)
         X = pool.array if pool.dtype == dtype else pool.array.astype(dtype)
         starts = np.concatenate([[0], np.cumsum(X.chunks[0])]).astype(np.int64)
         workers = sorted(self.client.scheduler_info()["workers"])
@@ -126,10 +129,18 @@ class DaskShards:
     def _submit(self, s: int, worker=None):
         """Shard s's actor (a future of it), on `worker` if it is alive (else where the scheduler
         chooses): its chunk read from the pool's storage on a worker, never through the client.
-        The chunk's task has no worker restriction: a restriction to a worker that died stays on
-        its key, and a rebuild that needs the chunk again would wait for that worker for ever."""
-        rows = self.client.compute(self._chunks[s])
+        The chunk's task has no strict worker restriction: a restriction to a worker that died
+        stays on its key, and a rebuild that needs the chunk again would wait for that worker for
+        ever. Away from a silent worker the read is a new task (keys of its own, as the chunk's key
+        may still be in memory there) with a loose restriction (which falls back to any worker):
+        the scheduler sees a paused worker as idle, and rebuilds then waited for it to resume."""
         where = dict(workers=[worker], allow_other_workers=True) if worker else {}
+        if self._silent and worker:
+            from dask.graph_manipulation import clone
+
+            rows = self.client.compute(clone(self._chunks[s]), **where)
+        else:
+            rows = self.client.compute(self._chunks[s])
         return self.client.submit(Shard, rows, self.starts[s], *self._args, self.epochs[s], self._projection,
                                   actor=True, pure=False, **where)
 
@@ -146,6 +157,7 @@ class DaskShards:
         for attempt in range(self.REBUILDS_PER_CALL + 1):
             lost = []
             futures = {}
+            deadline = time.monotonic() + self.timeout  # the calls go out together
             for s, call in pending.items():
                 try:
                     futures[s] = getattr(self.actors[s], method)(*call)
@@ -153,8 +165,8 @@ class DaskShards:
                     lost.append((s, e))
             for s, f in futures.items():
                 try:
-                    epoch, *answer = f.result()
-                except OSError as e:  # "Unable to contact Actor's worker", a closed comm
+                    epoch, *answer = self._reply(s, f, deadline)
+                except (OSError, ShardLost) as e:  # "Unable to contact Actor's worker", a closed comm, silence
                     lost.append((s, e))
                     continue
                 if epoch != self.epochs[s]:  # a reply of an older build (not expected: fenced anyway)
@@ -178,11 +190,33 @@ class DaskShards:
         self.bytes_received += sum(a.nbytes for answer in answers for a in answer)
         return answers
 
+    def _reply(self, s: int, future, deadline: float):
+        """Shard s's answer to a call sent before `deadline` (time.monotonic()). A shard silent past
+        it (its worker paused, or cut off) is lost: ShardLost, its worker kept off the rebuilds, and
+        its call abandoned: a late answer sets a future nobody reads."""
+        address = getattr(self.actors[s], "_address", None)
+        try:
+            answer = future.result(timeout=None if future.done() else max(deadline - time.monotonic(), 1e-3))
+        except TimeoutError:  # before OSError, which it subclasses
+            self._silent.add(address)
+            raise ShardLost(f"no answer from its worker {address} within {self.timeout:g} s "
+                            f"({_dask_faults.SHARD_TIMEOUT_KEY})") from None
+        self._silent.discard(address)
+        return answer
+
+    def _elsewhere(self, s: int):
+        """A live worker for shard s's rebuild other than the silent ones (None: the scheduler's
+        choice, as when none is silent; a dead worker is no longer live)."""
+        if not self._silent:
+            return None
+        live = sorted(set(self.client.scheduler_info()["workers"]) - self._silent)
+        return live[s % len(live)] if live else None
+
     def _rebuild(self, s: int) -> None:
         self._futures[s].release()
         self.epochs[s] += 1
         self.rebuilds += 1
-        self._futures[s] = self._submit(s)
+        self._futures[s] = self._submit(s, self._elsewhere(s))
         self.actors[s] = _dask_faults.gather(self.client, [self._futures[s]], "the rebuild of a lost shard",
                                              [self._what(s)])[0]
 

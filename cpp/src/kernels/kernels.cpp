@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "gio/constants.hpp"
+#include "gio/simd.hpp"
 
 #include "kernel_dispatch.hpp"
 
@@ -158,3 +159,11 @@ void gradient_block_f32(const float* x, const float* xt, std::size_t n, const fl
 }
 
 }  // namespace gio::kernels
+
+const char* gio::simd_kernel() {
+#if GIO_HAVE_AVX2_CLONE
+  return kernels::use_avx2() ? "avx2+fma" : "generic";
+#else
+  return "generic";
+#endif
+}
