@@ -22,23 +22,15 @@ from collections import deque
 import numpy as np
 
 from gioselect import _core
-from gioselect._blocks import all_finite
+from gioselect._shards import checked_rows
 
 
 def greedy_shard(rows: np.ndarray, first_row: int, pool_rows: int, target: np.ndarray, k: int, metric: str,
                  n_threads: int, name: str):
     """The GreedyShard of rows [first_row, first_row + len(rows)) of a pool of pool_rows rows, their
-    values checked as one process checks the pool (errors name the global row); rows in the
-    target's dtype. (The checks are _shards.shard_index's, copied: that module is the descent's.)"""
-    rows = np.ascontiguousarray(rows)
-    if rows.dtype not in (np.float32, np.float64):
-        raise TypeError(f"{name}: shard rows must be float32 or float64, got {rows.dtype}")
-    all_finite(rows, name, first_row)
-    if metric == "cosine":
-        zero = np.flatnonzero(np.einsum("ij,ij->i", rows, rows, dtype=np.float64) < np.finfo(np.float64).tiny)
-        if len(zero):
-            raise ValueError(f"pool row {first_row + int(zero[0])} is zero: metric='cosine' scales every row to unit "
-                             f"length; drop that row or use metric='euclidean'")
+    values checked as the descent's shards check them (_shards.checked_rows); rows in the target's
+    dtype."""
+    rows = checked_rows(rows, first_row, metric, name)
     kind = _core.GreedyShardF32 if rows.dtype == np.float32 else _core.GreedyShardF64
     return kind(rows, int(first_row), int(pool_rows), np.ascontiguousarray(target, dtype=rows.dtype), int(k), metric,
                 int(n_threads))

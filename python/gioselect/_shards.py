@@ -25,10 +25,9 @@ def projection_settings(options) -> dict:
     return {name: getattr(options, name) for name in PROJECTION_FIELDS}
 
 
-def shard_index(rows: np.ndarray, first_row: int, metric: str, n_threads: int, name: str, projection=None):
-    """The ShardIndex of pool rows [first_row, first_row + len(rows)), their values checked as one
-    process checks the pool (errors name the global row). projection: projection_settings() of
-    an exact or HNSW projection (None: exact)."""
+def checked_rows(rows: np.ndarray, first_row: int, metric: str, name: str) -> np.ndarray:
+    """Pool rows [first_row, first_row + len(rows)) of a shard (any search's), C-contiguous, their
+    values checked as one process checks the pool (errors name the global row)."""
     rows = np.ascontiguousarray(rows)
     if rows.dtype not in (np.float32, np.float64):
         raise TypeError(f"{name}: shard rows must be float32 or float64, got {rows.dtype}")
@@ -38,6 +37,13 @@ def shard_index(rows: np.ndarray, first_row: int, metric: str, n_threads: int, n
         if len(zero):
             raise ValueError(f"pool row {first_row + int(zero[0])} is zero: metric='cosine' scales every row to unit "
                              f"length; drop that row or use metric='euclidean'")
+    return rows
+
+
+def shard_index(rows: np.ndarray, first_row: int, metric: str, n_threads: int, name: str, projection=None):
+    """The ShardIndex of pool rows [first_row, first_row + len(rows)), their values checked
+    (checked_rows). projection: projection_settings() of an exact or HNSW projection (None: exact)."""
+    rows = checked_rows(rows, first_row, metric, name)
     opts = _core.ProjectionOptions()
     opts.mode = "exact"
     for key, value in (projection or {}).items():
