@@ -138,6 +138,7 @@ def test_a_worker_killed_while_its_shard_is_first_built(data, one_process, clien
     assert not [r for r in caplog.records if "rebuilding it from its chunk" in r.getMessage()]
     assert_same_fit(one_process["knn"], on_dask)
     client.wait_for_workers(2, timeout=120)
+    wait_for(lambda: len(client.run(os.getpid, on_error="ignore")) == 2, "both workers to answer")
     assert killed not in set(client.run(os.getpid).values())  # it died, and its nanny restarted it
 
 

@@ -111,6 +111,8 @@ def client(cluster):
         wait_for(lambda: not client.scheduler_info()["workers"], "the workers to leave")
         lc.scale(2)
         client.wait_for_workers(2, timeout=120)
+    # a killed worker can stay listed until the scheduler removes it: wait until both answer
+    wait_for(lambda: len(client.run(os.getpid, on_error="ignore")) == 2, "both workers to answer")
     return client
 
 
