@@ -57,7 +57,7 @@ class PyGreedySource final : public GreedySource<T> {
     }
     pyb::gil_scoped_acquire gil;
     if (!knn_) {
-      call([&] { return obj_.attr("start")(pyb::none(), pyb::none(), to_numpy(taken)); });
+      call_python([&] { return obj_.attr("start")(pyb::none(), pyb::none(), to_numpy(taken)); });
       return;
     }
     std::vector<double> nu_k1(ts.n()), nu_k(ts.n());
@@ -65,7 +65,7 @@ class PyGreedySource final : public GreedySource<T> {
       nu_k1[i] = knn->nu_k_minus_1(i);
       nu_k[i] = knn->nu_k(i);
     }
-    read_answer(call([&] { return obj_.attr("start")(to_numpy(nu_k1), to_numpy(nu_k), to_numpy(taken)); }));
+    read_answer(call_python([&] { return obj_.attr("start")(to_numpy(nu_k1), to_numpy(nu_k), to_numpy(taken)); }));
   }
 
   std::int64_t best() override { return knn_ ? best_knn() : best_relaxed(); }
@@ -86,8 +86,8 @@ class PyGreedySource final : public GreedySource<T> {
     if (auto hit = kept_.find(r); hit != kept_.end()) return hit->second.data();
     check_row(r, "row");
     pyb::gil_scoped_acquire gil;
-    auto values = call([&] { return obj_.attr("rows")(to_numpy(std::vector<std::int64_t>{r})); });
-    const CArray<T> a = cast_values(values, 1);
+    auto values = call_python([&] { return obj_.attr("rows")(to_numpy(std::vector<std::int64_t>{r})); });
+    const CArray<T> a = returned_values<T>(values, 1, cols_, "source");
     std::vector<T>& kept = kept_[r];
     kept.assign(a.data(), a.data() + cols_);
     return kept.data();
@@ -98,7 +98,7 @@ class PyGreedySource final : public GreedySource<T> {
     if (has_pending_) {
       pyb::gil_scoped_acquire gil;
       const PickChange& c = pending_;
-      read_answer(call([&] {
+      read_answer(call_python([&] {
         return obj_.attr("step")(to_numpy(std::vector<std::int64_t>{pending_row_}), to_array(due_),
                                  to_array(c.targets), to_numpy(c.old_nu_k1), to_numpy(c.old_nu_k),
                                  to_numpy(c.new_nu_k1), to_numpy(c.new_nu_k));
@@ -111,12 +111,12 @@ class PyGreedySource final : public GreedySource<T> {
   std::int64_t best_relaxed() {
     while (current_ < 0 || taken_[static_cast<std::size_t>(current_)]) {
       pyb::gil_scoped_acquire gil;
-      auto pair = call([&] { return obj_.attr("next")(); }).template cast<std::pair<std::int64_t, pyb::object>>();
+      auto pair = call_python([&] { return obj_.attr("next")(); }).template cast<std::pair<std::int64_t, pyb::object>>();
       answered_.clear();
       current_ = pair.first;
       if (current_ < 0) return -1;
       check_row(current_, "next");
-      const CArray<T> a = cast_values(pair.second, 1);
+      const CArray<T> a = returned_values<T>(pair.second, 1, cols_, "source");
       answered_[current_].assign(a.data(), a.data() + cols_);
     }
     return current_;
@@ -143,7 +143,7 @@ class PyGreedySource final : public GreedySource<T> {
     }
     due_ = greedy_lists_due(ids, sums, n_targets_);
     const std::size_t n = static_cast<std::size_t>(rows.shape(0));
-    const CArray<T> values = cast_values(t[4], n);
+    const CArray<T> values = returned_values<T>(t[4], n, cols_, "source");
     scores_.assign(scores.data(), scores.data() + n);
     cand_rows_.assign(rows.data(), rows.data() + n);
     answered_.clear();
@@ -155,34 +155,11 @@ class PyGreedySource final : public GreedySource<T> {
     }
   }
 
-  // The values array of n rows, in the pool's dtype (no conversion: other bits would be other picks).
-  CArray<T> cast_values(const pyb::object& values, std::size_t n) const {
-    if (!pyb::isinstance<CArray<T>>(values))
-      throw pyb::type_error(std::string("source values must be a C-contiguous ") +
-                            (std::is_same_v<T, float> ? "float32" : "float64") + " array (the pool's dtype)");
-    CArray<T> a = values.cast<CArray<T>>();
-    if (a.ndim() != 2 || static_cast<std::size_t>(a.shape(0)) != n || static_cast<std::size_t>(a.shape(1)) != cols_)
-      throw std::invalid_argument("source values must have shape (" + std::to_string(n) + ", " +
-                                  std::to_string(cols_) + ")");
-    return a;
-  }
 
   void check_row(std::int64_t row, const char* where) const {
     if (row < 0 || static_cast<std::size_t>(row) >= taken_.size())
       throw std::out_of_range(std::string("greedy source ") + where + ": pool row " + std::to_string(row) +
                               " out of range (" + std::to_string(taken_.size()) + " rows)");
-  }
-
-  // A Python call (GIL held): Ctrl-C inside it is the run's interrupt; other errors propagate.
-  template <class F>
-  static pyb::object call(F&& f) {
-    try {
-      return f();
-    } catch (pyb::error_already_set& e) {
-      if (!e.matches(PyExc_KeyboardInterrupt)) throw;
-      e.restore();
-      throw Interrupted();
-    }
   }
 
   pyb::object obj_;

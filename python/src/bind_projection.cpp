@@ -60,7 +60,7 @@ class PyProjection final : public PoolProjection<T> {
     pyb::array_t<double> raw({static_cast<pyb::ssize_t>(count), static_cast<pyb::ssize_t>(cols_)});
     for (std::size_t i = 0; i < count; ++i) frame_->unmap(points + i * cols_, cols_, raw.mutable_data() + i * cols_);
     const pyb::array_t<std::int64_t> sent = to_numpy(to_send_);
-    call([&] { return obj_.attr("upcoming")(raw, c, sent, refilled_); });
+    call_python([&] { return obj_.attr("upcoming")(raw, c, sent, refilled_); });
     to_send_.clear();
     refilled_ = false;
   }
@@ -90,8 +90,8 @@ class PyProjection final : public PoolProjection<T> {
     if (rows.empty()) return;
     for (std::int64_t r : rows) check_row(r, "rows");
     pyb::gil_scoped_acquire gil;
-    auto values = call([&] { return obj_.attr("rows")(to_numpy(rows)); });
-    const CArray<T> a = cast_values(values, rows.size());
+    auto values = call_python([&] { return obj_.attr("rows")(to_numpy(rows)); });
+    const CArray<T> a = returned_values<T>(values, rows.size(), cols_, "projection");
     for (std::size_t i = 0; i < rows.size(); ++i) kept_[rows[i]].assign(a.data() + i * cols_, a.data() + (i + 1) * cols_);
   }
 
@@ -100,8 +100,8 @@ class PyProjection final : public PoolProjection<T> {
     if (auto hit = kept_.find(r); hit != kept_.end()) return hit->second.data();
     check_row(r, "row");
     pyb::gil_scoped_acquire gil;
-    auto values = call([&] { return obj_.attr("rows")(to_numpy(std::vector<std::int64_t>{r})); });
-    const CArray<T> a = cast_values(values, 1);
+    auto values = call_python([&] { return obj_.attr("rows")(to_numpy(std::vector<std::int64_t>{r})); });
+    const CArray<T> a = returned_values<T>(values, 1, cols_, "projection");
     std::vector<T>& kept = kept_[r];
     kept.assign(a.data(), a.data() + cols_);
     return kept.data();
@@ -115,7 +115,7 @@ class PyProjection final : public PoolProjection<T> {
     pyb::array_t<double> raw(static_cast<pyb::ssize_t>(cols_));
     frame_->unmap(v, cols_, raw.mutable_data());
     const pyb::array_t<std::int64_t> sent = to_numpy(to_send_);
-    pyb::object answer = call([&] { return obj_.attr("nearest")(raw, c, sent, refilled_); });
+    pyb::object answer = call_python([&] { return obj_.attr("nearest")(raw, c, sent, refilled_); });
     to_send_.clear();
     refilled_ = false;
     auto pair = answer.cast<std::pair<pyb::object, pyb::object>>();
@@ -126,7 +126,7 @@ class PyProjection final : public PoolProjection<T> {
     if (n != want)
       throw std::invalid_argument("projection.nearest returned " + std::to_string(n) + " rows for c=" +
                                   std::to_string(c) + " with " + std::to_string(available_) + " rows available");
-    const CArray<T> values = cast_values(pair.second, n);
+    const CArray<T> values = returned_values<T>(pair.second, n, cols_, "projection");
     answered_.clear();
     std::vector<std::int64_t> out(rows.data(), rows.data() + n);
     for (std::size_t i = 0; i < n; ++i) {
@@ -141,35 +141,11 @@ class PyProjection final : public PoolProjection<T> {
     return out;
   }
 
-  // The values array of n rows, in the pool's dtype (no conversion: other bits would be other picks).
-  CArray<T> cast_values(const pyb::object& values, std::size_t n) const {
-    if (!pyb::isinstance<CArray<T>>(values))
-      throw pyb::type_error(std::string("projection values must be a C-contiguous ") +
-                            (std::is_same_v<T, float> ? "float32" : "float64") + " array (the pool's dtype)");
-    CArray<T> a = values.cast<CArray<T>>();
-    if (a.ndim() != 2 || static_cast<std::size_t>(a.shape(0)) != n || static_cast<std::size_t>(a.shape(1)) != cols_)
-      throw std::invalid_argument("projection values must have shape (" + std::to_string(n) + ", " +
-                                  std::to_string(cols_) + ")");
-    return a;
-  }
 
   void check_row(std::int64_t row, const char* where) const {
     if (row < 0 || static_cast<std::size_t>(row) >= taken_.size())
       throw std::out_of_range(std::string("projection ") + where + ": pool row " + std::to_string(row) +
                               " out of range (" + std::to_string(taken_.size()) + " rows)");
-  }
-
-  // A Python call (GIL held): Ctrl-C inside it is the run's interrupt (left pending, raised again
-  // when the run returns); any other Python error propagates as it is.
-  template <class F>
-  static pyb::object call(F&& f) {
-    try {
-      return f();
-    } catch (pyb::error_already_set& e) {
-      if (!e.matches(PyExc_KeyboardInterrupt)) throw;
-      e.restore();
-      throw Interrupted();
-    }
   }
 
   pyb::object obj_;

@@ -9,6 +9,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "gio/hooks.hpp"
@@ -56,6 +57,33 @@ pyb::array_t<T> to_numpy(const std::vector<T>& v) {
 }
 
 // Polls Python's signal handlers at most every 50 ms; true once Ctrl-C (or any handler) raised.
+// A call into Python from inside a run (the GIL held): Ctrl-C inside it is the run's interrupt
+// (left pending, raised again when the run returns); any other Python error propagates as it is.
+template <class F>
+pyb::object call_python(F&& f) {
+  try {
+    return f();
+  } catch (pyb::error_already_set& e) {
+    if (!e.matches(PyExc_KeyboardInterrupt)) throw;
+    e.restore();
+    throw Interrupted();
+  }
+}
+
+// The (n, cols) row values a caller's projection or source returned, in the pool's dtype (no
+// conversion: other bits would be other picks). who: what returned them, for the error.
+template <class T>
+CArray<T> returned_values(const pyb::object& values, std::size_t n, std::size_t cols, const char* who) {
+  if (!pyb::isinstance<CArray<T>>(values))
+    throw pyb::type_error(std::string(who) + " values must be a C-contiguous " +
+                          (std::is_same_v<T, float> ? "float32" : "float64") + " array (the pool's dtype)");
+  CArray<T> a = values.cast<CArray<T>>();
+  if (a.ndim() != 2 || static_cast<std::size_t>(a.shape(0)) != n || static_cast<std::size_t>(a.shape(1)) != cols)
+    throw std::invalid_argument(std::string(who) + " values must have shape (" + std::to_string(n) + ", " +
+                                std::to_string(cols) + ")");
+  return a;
+}
+
 inline InterruptCheck python_interrupt_check() {
   auto last = std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
   return [last]() {
