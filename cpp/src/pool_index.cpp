@@ -27,6 +27,19 @@ struct PoolIndex<T>::Cache : detail::CertifiedCache {};
 
 namespace {
 
+// Inside a parallel region: this thread's index and its slice [r0, r1) of n rows.
+struct ThreadRows {
+  std::size_t t, r0, r1;
+};
+ThreadRows thread_rows(std::size_t n) {
+#ifdef _OPENMP
+  const auto t = static_cast<std::size_t>(omp_get_thread_num()), nt = static_cast<std::size_t>(omp_get_num_threads());
+#else
+  const std::size_t t = 0, nt = 1;
+#endif
+  return {t, n * t / nt, n * (t + 1) / nt};
+}
+
 // Lets hnswlib see only rows that are still available.
 class AvailableFilter : public hnswlib::BaseFilterFunctor {
  public:
@@ -102,12 +115,8 @@ std::vector<std::pair<double, std::int64_t>> PoolIndex<T>::available_distances(c
   const int nt = n * d >= (1u << 16) ? detail::resolve_threads(n_threads_) : 1;
 #pragma omp parallel num_threads(nt) if (nt > 1)
   {
-#ifdef _OPENMP
-    const auto t = static_cast<std::size_t>(omp_get_thread_num()), T_ = static_cast<std::size_t>(omp_get_num_threads());
-#else
-    const std::size_t t = 0, T_ = 1;
-#endif
-    const std::size_t r0 = n * t / T_, r1 = n * (t + 1) / T_;
+    const auto [t, r0, r1] = thread_rows(n);
+    (void)t;
     kernels::sq_dists_rows(pool_.data, d, r0, r1, taken_.data(), v, dist.data() + r0, scales(r0));
   }
   std::vector<std::pair<double, std::int64_t>> near;
@@ -337,14 +346,15 @@ std::vector<std::int64_t> PoolIndex<T>::nearest_k(const double* v, std::size_t c
 }
 
 template <class T>
-std::vector<std::vector<std::int64_t>> PoolIndex<T>::nearest_k_batch(const double* points, std::size_t count,
-                                                                      const std::vector<std::size_t>& ks) {
+std::vector<std::vector<std::pair<double, std::int64_t>>> PoolIndex<T>::nearest_k_batch(
+    const double* points, std::size_t count, const std::vector<std::size_t>& ks) {
   const std::size_t n = pool_.rows, d = pool_.cols;
-  std::vector<std::vector<std::int64_t>> out(count);
+  std::vector<std::vector<std::pair<double, std::int64_t>>> out(count);
   const bool exact = opts_.mode == Projection::Exact ||
                      (opts_.mode == Projection::Auto && available_ <= opts_.exact_below);
   if (!exact) {
-    for (std::size_t j = 0; j < count; ++j) out[j] = nearest_k(points + j * d, ks[j]);
+    for (std::size_t j = 0; j < count; ++j)
+      for (std::int64_t r : nearest_k(points + j * d, ks[j])) out[j].emplace_back(sq_dist(r, points + j * d), r);
     return out;
   }
   std::vector<std::vector<double>> rv(count);
@@ -354,17 +364,12 @@ std::vector<std::vector<std::int64_t>> PoolIndex<T>::nearest_k_batch(const doubl
   std::vector<std::vector<std::vector<Entry>>> found(static_cast<std::size_t>(std::max(nt, 1)));
 #pragma omp parallel num_threads(nt) if (nt > 1)
   {
-#ifdef _OPENMP
-    const auto t = static_cast<std::size_t>(omp_get_thread_num()), T_ = static_cast<std::size_t>(omp_get_num_threads());
-#else
-    const std::size_t t = 0, T_ = 1;
-#endif
     // per query a max-heap of its ks[j] best so far; a tile of rows stays in cache for every query
     constexpr std::size_t kTile = 256;
+    const auto [t, r0, r1] = thread_rows(n);
     std::vector<std::vector<Entry>>& heaps = found[t];
     heaps.assign(count, {});
     std::vector<double> dist(kTile);
-    const std::size_t r0 = n * t / T_, r1 = n * (t + 1) / T_;
     for (std::size_t a = r0; a < r1; a += kTile) {
       const std::size_t b = std::min(r1, a + kTile);
       for (std::size_t j = 0; j < count; ++j) {
@@ -393,8 +398,7 @@ std::vector<std::vector<std::int64_t>> PoolIndex<T>::nearest_k_batch(const doubl
       if (!heaps.empty()) all.insert(all.end(), heaps[j].begin(), heaps[j].end());
     const std::size_t k = std::min(ks[j], all.size());
     std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(k), all.end());
-    out[j].resize(k);
-    for (std::size_t i = 0; i < k; ++i) out[j][i] = all[i].second;
+    out[j].assign(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(k));
   }
   return out;
 }

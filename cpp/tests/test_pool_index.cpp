@@ -285,7 +285,14 @@ void nearest_k_from_the_cache() {
   }
   const auto lists = index.nearest_k_batch(points.data(), ks.size(), ks);
   bool same = lists.size() == ks.size();
-  for (std::size_t j = 0; same && j < ks.size(); ++j) same = lists[j] == index.nearest_k(points.data() + j * f.d, ks[j]);
+  for (std::size_t j = 0; same && j < ks.size(); ++j) {
+    std::vector<std::int64_t> rows;
+    for (const auto& [sq, r] : lists[j]) {
+      rows.push_back(r);
+      same = same && sq == index.sq_dist(r, points.data() + j * f.d);  // the distances sq_dist gives
+    }
+    same = same && rows == index.nearest_k(points.data() + j * f.d, ks[j]);
+  }
   CHECK(same);
   CHECK(index.cache_hits() == 0);  // nearest()'s counts: nearest_k leaves them alone
 }

@@ -241,9 +241,9 @@ class ShardIndex {
       const auto lists = index_.nearest_k_batch(points.data(), count, ks);
       for (std::size_t j = 0; j < count; ++j) {
         counts[j] = static_cast<std::int64_t>(lists[j].size());
-        for (std::int64_t r : lists[j]) {
+        for (const auto& [sq, r] : lists[j]) {
           local.push_back(r);
-          dist.push_back(index_.sq_dist(r, points.data() + j * view_.cols));
+          dist.push_back(sq);
         }
       }
       distinct = local;

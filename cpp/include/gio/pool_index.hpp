@@ -39,10 +39,11 @@ class PoolIndex final : public PoolProjection<T> {
   // The c nearest available rows to v, nearest first (ties: lowest row); fewer if fewer remain.
   // Exact search scans every row; HNSW mode re-scores the graph's candidates exactly.
   std::vector<std::int64_t> nearest_k(const double* v, std::size_t c) override;
-  // nearest_k for `count` queries at once (count x d; query j's ks[j] nearest): the same answers,
-  // exact search from one pass over the rows (each tile of rows read once for every query).
-  std::vector<std::vector<std::int64_t>> nearest_k_batch(const double* points, std::size_t count,
-                                                         const std::vector<std::size_t>& ks);
+  // nearest_k for `count` queries at once (count x d; query j's ks[j] nearest), with each row's
+  // squared distance (sq_dist's bits): exact search from one pass over the rows (each tile of
+  // rows read once for every query).
+  std::vector<std::vector<std::pair<double, std::int64_t>>> nearest_k_batch(const double* points, std::size_t count,
+                                                                            const std::vector<std::size_t>& ks);
   void take(std::int64_t row) override;
   void refill() override;  // every row becomes available again (a GIO reset)
   std::size_t rows() const override { return pool_.rows; }
