@@ -30,8 +30,9 @@ def client():
     # its worker processes; restored after, or later tests' subprocesses run on one thread.
     saved = dict(os.environ)
     try:
+        # ":0": any free port (None means 8787, which may be another cluster's: the warning fails the test)
         with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                                      dashboard_address=None) as cluster:
+                                      dashboard_address=":0") as cluster:
             with distributed.Client(cluster, set_as_default=False) as c:
                 yield c
     finally:

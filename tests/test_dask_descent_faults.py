@@ -11,6 +11,7 @@ kills its own worker on its first attempt (a marker file lets the retry build); 
 LocalCluster with nannies of tests/test_dask_faults.py restarts them. A call is one query, or a
 batch of queries announced ahead (gioselect.descent-lookahead)."""
 
+import contextlib
 import logging
 import os
 import signal
@@ -24,12 +25,15 @@ pytest.importorskip("distributed")
 
 import dask  # noqa: E402
 
-from gioselect import GIOSelector, _dask_descent  # noqa: E402
+from gioselect import GIOSelector, _dask_actors, _dask_descent  # noqa: E402
 from test_dask_descent import data  # noqa: E402,F401  (the pool and target of the exact tests)
 from test_dask_faults import client, cluster, wait_for  # noqa: E402,F401  (2 workers with nannies, waited for per test)
 
 pytestmark = pytest.mark.dask
 LOOKAHEAD = _dask_descent.LOOKAHEAD_KEY
+# The shard timeout of the pause tests: a paused worker costs each test this plus its nanny's restart. Short,
+# but not so short that a worker starved of CPU by the suite's load could look silent
+FENCE = 5
 
 
 def kill_before(monkeypatch, client, projection: int, shards: list[int], sig=signal.SIGKILL, pids=None):
@@ -157,8 +161,8 @@ class OldReply:
                     return future.done()
 
                 def result(self, timeout=None):
-                    epoch, *answer = future.result(timeout)
-                    return (epoch - 1, *answer)
+                    epoch, answer = future.result(timeout)
+                    return epoch - 1, answer
 
             return Late()
 
@@ -183,74 +187,123 @@ def test_a_reply_from_an_older_epoch_is_not_used(data, one_process, client, monk
     assert_same_fit(one_process["knn"], on_dask)
 
 
-def abandoned_calls(monkeypatch, then=None):
-    """The shard calls the descent gave up waiting for, as (shard, epoch, future); then(): run as
-    each is given up."""
+def abandoned_calls(monkeypatch):
+    """The shard calls the descent gave up waiting for, as (shard, epoch, future)."""
     reply = _dask_descent.DaskShards._reply
     abandoned = []
 
-    def recording_reply(self, s, future, deadline):
+    def recording_reply(self, s, future):
         try:
-            return reply(self, s, future, deadline)
-        except _dask_descent.ShardLost:
+            return reply(self, s, future)
+        except _dask_actors.ShardLost:
             abandoned.append((s, self.epochs[s], future))
-            if then is not None:
-                then()
             raise
 
     monkeypatch.setattr(_dask_descent.DaskShards, "_reply", recording_reply)
     return abandoned
 
 
-# A paused worker (SIGSTOP) keeps its connections open and answers nothing: past gioselect.shard-timeout its
-# shard is lost, rebuilt on the other worker and the call retried. It resumes during the fit (the fit's last
-# read of the selected rows is a plain Dask computation, which Dask may give the paused worker: Dask waits for
-# such a worker until distributed.scheduler.worker-ttl, docs/dask.md), either as its call is given up or ten
-# projections later. Either way its late answer goes to a call nobody waits for: the fit is the one-process
-# fit, and so is the next fit on the cluster
-@pytest.mark.parametrize("mode, resumed", [("relaxed", "as its call is given up"), ("knn", "ten projections later")])
-def test_a_paused_shard_is_fenced_and_rebuilt_on_another_worker(data, one_process, client, monkeypatch, caplog, mode,
-                                                                resumed):
-    X, T = data
-    paused = []
-
-    def resume():
-        for pid in paused:
+def resume(pids):
+    """SIGCONT the paused processes that are still there (a fenced one was killed by its nanny)."""
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGCONT)
 
-    abandoned = abandoned_calls(monkeypatch, then=resume if resumed == "as its call is given up" else None)
-    calls = kill_before(monkeypatch, client, 20, [0], signal.SIGSTOP, paused)
-    if resumed == "ten projections later":
-        ask = _dask_descent.DaskShards._ask
 
-        def resuming_ask(self, *args):
-            if calls[0] == 30:  # 30 calls sent (the kill hook counts them): resumed before the 31st
-                resume()
-            return ask(self, *args)
-
-        monkeypatch.setattr(_dask_descent.DaskShards, "_ask", resuming_ask)
-    net = threading.Timer(120, resume)  # a safety net, not a time limit: the fit must not need the paused worker
+@contextlib.contextmanager
+def paused_workers_fenced_in_time(pids):
+    """A short shard timeout (FENCE); the test fails if the fit needs the paused processes `pids` back (a
+    safety net SIGCONTs them after 120 s: not a time limit, a fit that waits for them is wrong)."""
+    net = threading.Timer(120, resume, [pids])
     net.start()
     try:
-        with dask.config.set({"gioselect.shard-timeout": "3 s", LOOKAHEAD: 1}), \
-                caplog.at_level(logging.WARNING, logger="gioselect"):
-            on_dask = on_dask_fit(X, T, client, **(RELAXED if mode == "relaxed" else KNN))
+        with dask.config.set({"gioselect.shard-timeout": f"{FENCE} s"}):
+            yield
     finally:
         fenced_in_time = net.is_alive()
         net.cancel()
-        resume()
+        resume(pids)
     assert fenced_in_time, "the fit waited 120 s for the paused worker"
+
+
+def assert_fenced(caplog, pids, client):
+    """The paused workers were restarted by their nannies (gone for good), and the cluster is whole again."""
+    fenced = [r.getMessage() for r in caplog.records if f"sent no heartbeat for {FENCE} s during" in r.getMessage()]
+    assert fenced and all("restarting it, as the scheduler would past distributed.scheduler.worker-ttl" in m
+                          for m in fenced), fenced
+    client.wait_for_workers(2, timeout=120)
+    wait_for(lambda: len(client.run(os.getpid, on_error="ignore")) == 2, "both workers to answer")
+    assert not set(pids) & set(client.run(os.getpid).values())
+
+
+# A paused worker (SIGSTOP) keeps its connections open and answers nothing. Once it has sent no heartbeat for
+# gioselect.shard-timeout, the fit fences it (restarted by its nanny, as the scheduler would past its
+# worker-ttl), its shard is rebuilt on the other worker and the call retried: the fit is the one-process fit,
+# and so is the next fit on the cluster. The abandoned call to it is never answered (its process is gone)
+@pytest.mark.parametrize("mode", ["relaxed", "knn"])
+def test_a_paused_shard_is_fenced_and_rebuilt_on_another_worker(data, one_process, client, monkeypatch, caplog, mode):
+    X, T = data
+    paused = []
+    abandoned = abandoned_calls(monkeypatch)
+    calls = kill_before(monkeypatch, client, 20, [0], signal.SIGSTOP, paused)
+    with paused_workers_fenced_in_time(paused), dask.config.set({LOOKAHEAD: 1}), \
+            caplog.at_level(logging.WARNING, logger="gioselect"):
+        on_dask = on_dask_fit(X, T, client, **(RELAXED if mode == "relaxed" else KNN))
     assert calls[0] > 30 and len(paused) == 1
     lost = [r.getMessage() for r in caplog.records if "rebuilding it from its chunk" in r.getMessage()]
-    assert any(m.startswith("Dask descent: shard 0 (rows 0-1,999) lost (ShardLost: no answer from its worker ")
-               and "within 3 s (gioselect.shard-timeout)" in m for m in lost), lost
+    assert any(m.startswith("Dask descent: shard 0 (rows 0-1,999) lost (ShardLost: its worker ")
+               and f"sent no heartbeat for {FENCE} s (gioselect.shard-timeout)" in m for m in lost), lost
     assert_same_fit(one_process[mode], on_dask)
     assert [(s, epoch) for s, epoch, _ in abandoned][:1] == [(0, 0)]
-    late = abandoned[0][2]
-    wait_for(late.done, "the paused worker's late answer")
     monkeypatch.undo()
-    client.wait_for_workers(2, timeout=120)  # (a resumed worker the scheduler dropped is restarted by its nanny)
+    assert_fenced(caplog, paused, client)
     assert_same_fit(one_process["knn"], on_dask_fit(X, T, client, **KNN))
+
+
+def pause_in_constructor(monkeypatch, module, name: str, marks, first_row: int = 2000) -> list:
+    """module.name, a shard's actor class, made to SIGSTOP its worker inside the constructor of the
+    shard at first_row, the first time (a marker file in `marks` lets the retry build). Returns the
+    list its worker's process id is appended to once it has paused."""
+    base = getattr(module, name)
+
+    class PausesBuilding(base):  # a local class: pickled by value, with `marks`
+        def __init__(self, rows, first, *args):
+            if first == first_row and first_time(str(marks), "paused"):
+                os.kill(os.getpid(), signal.SIGSTOP)
+            super().__init__(rows, first, *args)
+
+    monkeypatch.setattr(module, name, PausesBuilding)
+    paused = []
+    threading.Thread(target=lambda: (wait_for(lambda: (marks / "paused").exists(), "the pause"),
+                                     paused.append(int((marks / "paused").read_text()))), daemon=True).start()
+    return paused
+
+
+def test_a_worker_paused_while_its_shard_is_first_built(data, one_process, client, tmp_path, monkeypatch, caplog):
+    # The worker building shard 1 SIGSTOPs itself inside the shard's constructor: the build waits on it until it
+    # has sent no heartbeat for the shard timeout, then it is fenced and Dask builds the shard elsewhere
+    X, T = data
+    paused = pause_in_constructor(monkeypatch, _dask_descent, "Shard", tmp_path)
+    with paused_workers_fenced_in_time(paused), caplog.at_level(logging.WARNING, logger="gioselect"):
+        on_dask = on_dask_fit(X, T, client, **KNN)
+    assert_same_fit(one_process["knn"], on_dask)
+    assert [m.getMessage() for m in caplog.records if "during the build of the Dask descent's shards" in m.getMessage()]
+    assert_fenced(caplog, paused, client)
+
+
+def test_a_worker_paused_before_the_fit(data, one_process, client, caplog):
+    # Paused before the fit starts: the check of the workers' environment (a client.run, which would wait for it
+    # for ever) fences it, and the fit runs on the other worker
+    X, T = data
+    address = sorted(client.scheduler_info()["workers"])[0]
+    paused = [client.run(os.getpid, workers=[address])[address]]
+    os.kill(paused[0], signal.SIGSTOP)
+    with paused_workers_fenced_in_time(paused), caplog.at_level(logging.WARNING, logger="gioselect"):
+        on_dask = on_dask_fit(X, T, client, **KNN)
+    assert_same_fit(one_process["knn"], on_dask)
+    check = f"Dask worker {address} sent no heartbeat for {FENCE} s during the check of the workers' environment"
+    assert [m.getMessage() for m in caplog.records if check in m.getMessage()]
+    assert_fenced(caplog, paused, client)
 
 
 def test_the_shard_timeout_is_checked(data, client):

@@ -84,9 +84,12 @@ def local_cluster(n_workers=2, **kw):
     # LocalCluster sets OMP_NUM_THREADS=1 (and more) in this process's environment: restored after
     saved = dict(os.environ)
     try:
-        # ":0": any free port (8787 may be another cluster's, and the warning would fail the test)
-        with distributed.LocalCluster(n_workers=n_workers, processes=True, threads_per_worker=1,
-                                      dashboard_address=":0", **kw) as cluster:
+        # ":0": any free port (8787 may be another cluster's, and the warning would fail the test).
+        # lost-worker-timeout: a LocalCluster closes the nanny of a worker name that is missing this long
+        # after a removal, and a worker restarted again in that window lost its nanny for good (seen)
+        with dask.config.set({"distributed.deploy.lost-worker-timeout": "1 hour"}), \
+                distributed.LocalCluster(n_workers=n_workers, processes=True, threads_per_worker=1,
+                                         dashboard_address=":0", **kw) as cluster:
             with distributed.Client(cluster, set_as_default=False) as client:
                 yield cluster, client
     finally:

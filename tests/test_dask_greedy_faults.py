@@ -18,6 +18,8 @@ pytest.importorskip("distributed")
 
 from gioselect import GIOSelector, _dask_greedy  # noqa: E402
 from test_dask_descent import data  # noqa: E402,F401  (the pool and target of the exact tests)
+from test_dask_descent_faults import (FENCE, assert_fenced, pause_in_constructor,  # noqa: E402
+                                     paused_workers_fenced_in_time)
 from test_dask_faults import client, cluster  # noqa: E402,F401  (2 workers with nannies, waited for per test)
 
 pytestmark = pytest.mark.dask
@@ -25,8 +27,9 @@ pytestmark = pytest.mark.dask
 MODES = {"knn": dict(objective="knn", n_select=80), "relaxed": dict(objective="relaxed", n_select=600)}
 
 
-def kill_before(monkeypatch, client, call: int, shards: list[int]):
-    """SIGKILL the workers of `shards` just before the call-th call to the shards is sent."""
+def kill_before(monkeypatch, client, call: int, shards: list[int], sig=signal.SIGKILL, pids=None):
+    """SIGKILL (or `sig`) the workers of `shards` just before the call-th call to the shards is sent;
+    their process ids are appended to `pids`."""
     ask = _dask_greedy.DaskGreedyShards._ask
     calls = [0]
 
@@ -35,7 +38,9 @@ def kill_before(monkeypatch, client, call: int, shards: list[int]):
         if calls[0] == call:
             addresses = {self.actors[s]._address for s in shards}
             for address, pid in client.run(os.getpid, workers=list(addresses)).items():
-                os.kill(pid, signal.SIGKILL)
+                os.kill(pid, sig)
+                if pids is not None:
+                    pids.append(pid)
         return ask(self, *args)
 
     monkeypatch.setattr(_dask_greedy.DaskGreedyShards, "_ask", killing_ask)
@@ -88,9 +93,12 @@ class OldReply:
     def call(self, *args):
         future = self.actor.call(*args)
 
-        class Late:
-            def result(self):
-                epoch, answer = future.result()
+        class Late:  # an ActorFuture's interface
+            def done(self):
+                return future.done()
+
+            def result(self, timeout=None):
+                epoch, answer = future.result(timeout)
                 return epoch - 1, answer
 
         return Late()
@@ -112,3 +120,36 @@ def test_a_reply_from_an_older_epoch_is_not_used(data, one_process, client, monk
         on_dask = on_dask_fit(X, T, client, "knn")
     assert any("a reply of epoch -1 from shard 1, now at 0" in r.getMessage() for r in caplog.records)
     assert_same_fit(one_process["knn"], on_dask)
+
+
+# A paused worker (SIGSTOP) answers nothing: once it has sent no heartbeat for gioselect.shard-timeout it is
+# fenced (restarted by its nanny) and its shard rebuilt on the other worker, replaying the calls before. A
+# long call of a working worker (the scores' build) is not fenced: its heartbeats go on
+@pytest.mark.parametrize("mode, call", [("knn", 30), ("relaxed", 2)], ids=["knn, mid-run", "relaxed, at a batch"])
+def test_a_paused_shard_is_fenced_and_rebuilt(data, one_process, client, monkeypatch, caplog, mode, call):
+    X, T = data
+    paused = []
+    calls = kill_before(monkeypatch, client, call, [1], signal.SIGSTOP, paused)
+    with paused_workers_fenced_in_time(paused), caplog.at_level(logging.WARNING, logger="gioselect"):
+        on_dask = on_dask_fit(X, T, client, mode)
+    assert calls[0] > call and len(paused) == 1
+    lost = [r.getMessage() for r in caplog.records if "rebuilding it from its chunk" in r.getMessage()]
+    assert len(lost) == 1 and lost[0].startswith("Dask greedy search: shard 1 (rows 2,000-4,499) lost (ShardLost: "
+                                                 "its worker "), lost
+    assert f"sent no heartbeat for {FENCE} s (gioselect.shard-timeout)); rebuilding it from its chunk and replaying " \
+           f"{call - 1} calls" in lost[0], lost
+    assert_same_fit(one_process[mode], on_dask)
+    monkeypatch.undo()
+    assert_fenced(caplog, paused, client)
+
+
+def test_a_worker_paused_while_its_greedy_shard_is_first_built(data, one_process, client, tmp_path, monkeypatch,
+                                                               caplog):
+    X, T = data
+    paused = pause_in_constructor(monkeypatch, _dask_greedy, "GreedyShardActor", tmp_path)
+    with paused_workers_fenced_in_time(paused), caplog.at_level(logging.WARNING, logger="gioselect"):
+        on_dask = on_dask_fit(X, T, client, "knn")
+    assert_same_fit(one_process["knn"], on_dask)
+    assert [m.getMessage() for m in caplog.records
+            if "during the build of the Dask greedy search's shards" in m.getMessage()]
+    assert_fenced(caplog, paused, client)

@@ -54,7 +54,7 @@ def killed_fit(d, ckpt, params):
         from gioselect.io import read_npy_dask
 
         if __name__ == "__main__":
-            with LocalCluster(n_workers=2, processes=False, dashboard_address=None) as cluster, Client(cluster):
+            with LocalCluster(n_workers=2, processes=False, dashboard_address=":0") as cluster, Client(cluster):
                 slow = lambda info: time.sleep(0.01)  # still running when it is killed
                 GIOSelector(checkpoint={str(ckpt)!r}, checkpoint_every=10, callback=slow, random_state=0,
                             **{params!r}).fit(read_npy_dask({str(d / 'pool.npy')!r}, chunk_rows=1000),

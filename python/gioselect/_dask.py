@@ -234,9 +234,10 @@ def check_workers(client) -> None:
 def _environments(client, attempts: int = 3) -> dict:
     """Each worker's environment(). A worker that leaves while asked (it died, or its nanny is
     restarting it) is not a wrong installation: the workers are asked again, up to `attempts`
-    times; a worker that joins later is not asked."""
+    times; a worker that joins later is not asked. A worker silent for gioselect.shard-timeout (a
+    paused one) is fenced, and the workers there are then asked again."""
     for attempt in range(attempts):
-        answers = client.run(environment, on_error="return")
+        answers = _run_fenced(client, environment, "the check of the workers' environment")
         failed = {a: e for a, e in answers.items() if isinstance(e, BaseException)}
         if not any(isinstance(e, OSError) for e in failed.values()):  # a closed comm: the worker left
             break
@@ -248,3 +249,20 @@ def _environments(client, attempts: int = 3) -> dict:
         raise ValueError(f"Dask worker {address} could not report its environment ({type(e).__name__}: {e}); "
                          f"every worker needs this gioselect installed") from None
     return answers
+
+
+def _run_fenced(client, function, phase: str) -> dict:
+    """client.run(function, on_error="return") that does not wait for ever for a paused worker:
+    one that has sent no heartbeat for the shard timeout is fenced (_dask_faults.fence) and the
+    run asked again of the workers there are then."""
+    timeout = _dask_faults.shard_timeout()
+    heartbeats = _dask_faults.Heartbeats(timeout)
+    while True:
+        heartbeats.silent(client)  # the watch starts before the run
+        try:  # past the timeout, a silent worker has had it in full
+            return client.run(function, on_error="return", callback_timeout=timeout + 2 * _dask_faults.POLL_SECONDS)
+        except TimeoutError:
+            pass
+        if not heartbeats.fence_silent(client, phase):
+            raise TimeoutError(f"the Dask workers did not answer {phase} within {timeout:g} s, though every one still "
+                               f"sends its heartbeat ({_dask_faults.SHARD_TIMEOUT_KEY} sets the wait)")

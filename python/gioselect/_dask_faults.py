@@ -11,21 +11,27 @@ the pass, with this fit's tasks cancelled (the client and the cluster stay usabl
   5 minutes), where Dask would wait forever for a worker to come back;
 - the scheduler lost, or a task cancelled by someone else (e.g. client.restart()).
 
-A descent shard's actor call has no retry of Dask's: a call to a worker that is paused (SIGSTOP,
-a frozen VM) waits for ever. Past the Dask setting gioselect.shard-timeout (default 60 s) the
-descent counts the shard as lost and rebuilds it (gioselect._dask_descent).
+A worker that is paused (SIGSTOP, a frozen VM) keeps its connections open and answers nothing:
+Dask waits for it until distributed.scheduler.worker-ttl (5 minutes), and an actor's call to it
+waits for ever. While a fit waits, it watches the workers' heartbeats: a worker that has sent none
+for the Dask setting gioselect.shard-timeout (default 60 s) is fenced, as the scheduler would past
+its worker-ttl: restarted by its nanny (or removed), so that its tasks run again elsewhere and
+what it sends on waking is dropped. A search's shard on it is rebuilt (gioselect._dask_actors).
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
+
+log = logging.getLogger("gioselect")
 
 TIMEOUT_KEY = "gioselect.no-workers-timeout"
 DEFAULT_TIMEOUT = "5 minutes"
 POLL_SECONDS = 0.5  # how often the wait looks for workers (one small request to the scheduler)
-# A shard's call is one exact scan of its rows (45 ms for 6.25M x 768 on 8 cores): a minute is far
-# past any answer of a working worker, and short against a worker that is not coming back
+# A working worker sends a heartbeat every 0.5-5 s (by cluster size), also while it computes: a
+# minute without one is far past any working worker, and short against one that is not coming back
 SHARD_TIMEOUT_KEY = "gioselect.shard-timeout"
 DEFAULT_SHARD_TIMEOUT = "60 s"
 
@@ -36,8 +42,8 @@ def no_workers_timeout() -> float:
 
 
 def shard_timeout() -> float:
-    """Seconds the descent waits for a shard's answer before it counts the shard as lost (Dask
-    setting SHARD_TIMEOUT_KEY)."""
+    """Seconds without a heartbeat after which a waiting fit fences a worker (Dask setting
+    SHARD_TIMEOUT_KEY)."""
     return _seconds(SHARD_TIMEOUT_KEY, DEFAULT_SHARD_TIMEOUT)
 
 
@@ -68,7 +74,7 @@ def gather(client, futures: list, phase: str, parts: list[str]) -> list:
     of it keeps running, or waits for workers, after."""
     alone_since, values, i = None, [], 0
     try:
-        timeout = no_workers_timeout()
+        timeout, heartbeats = no_workers_timeout(), Heartbeats(shard_timeout())
         for i, f in enumerate(futures):
             while True:
                 try:
@@ -76,6 +82,7 @@ def gather(client, futures: list, phase: str, parts: list[str]) -> list:
                     break
                 except TimeoutError:
                     alone_since = _alone_since(client, alone_since, phase, timeout)
+                    heartbeats.fence_silent(client, phase)
     except BaseException as e:
         with contextlib.suppress(OSError):  # the scheduler may be gone; e is the error to raise
             client.cancel(futures)
@@ -84,6 +91,66 @@ def gather(client, futures: list, phase: str, parts: list[str]) -> list:
             raise
         raise named from e
     return values
+
+
+class Heartbeats:
+    """Which workers have gone silent: the heartbeat time the scheduler last recorded for them has
+    not moved for `timeout` seconds of this process's clock (no two machines' clocks are compared;
+    a worker first seen now has its timeout from now)."""
+
+    def __init__(self, timeout: float):
+        self.timeout = timeout
+        self._moved = {}  # address -> (its last heartbeat as the scheduler reported it, when that changed here)
+        self._fenced = set()
+
+    def silent(self, client) -> list[str]:
+        """The workers silent for the timeout now (one small request to the scheduler)."""
+        try:
+            workers = client.scheduler_info(n_workers=-1).get("workers", {})
+        except OSError:  # the scheduler gone: the wait's own error says so
+            return []
+        now, silent = time.monotonic(), []
+        for address, info in workers.items():
+            seen = info.get("last_seen")
+            before = self._moved.get(address)
+            if before is None or before[0] != seen:
+                self._moved[address] = (seen, now)
+            elif now - before[1] >= self.timeout:
+                silent.append(address)
+        silent += [address for address in self._moved if address not in workers]  # gone: silent for good
+        return sorted(silent)
+
+    def fence_silent(self, client, phase: str) -> list[str]:
+        """The workers silent for the timeout now, each fenced (fence()) the first time."""
+        silent = self.silent(client)
+        for address in silent:
+            if address not in self._fenced:
+                self._fenced.add(address)
+                fence(client, address, phase)
+        return silent
+
+
+def fence(client, address: str, phase: str) -> None:
+    """Take a silent worker out of the cluster, as the scheduler does past its worker-ttl: its nanny
+    restarts it (a worker without one is removed). Its tasks then run again elsewhere, what it held
+    is recomputed, and nothing it sends on waking is used."""
+    log.warning("Dask worker %s sent no heartbeat for %g s during %s (%s): restarting it, as the scheduler would "
+                "past distributed.scheduler.worker-ttl", address, shard_timeout(), phase, SHARD_TIMEOUT_KEY)
+
+    def restart(dask_scheduler, address):  # nested: pickled by value (the scheduler may lack gioselect)
+        import asyncio
+
+        if address not in dask_scheduler.workers:
+            return
+        # in the background: the nanny gives a paused process seconds to close before it kills it
+        task = asyncio.get_running_loop().create_task(dask_scheduler.restart_workers(
+            [address], wait_for_workers=False, on_error="return", stimulus_id=f"gioselect-fence-{time.time()}"))
+        running = dask_scheduler.__dict__.setdefault("_gioselect_fences", set())  # a task needs a reference
+        running.add(task)
+        task.add_done_callback(running.discard)
+
+    with contextlib.suppress(OSError):  # the scheduler gone: the wait's own error says so
+        client.run_on_scheduler(restart, address=address)
 
 
 def _named(e: BaseException, phase: str, part: str) -> Exception | None:

@@ -9,11 +9,11 @@ the estimator, the stop rules and the pick log stay here; each knn pick is one r
 every shard (the previous pick's changed targets out, each shard's candidates back), and the
 relaxed ranking is merged from the shards' ranked rows, a batch at a time.
 
-A shard whose actor is lost is rebuilt from its chunk on a live worker and replays the client's
-log of the calls that changed its state (`ShardedGreedy.history`), then the call in flight is
+A shard whose actor is lost (its worker died, left, or sent no heartbeat for
+gioselect.shard-timeout) is rebuilt from its chunk on a live worker and replays the client's log
+of the calls that changed its state (`ShardedGreedy.history`), then the call in flight is
 retried; each build has an epoch that its replies carry, and a reply of another epoch is not
-used. The build and rebuild machinery follows gioselect._dask_descent.DaskShards (copied, not
-shared: that class builds descent shards).
+used (the machinery is gioselect._dask_actors', shared with the descent).
 """
 
 from __future__ import annotations
@@ -23,8 +23,7 @@ import time
 
 import numpy as np
 
-from gioselect import _core, _dask_faults, _greedy_shards
-from gioselect._dask_descent import ShardLost
+from gioselect import _core, _dask_actors, _greedy_shards
 
 log = logging.getLogger("gioselect")
 
@@ -44,105 +43,39 @@ class GreedyShardActor:
         return self.epoch, getattr(self.shard, method)(*args)
 
 
-class DaskGreedyShards:
-    """The pool's greedy shards as actors on the client's workers, built at construction; close()
-    (or the with block's end) releases them. `source` is the ShardedGreedy of _core.select_greedy."""
+class DaskGreedyShards(_dask_actors.ShardActors):
+    """The pool's greedy shards as actors on the client's workers (gioselect._dask_actors: built at
+    construction, rebuilt when lost, released by close()). `source` is the ShardedGreedy of
+    _core.select_greedy; a rebuilt shard replays its history of calls first."""
 
-    REBUILDS_PER_CALL = 3  # a shard lost again and again in one call (its chunk kills workers?) stops the fit
+    search = "Dask greedy search"
 
     def __init__(self, pool, target: np.ndarray, options: _core.Options, n_threads: int, name: str = "X (the pool)"):
-        self.client = pool.client
-        X = pool.array if pool.dtype == target.dtype else pool.array.astype(target.dtype)
-        starts = np.concatenate([[0], np.cumsum(X.chunks[0])]).astype(np.int64)
         # the target goes in each build's task, held by the scheduler (not scattered: a scattered
         # value dies with its workers, and a rebuild after that would find it gone)
         self._target = target
         self._args = (int(pool.shape[0]), options.objective.k, options.metric, int(n_threads), name)
-        workers = sorted(self.client.scheduler_info()["workers"])
-        t0 = time.perf_counter()
-        self._chunks, self.starts, self.epochs, self.rebuilds = [], [0], [], 0
-        for chunk, lo, hi in zip(X.to_delayed()[:, 0], starts[:-1], starts[1:]):
-            if hi > lo:  # an empty chunk holds no shard
-                self._chunks.append(chunk)
-                self.starts.append(int(hi))
-                self.epochs.append(0)
-        self._futures = [self._submit(s, workers[s % len(workers)]) for s in range(len(self._chunks))]
-        try:  # the first bad chunk's error, in row order
-            self.actors = _dask_faults.gather(self.client, list(self._futures), "the build of the greedy shards",
-                                              [self._what(s) for s in range(len(self._chunks))])
-        except BaseException:
-            self.close()
-            raise
-        self.build_seconds = time.perf_counter() - t0
+        super().__init__(pool, target.dtype)
         self.source = _greedy_shards.ShardedGreedy(
             self.starts, self._ask, target.dtype, options.objective.eps,
             read_rows=lambda rows: pool.take(rows, "the resumed selection's rows"))
 
-    def _what(self, s: int) -> str:
-        return f"greedy shard {s} (rows {self.starts[s]:,}-{self.starts[s + 1] - 1:,})"
-
-    def _submit(self, s: int, worker=None):
-        """Shard s's actor (a future of it), on `worker` if it is alive (else where the scheduler
-        chooses), its chunk read on a worker; no worker restriction on the chunk's task (see
-        DaskShards._submit: a restriction to a dead worker stays on the chunk's key)."""
-        rows = self.client.compute(self._chunks[s])
-        where = dict(workers=[worker], allow_other_workers=True) if worker else {}
+    def _build(self, s: int, rows, where: dict):
         return self.client.submit(GreedyShardActor, rows, self.starts[s], self._args[0], self._target,
                                   *self._args[1:], self.epochs[s], actor=True, pure=False, **where)
 
+    def _send(self, s: int, call):
+        method, args, replay = call
+        return self.actors[s].call(method, args, replay)
+
+    def _again(self, s: int, call):
+        method, args, _ = call
+        history = tuple(self.source.history)
+        return (method, args, history), f"replaying {len(history)} calls"
+
     def _ask(self, method, calls):
-        answers = {}
-        pending = {s: () for s in calls}  # shard -> the log's calls it replays first
-        for attempt in range(self.REBUILDS_PER_CALL + 1):
-            lost, futures = [], {}
-            for s, replay in pending.items():
-                try:
-                    futures[s] = self.actors[s].call(method, calls[s], replay)
-                except RuntimeError as e:  # the actor's future already erred: "Worker holding Actor was lost"
-                    lost.append((s, e))
-            for s, f in futures.items():
-                try:
-                    epoch, answer = f.result()
-                except OSError as e:  # "Unable to contact Actor's worker", a closed comm
-                    lost.append((s, e))
-                    continue
-                if epoch != self.epochs[s]:  # a reply of an older build: fenced
-                    lost.append((s, ShardLost(f"a reply of epoch {epoch} from shard {s}, now at {self.epochs[s]}")))
-                    continue
-                answers[s] = answer
-            if not lost:
-                return answers
-            if attempt == self.REBUILDS_PER_CALL:
-                s, e = lost[0]
-                raise RuntimeError(f"the Dask greedy search lost {self._what(s)} {attempt + 1} times in one call "
-                                   f"({type(e).__name__}: {e}); its chunk may not fit in a worker's memory") from e
-            pending = {}
-            for s, e in sorted(lost, key=lambda x: x[0]):
-                history = self.source.history
-                log.warning("Dask greedy: %s lost (%s: %s); rebuilding it from its chunk and replaying %d calls",
-                            self._what(s), type(e).__name__, e, len(history))
-                self._rebuild(s)
-                pending[s] = tuple(history)
-        raise AssertionError("not reached")
-
-    def _rebuild(self, s: int) -> None:
-        self._futures[s].release()
-        self.epochs[s] += 1
-        self.rebuilds += 1
-        self._futures[s] = self._submit(s)
-        self.actors[s] = _dask_faults.gather(self.client, [self._futures[s]], "the rebuild of a lost greedy shard",
-                                             [self._what(s)])[0]
-
-    def close(self):
-        for f in self._futures:
-            f.release()
-        self._futures = []
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
+        """ShardedGreedy's ask: {s: answer} to method(*calls[s]) of some shards."""
+        return self._call({s: (method, args, ()) for s, args in calls.items()})
 
 
 def run(pool, target: np.ndarray, init: np.ndarray, options: _core.Options, *, on_step=None, on_checkpoint=None,

@@ -3,6 +3,7 @@
 // shards' answers; gioselect._dask_greedy runs one per Dask chunk; docs/dask.md).
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -193,8 +194,13 @@ class PyGreedyShard {
  public:
   PyGreedyShard(CArray<T> rows, std::int64_t first_row, std::int64_t pool_rows, const CArray<T>& target, int k,
                 const std::string& metric, int n_threads)
-      : rows_(std::move(rows)), shard_(view2d(rows_, "shard rows"), first_row, pool_rows, view2d(target, "target"), k,
-                                       parse<Metric>(metric), n_threads) {}
+      : rows_(std::move(rows)) {
+    const MatrixView<T> view = view2d(rows_, "shard rows"), tv = view2d(target, "target");
+    const Metric m = parse<Metric>(metric);
+    // the target's statistics are O(n^2 d): without the GIL, so the worker's heartbeats go on
+    pyb::gil_scoped_release nogil;
+    shard_ = std::make_unique<GreedyShard<T>>(view, first_row, pool_rows, tv, k, m, n_threads);
+  }
 
   pyb::tuple knn_start(const CArray<double>& nu_k1, const CArray<double>& nu_k, const I64& taken) {
     const std::size_t n = static_cast<std::size_t>(nu_k.size());
@@ -202,7 +208,7 @@ class PyGreedyShard {
     {
       pyb::gil_scoped_release nogil;
       take_all(taken);
-      shard_.knn_start(a, b);
+      shard_->knn_start(a, b);
     }
     return answer();
   }
@@ -221,29 +227,29 @@ class PyGreedyShard {
     {
       pyb::gil_scoped_release nogil;
       take_all(taken);
-      shard_.knn_step(lists, c);
+      shard_->knn_step(lists, c);
     }
     return answer();
   }
 
   void relaxed_rank(double eps) {
     pyb::gil_scoped_release nogil;
-    shard_.relaxed_rank(eps);
+    shard_->relaxed_rank(eps);
   }
   // (values, global rows, row values) of ranked rows [from, from + count).
   pyb::tuple relaxed_ranked(std::size_t from, std::size_t count) const {
     std::vector<double> values;
     std::vector<std::int64_t> rows;
-    shard_.relaxed_ranked(from, count, values, rows);
+    shard_->relaxed_ranked(from, count, values, rows);
     return pyb::make_tuple(to_numpy(values), to_numpy(rows), row_values(rows));
   }
 
   pyb::array_t<T> rows(const I64& global) const {
     return row_values(std::vector<std::int64_t>(global.data(), global.data() + global.size()));
   }
-  pyb::array_t<double> knn_scores() const { return to_numpy(shard_.knn_scores()); }
-  std::size_t list_updates() const { return shard_.list_updates(); }
-  std::size_t pool_pass_updates() const { return shard_.pool_pass_updates(); }
+  pyb::array_t<double> knn_scores() const { return to_numpy(shard_->knn_scores()); }
+  std::size_t list_updates() const { return shard_->list_updates(); }
+  std::size_t pool_pass_updates() const { return shard_->pool_pass_updates(); }
 
  private:
   static std::size_t index(std::int64_t i, const char* name) {
@@ -252,27 +258,27 @@ class PyGreedyShard {
   }
   // Rows of this shard among `taken` (global rows of any shard).
   void take_all(const I64& taken) {
-    const std::int64_t lo = shard_.first_row(), hi = lo + static_cast<std::int64_t>(shard_.rows());
+    const std::int64_t lo = shard_->first_row(), hi = lo + static_cast<std::int64_t>(shard_->rows());
     for (pyb::ssize_t j = 0; j < taken.size(); ++j)
-      if (taken.data()[j] >= lo && taken.data()[j] < hi) shard_.take(taken.data()[j]);
+      if (taken.data()[j] >= lo && taken.data()[j] < hi) shard_->take(taken.data()[j]);
   }
   pyb::tuple answer() const {
     std::vector<double> scores;
     std::vector<std::int64_t> rows;
-    shard_.knn_candidates(scores, rows);
-    const auto counts = shard_.knn_counts();
-    return pyb::make_tuple(to_array(shard_.knn_counted()), to_numpy(std::vector<std::int64_t>(counts.begin(), counts.end())),
+    shard_->knn_candidates(scores, rows);
+    const auto counts = shard_->knn_counts();
+    return pyb::make_tuple(to_array(shard_->knn_counted()), to_numpy(std::vector<std::int64_t>(counts.begin(), counts.end())),
                            to_numpy(scores), to_numpy(rows), row_values(rows));
   }
   pyb::array_t<T> row_values(const std::vector<std::int64_t>& rows) const {
     const std::size_t d = static_cast<std::size_t>(rows_.shape(1));
     pyb::array_t<T> out({static_cast<pyb::ssize_t>(rows.size()), static_cast<pyb::ssize_t>(d)});
-    for (std::size_t i = 0; i < rows.size(); ++i) std::copy_n(shard_.row(rows[i]), d, out.mutable_data() + i * d);
+    for (std::size_t i = 0; i < rows.size(); ++i) std::copy_n(shard_->row(rows[i]), d, out.mutable_data() + i * d);
     return out;
   }
 
   CArray<T> rows_;
-  GreedyShard<T> shard_;
+  std::unique_ptr<GreedyShard<T>> shard_;
 };
 
 template <class T>
