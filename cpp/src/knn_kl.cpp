@@ -155,6 +155,8 @@ KnnEvents knn_kl_events(MatrixView<T> x, MatrixView<T> rows, int k, int n_thread
   require_representable(x, "X");
   require_representable(rows, "W");
   if (metric == Metric::Cosine) require_nonzero_rows(rows, "W");
+  if (x.rows > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()))
+    throw std::invalid_argument("X has " + std::to_string(x.rows) + " rows; the events number targets in 32 bits");
   TargetStats ts(x, k, n_threads, interrupted, units, metric);
   KnnKL lists(ts);  // the lists within these rows alone
   KnnEvents out;
