@@ -88,14 +88,8 @@ std::vector<std::size_t> KnnKL::worst_targets(std::size_t count) const {
 
 bool KnnKL::insert(std::size_t i, double x, bool had_k) {
   double* nb = nearest_.data() + i * k_;
-  if (!(x < nb[k_ - 1])) return false;
   const double old_nu_k = nb[k_ - 1];
-  std::size_t j = k_ - 1;  // insertion into the sorted k smallest
-  while (j > 0 && nb[j - 1] > x) {
-    nb[j] = nb[j - 1];
-    --j;
-  }
-  nb[j] = x;
+  if (!insert_nearest(nb, k_, x)) return false;
   if (had_k) sum_log_nu_ += std::log(nb[k_ - 1] / old_nu_k);
   return true;
 }
@@ -180,6 +174,35 @@ KnnEvents knn_kl_events(MatrixView<T> x, MatrixView<T> rows, int k, int n_thread
   return out;
 }
 
+namespace {
+// The order is the arithmetic's: any other is refused. n_rows: the positions' bound.
+void check_events(std::size_t n_targets, std::size_t n_rows, const std::int64_t* position, const std::int32_t* target,
+                  std::size_t count) {
+  const auto n = static_cast<std::int64_t>(n_targets), rows = static_cast<std::int64_t>(n_rows);
+  for (std::size_t e = 0; e < count; ++e) {
+    if (position[e] < 0 || position[e] >= rows || target[e] < 0 || target[e] >= n)
+      throw std::invalid_argument("event " + std::to_string(e) + " is (position " + std::to_string(position[e]) +
+                                  ", target " + std::to_string(target[e]) + "), outside " + std::to_string(n_rows) +
+                                  " rows x " + std::to_string(n) + " targets");
+    if (e > 0 && !(position[e - 1] < position[e] || (position[e - 1] == position[e] && target[e - 1] < target[e])))
+      throw std::invalid_argument("events " + std::to_string(e - 1) + " and " + std::to_string(e) +
+                                  " are not in (position, target) order");
+  }
+}
+}  // namespace
+
+std::vector<std::uint8_t> knn_kl_merge(std::size_t n_targets, int k, const std::int64_t* position,
+                                       const std::int32_t* target, const double* distance, std::size_t count) {
+  if (k < 1) throw std::invalid_argument("k must be >= 1, got " + std::to_string(k));
+  check_events(n_targets, static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max()), position, target, count);
+  const auto kk = static_cast<std::size_t>(k);
+  std::vector<double> nearest(n_targets * kk, kInf);
+  std::vector<std::uint8_t> keep(count);
+  for (std::size_t e = 0; e < count; ++e)
+    keep[e] = insert_nearest(nearest.data() + static_cast<std::size_t>(target[e]) * kk, kk, distance[e]);
+  return keep;
+}
+
 template <class T>
 double knn_kl_replay(MatrixView<T> x, const std::int64_t* position, const std::int32_t* target, const double* distance,
                      std::size_t count, std::size_t n_rows, int k, int n_threads, const InterruptCheck* interrupted,
@@ -189,16 +212,8 @@ double knn_kl_replay(MatrixView<T> x, const std::int64_t* position, const std::i
                                 std::to_string(k));
   require_representable(x, "X");
   TargetStats ts(x, k, n_threads, interrupted, units, metric);
-  const auto n = static_cast<std::int64_t>(ts.n()), rows = static_cast<std::int64_t>(n_rows);
-  for (std::size_t e = 0; e < count; ++e) {  // the order is the arithmetic's: refuse any other
-    if (position[e] < 0 || position[e] >= rows || target[e] < 0 || target[e] >= n)
-      throw std::invalid_argument("event " + std::to_string(e) + " is (position " + std::to_string(position[e]) +
-                                  ", target " + std::to_string(target[e]) + "), outside " + std::to_string(n_rows) +
-                                  " rows x " + std::to_string(n) + " targets");
-    if (e > 0 && !(position[e - 1] < position[e] || (position[e - 1] == position[e] && target[e - 1] < target[e])))
-      throw std::invalid_argument("events " + std::to_string(e - 1) + " and " + std::to_string(e) +
-                                  " are not in (position, target) order");
-  }
+  check_events(ts.n(), n_rows, position, target, count);
+  const auto rows = static_cast<std::int64_t>(n_rows);
   KnnKL est(ts);
   detail::Stopper stopper(interrupted);
   std::size_t e = 0;

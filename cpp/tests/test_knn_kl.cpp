@@ -162,6 +162,21 @@ void events_replay_exact(int k, std::size_t chunks, gio::Metric metric, std::uin
   const double one = gio::knn_kl(xv, wv, k, 1, nullptr, gio::Units::Target, metric);
   CHECK(gio::knn_kl_replay(xv, p2.data(), t2.data(), d2.data(), p2.size(), m, k, 3, nullptr, gio::Units::Target,
                            metric) == one);
+  // Merged, the chunks' events the lists of all rows accept are exactly W's own events (one chunk)
+  const std::vector<std::uint8_t> keep = gio::knn_kl_merge(n, k, p2.data(), t2.data(), d2.data(), p2.size());
+  const gio::KnnEvents whole = gio::knn_kl_events(xv, wv, k, 1, nullptr, gio::Units::Target, metric);
+  std::vector<std::int64_t> p3;
+  std::vector<std::int32_t> t3;
+  std::vector<double> d3;
+  for (std::size_t e = 0; e < keep.size(); ++e)
+    if (keep[e]) p3.push_back(p2[e]), t3.push_back(t2[e]), d3.push_back(d2[e]);
+  CHECK(t3 == whole.target && d3 == whole.distance);
+  std::vector<std::int64_t> whole_pos;
+  for (std::size_t j = 0; j < m; ++j) whole_pos.insert(whole_pos.end(), static_cast<std::size_t>(whole.counts[j]), static_cast<std::int64_t>(j));
+  CHECK(p3 == whole_pos);
+  CHECK(gio::knn_kl_replay(xv, p3.data(), t3.data(), d3.data(), p3.size(), m, k, 1, nullptr, gio::Units::Target,
+                           metric) == one);
+  CHECK(chunks == 1 || p3.size() < p2.size());
   // KnnKL::add row by row gives the same value; every list was filled within the chunks
   gio::TargetStats ts(xv, k, 1, nullptr, gio::Units::Target, metric);
   gio::KnnKL est(ts);
@@ -185,6 +200,9 @@ void events_replay_exact(int k, std::size_t chunks, gio::Metric metric, std::uin
   CHECK(check::throws_naming([&] {
     gio::knn_kl_replay(xv, p2.data(), t2.data(), d2.data(), 0, static_cast<std::size_t>(k) - 1, k, 1);
   }, "needs at least k="));
+  std::swap(p2.front(), p2.back());
+  CHECK(check::throws_naming([&] { gio::knn_kl_merge(n, k, p2.data(), t2.data(), d2.data(), p2.size()); },
+                             "not in (position, target) order"));
 }
 
 // Events whose positions run past the rows, or that name no target, are refused.

@@ -19,6 +19,19 @@
 
 namespace gio {
 
+// nb: the k smallest distances so far, ascending. Takes x if it undercuts the largest (true), by
+// insertion: KnnKL's update of a target's list.
+inline bool insert_nearest(double* nb, std::size_t k, double x) {
+  if (!(x < nb[k - 1])) return false;
+  std::size_t j = k - 1;
+  while (j > 0 && nb[j - 1] > x) {
+    nb[j] = nb[j - 1];
+    --j;
+  }
+  nb[j] = x;
+  return true;
+}
+
 class KnnKL {
  public:
   explicit KnnKL(const TargetStats& target);
@@ -105,6 +118,12 @@ template <class T>
 KnnEvents knn_kl_events(MatrixView<T> x, MatrixView<T> rows, int k, int n_threads,
                         const InterruptCheck* interrupted = nullptr, Units units = Units::Target,
                         Metric metric = Metric::Euclidean);
+// Of some chunks' events merged, sorted by (position of the row in W, target), those that the
+// lists within all their rows accept (keep[e] = 1): still a superset of the changes knn_kl makes
+// for those rows, and exactly the changes within them (every distance a list of these rows holds
+// was one of a chunk's changes), so merges can run in any tree. n_targets: x's rows.
+std::vector<std::uint8_t> knn_kl_merge(std::size_t n_targets, int k, const std::int64_t* position,
+                                       const std::int32_t* target, const double* distance, std::size_t count);
 // On the client: knn_kl(x, W, k) of the n_rows rows of W from the chunks' events merged, sorted by
 // (position of the row in W, target); positions with no event are rows that changed no list.
 template <class T>
