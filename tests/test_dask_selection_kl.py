@@ -4,6 +4,7 @@ for quantize fits (descent, greedy), descent and greedy on the rows, 1-4 chunks,
 chunks without a selected row, rows repeated across chunks (tied distances), k = 1 and 5, cosine,
 float32 and float64; NaN below k rows; the selected rows do not come to the client."""
 
+import logging
 import pickle
 
 import numpy as np
@@ -12,7 +13,7 @@ import pytest
 da = pytest.importorskip("dask.array")
 pytest.importorskip("distributed")
 
-from gioselect import GIOSelector, _dask, _dask_selection_kl, knn_kl  # noqa: E402
+from gioselect import GIOSelector, _core, _dask, _dask_selection_kl, knn_kl  # noqa: E402
 from test_dask import client  # noqa: E402,F401  (the module's 2-process LocalCluster)
 
 pytestmark = pytest.mark.dask
@@ -107,13 +108,18 @@ def test_selected_rows_stay_on_the_workers(data, client, monkeypatch):
     assert sum(read) < 40 < len(sel.selected_indices_)  # the empty-cluster repair's rows at most
 
 
-def test_any_order_of_rows_and_chunks(data, client):
+def test_any_order_of_rows_and_chunks(data, client, caplog):
     X, T, T2 = data  # the estimate itself, on rows that interleave the chunks, with repeats
     rng = np.random.default_rng(5)
-    pool = _dask.DaskPool(da.from_array(X, chunks=((1500, 0, 2500, 4000), -1)), client)
-    for k, rows in ((1, rng.integers(0, 8000, 300)), (5, rng.permutation(8000)[:700]), (3, np.arange(7999, 6000, -7))):
-        got = _dask_selection_kl.selection_kl(pool, T2, rows, k, 1, "euclidean")
+    pool = _dask.DaskPool(da.from_array(X, chunks=((1500, 0, 2500, 1000, 1000, 2000), -1)), client)
+    for k, rows in ((1, rng.integers(0, 8000, 300)), (5, rng.permutation(8000)[:700]), (3, np.arange(7999, 3000, -7))):
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="gioselect"):
+            got = _dask_selection_kl.selection_kl(pool, T2, rows, k, 1, "euclidean")
         assert got == knn_kl(T2, X[rows], k=k, n_jobs=2)
+        # the merges on the workers leave the client the selection's own changes, no more
+        own = len(_core.knn_kl_events(T2, X[rows], k, 1, "euclidean")[1])
+        assert f": {own} changes of the k-NN lists from" in caplog.text
 
 
 def test_a_pickled_selector_scores_on_the_client_in_use(data, client):

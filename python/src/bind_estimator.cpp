@@ -124,6 +124,26 @@ void register_dtype(pyb::module_& m) {
 void init_estimator(pyb::module_& m) {
   register_dtype<float>(m);
   register_dtype<double>(m);
+  m.def(
+      "knn_kl_merge",
+      [](std::int64_t n_targets, int k, const CArray<std::int64_t>& position, const CArray<std::int32_t>& target,
+         const CArray<double>& distance) {
+        const auto count = static_cast<std::size_t>(position.size());
+        vector_arg(position, count, "position");
+        vector_arg(target, count, "target");
+        vector_arg(distance, count, "distance");
+        if (n_targets < 1) throw std::invalid_argument("n_targets must be >= 1, got " + std::to_string(n_targets));
+        std::vector<std::uint8_t> keep;
+        {
+          pyb::gil_scoped_release nogil;
+          keep = knn_kl_merge(static_cast<std::size_t>(n_targets), k, position.data(), target.data(), distance.data(),
+                              count);
+        }
+        return to_numpy(keep);
+      },
+      "Of some chunks' knn_kl_events merged in (position, target) order, those the k-NN lists within all their "
+      "rows accept (1) or reject (0): the events of those rows as one chunk, for a merge tree on the workers.",
+      pyb::arg("n_targets"), pyb::arg("k"), pyb::arg("position"), pyb::arg("target"), pyb::arg("distance"));
 }
 
 }  // namespace gio::py
