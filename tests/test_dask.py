@@ -176,8 +176,10 @@ def test_the_pool_does_not_pass_through_the_client(data, client, caplog):
     sent = int(re.search(r"(\d+) bytes of it sent to the client", caplog.text).group(1))
     row = X.shape[1] * X.itemsize
     sample = quantize.ROWS_PER_CLUSTER * 20
-    assert sent == sample * row + 8 * len(X) + len(sel.selected_indices_) * row  # no cluster was empty
+    assert sent == sample * row + 8 * len(X)  # no cluster was empty; the selected rows stay on the workers
     assert sent < X.nbytes
+    changes = int(re.search(r"(\d+) changes of the k-NN lists", caplog.text).group(1))  # for selection_kl_
+    assert f"{20 * changes} bytes to the client" in caplog.text
 
 
 def test_the_active_client_is_used_and_fit_transform_stays_lazy(data, client):
