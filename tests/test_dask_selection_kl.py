@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 da = pytest.importorskip("dask.array")
-pytest.importorskip("distributed")
+distributed = pytest.importorskip("distributed")
 
 from gioselect import GIOSelector, _core, _dask, _dask_selection_kl, knn_kl  # noqa: E402
 from test_dask import client  # noqa: E402,F401  (the module's 2-process LocalCluster)
@@ -129,3 +129,12 @@ def test_a_pickled_selector_scores_on_the_client_in_use(data, client):
     assert again._selected_rows.client is None
     with client.as_current():
         assert again.score(target=T2) == one.score(target=T2)
+
+
+def test_after_the_fits_client_closed_the_current_one_scores(data, client):
+    X, T, T2 = data
+    one = GIOSelector(quantize=40, random_state=0).fit(X, target=T)
+    with distributed.Client(client.scheduler.address, set_as_default=False) as other:
+        sel = GIOSelector(quantize=40, random_state=0).fit(da.from_array(X, chunks=(4000, -1)), target=T, client=other)
+    with client.as_current():
+        assert sel.score(target=T2) == one.score(target=T2)

@@ -27,7 +27,8 @@ log = logging.getLogger("gioselect")
 
 class RowsOnWorkers:
     """The selected rows of a Dask pool, left on its workers: what score() needs to estimate the
-    selection against a target. Pickles without the client (the one in use is found then)."""
+    selection against a target. Pickles without the client; without one, or after the fit's client
+    closed, the one in use is found."""
 
     def __init__(self, array, client, indices):
         self.array, self.client, self.indices = array, client, np.asarray(indices, dtype=np.int64)
@@ -41,7 +42,8 @@ class RowsOnWorkers:
     def knn_kl(self, target: np.ndarray, k: int, n_jobs, metric: str) -> float:
         from gioselect import _dask
 
-        pool = _dask.DaskPool(self.array, self.client or _dask._client(None))
+        running = self.client is not None and self.client.status == "running"  # else the fit's client is closed
+        pool = _dask.DaskPool(self.array, self.client if running else _dask._client(None))
         return selection_kl(pool, target, self.indices, k, n_jobs, metric)
 
 
