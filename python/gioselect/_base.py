@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from gioselect import _core, _dask, _engine, _sparse, checkpoint, quantize
 from gioselect._blocks import fingerprint, take_rows
+from gioselect._dask_selection_kl import RowsOnWorkers
 from gioselect._hooks import StepHooks, phase
 from gioselect._memory_refusal import refuse_if_too_large
 from gioselect._validation import (
@@ -401,8 +402,9 @@ class GIOBase(BaseEstimator):
         self.n_pool_ = pool.shape[0]
         self._pool_fingerprint = pool_id
         # The selection's own k-NN estimate, for score(): the rows are kept so that a held-out
-        # target can be scored later. After Ctrl-C it is left to score(), to keep the stop prompt.
-        self._selected_rows = (_dask.take_rows if _dask.is_pool(pool) else take_rows)(pool, self.selected_indices_)
+        # target can be scored later (a Dask pool's stay on its workers, which estimate there).
+        # After Ctrl-C it is left to score(), to keep the stop prompt.
+        self._selected_rows = (_dask.selected_rows if _dask.is_pool(pool) else take_rows)(pool, self.selected_indices_)
         self.selection_kl_ = np.nan
         if stop_reason != "interrupted":  # the core's, where it had the selection (not centres)
             own = float(getattr(res, "selection_kl", np.nan))
@@ -438,6 +440,8 @@ class GIOBase(BaseEstimator):
         than k rows are selected (the estimate needs a k-th neighbour)."""
         if len(self._selected_rows) < self.k:
             return np.nan
+        if isinstance(self._selected_rows, RowsOnWorkers):
+            return self._selected_rows.knn_kl(tgt, self.k, self.n_jobs, self.metric)
         return knn_kl(tgt, self._selected_rows, k=self.k, n_jobs=self.n_jobs, metric=self.metric)
 
     def _index_phase(self, rows: int) -> str:

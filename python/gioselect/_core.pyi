@@ -6,7 +6,7 @@ import collections.abc
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['DescentOptions', 'GreedyShardF32', 'GreedyShardF64', 'LoopState', 'ObjectiveOptions', 'Options', 'ProjectionOptions', 'Result', 'RunStats', 'SearchOptions', 'ShardIndexF32', 'ShardIndexF64', 'StopOptions', 'check_resumable', 'knn_kl', 'option_names', 'random_pool_rows', 'relaxed_kl', 'relaxed_kl_gradient', 'select', 'select_descent', 'select_greedy', 'simd_kernel', 'uniform_start']
+__all__: list[str] = ['DescentOptions', 'GreedyShardF32', 'GreedyShardF64', 'LoopState', 'ObjectiveOptions', 'Options', 'ProjectionOptions', 'Result', 'RunStats', 'SearchOptions', 'ShardIndexF32', 'ShardIndexF64', 'StopOptions', 'check_resumable', 'knn_kl', 'knn_kl_events', 'knn_kl_merge', 'knn_kl_replay', 'option_names', 'random_pool_rows', 'relaxed_kl', 'relaxed_kl_gradient', 'select', 'select_descent', 'select_greedy', 'simd_kernel', 'uniform_start']
 class ObjectiveOptions:
     """
     Which KL estimate a run minimises.
@@ -735,6 +735,30 @@ def knn_kl(x: numpy.typing.NDArray[numpy.float32], w: numpy.typing.NDArray[numpy
 def knn_kl(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], w: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], k: typing.SupportsInt | typing.SupportsIndex = 5, n_threads: typing.SupportsInt | typing.SupportsIndex = 0, metric: str = 'euclidean') -> float:
     """
     Exact k-NN estimate of KL(x || w) (Wang, Kulkarni & Verdu 2009; DESIGN.md 2b), with distances in units of x's spread about its mean (scaling or shifting x and w together changes nothing); metric='cosine': between rows scaled to unit length, on the sphere's d - 1 dimensions.
+    """
+@typing.overload
+def knn_kl_events(x: numpy.typing.NDArray[numpy.float32], rows: numpy.typing.NDArray[numpy.float32], k: typing.SupportsInt | typing.SupportsIndex = 5, n_threads: typing.SupportsInt | typing.SupportsIndex = 0, metric: str = 'euclidean') -> tuple[numpy.typing.NDArray[numpy.int32], numpy.typing.NDArray[numpy.int32], numpy.typing.NDArray[numpy.float64]]:
+    """
+    selection_kl_ on a Dask worker: for rows (one chunk's selected rows, in pick order) added one by one, every change of the targets' k-NN lists within these rows, as (counts: per row, how many; target, distance: per change, targets ascending within a row). knn_kl_replay turns the chunks' changes into knn_kl(x, W, k).
+    """
+@typing.overload
+def knn_kl_events(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], rows: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], k: typing.SupportsInt | typing.SupportsIndex = 5, n_threads: typing.SupportsInt | typing.SupportsIndex = 0, metric: str = 'euclidean') -> tuple[numpy.typing.NDArray[numpy.int32], numpy.typing.NDArray[numpy.int32], numpy.typing.NDArray[numpy.float64]]:
+    """
+    selection_kl_ on a Dask worker: for rows (one chunk's selected rows, in pick order) added one by one, every change of the targets' k-NN lists within these rows, as (counts: per row, how many; target, distance: per change, targets ascending within a row). knn_kl_replay turns the chunks' changes into knn_kl(x, W, k).
+    """
+def knn_kl_merge(n_targets: typing.SupportsInt | typing.SupportsIndex, k: typing.SupportsInt | typing.SupportsIndex, position: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], target: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], distance: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> numpy.typing.NDArray[numpy.uint8]:
+    """
+    Of some chunks' knn_kl_events merged in (position, target) order, those the k-NN lists within all their rows accept (1) or reject (0): the events of those rows as one chunk, for a merge tree on the workers.
+    """
+@typing.overload
+def knn_kl_replay(x: numpy.typing.NDArray[numpy.float32], position: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], target: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], distance: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], n_rows: typing.SupportsInt | typing.SupportsIndex, k: typing.SupportsInt | typing.SupportsIndex = 5, n_threads: typing.SupportsInt | typing.SupportsIndex = 0, metric: str = 'euclidean') -> float:
+    """
+    knn_kl(x, W, k) of W's n_rows rows from the changes knn_kl_events reported for W's chunks, merged in (position in W, target) order: the same value bit for bit (the same float operations, in order).
+    """
+@typing.overload
+def knn_kl_replay(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], position: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], target: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], distance: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], n_rows: typing.SupportsInt | typing.SupportsIndex, k: typing.SupportsInt | typing.SupportsIndex = 5, n_threads: typing.SupportsInt | typing.SupportsIndex = 0, metric: str = 'euclidean') -> float:
+    """
+    knn_kl(x, W, k) of W's n_rows rows from the changes knn_kl_events reported for W's chunks, merged in (position in W, target) order: the same value bit for bit (the same float operations, in order).
     """
 def option_names(option: str) -> list[str]:
     """

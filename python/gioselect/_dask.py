@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 
-from gioselect import _dask_descent, _dask_faults, _dask_greedy, _dask_quantize
+from gioselect import _dask_descent, _dask_faults, _dask_greedy, _dask_quantize, _dask_selection_kl
 from gioselect._blocks import fingerprint
 from gioselect._validation import as_matrix, same_width
 
@@ -107,12 +107,12 @@ def kmeans(pool: DaskPool, n_clusters: int, **kw):
     return _dask_quantize.kmeans(pool, n_clusters, **kw)
 
 
-def take_rows(pool: DaskPool, rows) -> np.ndarray:
-    """The selected rows (fit's last read of the pool), and what the fit's reads sent here."""
-    out = pool.take(rows, "the read of the selected rows")
+def selected_rows(pool: DaskPool, rows) -> _dask_selection_kl.RowsOnWorkers:
+    """The selected rows, left on the workers (selection_kl_ is estimated there), and what the
+    fit's reads sent here."""
     log.info("Dask pool of %d x %d: %d bytes of it sent to the client (K-means sample, 8 bytes of label and distance "
-             "a row, repaired and selected rows)", *pool.shape, pool.bytes_to_client)
-    return out
+             "a row, repaired rows)", *pool.shape, pool.bytes_to_client)
+    return _dask_selection_kl.RowsOnWorkers(pool.array, pool.client, rows)
 
 
 def inputs(est, X, target, init, client):

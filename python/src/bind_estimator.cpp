@@ -19,6 +19,26 @@ pyb::arg data_arg(const char* name) {
 
 Units units_of(bool absolute_clip) { return absolute_clip ? Units::Absolute : Units::Target; }
 
+// f(&interrupted) without the GIL; Ctrl-C in it is raised as KeyboardInterrupt with the GIL held.
+template <class F>
+auto interruptible(F&& f) {
+  const InterruptCheck interrupted = python_interrupt_check();
+  try {
+    pyb::gil_scoped_release nogil;
+    return f(&interrupted);
+  } catch (Interrupted&) {
+    raise_pending_interrupt();
+  }
+}
+
+template <class T>
+CArray<T> vector_arg(const CArray<T>& a, std::size_t n, const char* name) {
+  if (a.ndim() != 1 || static_cast<std::size_t>(a.shape(0)) != n)
+    throw std::invalid_argument(std::string(name) + " must have shape (" + std::to_string(n) + ",), got " +
+                                std::to_string(a.ndim()) + "-D of " + std::to_string(a.size()) + " values");
+  return a;
+}
+
 template <class T>
 void register_dtype(pyb::module_& m) {
   m.def(
@@ -41,20 +61,46 @@ void register_dtype(pyb::module_& m) {
       [](const CArray<T>& x, const CArray<T>& w, int k, int n_threads, const std::string& metric) {
         auto xv = view2d(x, "X"), wv = view2d(w, "W");
         const auto how = parse<Metric>(metric);
-        const InterruptCheck interrupted = python_interrupt_check();
-        double kl = 0;
-        try {
-          pyb::gil_scoped_release nogil;
-          kl = knn_kl(xv, wv, k, n_threads, &interrupted, Units::Target, how);
-        } catch (Interrupted&) {
-          raise_pending_interrupt();  // with the GIL held again
-        }
-        return kl;
+        return interruptible([&](const InterruptCheck* i) { return knn_kl(xv, wv, k, n_threads, i, Units::Target, how); });
       },
       "Exact k-NN estimate of KL(x || w) (Wang, Kulkarni & Verdu 2009; DESIGN.md 2b), with distances in units "
       "of x's spread about its mean (scaling or shifting x and w together changes nothing); metric='cosine': "
       "between rows scaled to unit length, on the sphere's d - 1 dimensions.",
       data_arg<T>("x"), data_arg<T>("w"), pyb::arg("k") = 5, pyb::arg("n_threads") = 0, pyb::arg("metric") = "euclidean");
+  m.def(
+      "knn_kl_events",
+      [](const CArray<T>& x, const CArray<T>& rows, int k, int n_threads, const std::string& metric) {
+        auto xv = view2d(x, "X"), rv = view2d(rows, "rows");
+        const auto how = parse<Metric>(metric);
+        KnnEvents ev = interruptible(
+            [&](const InterruptCheck* i) { return knn_kl_events(xv, rv, k, n_threads, i, Units::Target, how); });
+        return pyb::make_tuple(to_numpy(ev.counts), to_numpy(ev.target), to_numpy(ev.distance));
+      },
+      "selection_kl_ on a Dask worker: for rows (one chunk's selected rows, in pick order) added one by one, "
+      "every change of the targets' k-NN lists within these rows, as (counts: per row, how many; target, distance: "
+      "per change, targets ascending within a row). knn_kl_replay turns the chunks' changes into knn_kl(x, W, k).",
+      data_arg<T>("x"), data_arg<T>("rows"), pyb::arg("k") = 5, pyb::arg("n_threads") = 0,
+      pyb::arg("metric") = "euclidean");
+  m.def(
+      "knn_kl_replay",
+      [](const CArray<T>& x, const CArray<std::int64_t>& position, const CArray<std::int32_t>& target,
+         const CArray<double>& distance, std::int64_t n_rows, int k, int n_threads, const std::string& metric) {
+        auto xv = view2d(x, "X");
+        const auto count = static_cast<std::size_t>(position.size());
+        vector_arg(position, count, "position");
+        vector_arg(target, count, "target");
+        vector_arg(distance, count, "distance");
+        if (n_rows < 0) throw std::invalid_argument("n_rows must be >= 0, got " + std::to_string(n_rows));
+        const auto how = parse<Metric>(metric);
+        return interruptible([&](const InterruptCheck* i) {
+          return knn_kl_replay(xv, position.data(), target.data(), distance.data(), count,
+                               static_cast<std::size_t>(n_rows), k, n_threads, i, Units::Target, how);
+        });
+      },
+      "knn_kl(x, W, k) of W's n_rows rows from the changes knn_kl_events reported for W's chunks, merged in "
+      "(position in W, target) order: the same value bit for bit (the same float operations, in order).",
+      data_arg<T>("x"), pyb::arg("position"), pyb::arg("target"), pyb::arg("distance"), pyb::arg("n_rows"),
+      pyb::arg("k") = 5, pyb::arg("n_threads") = 0, pyb::arg("metric") = "euclidean");
   m.def(
       "relaxed_kl_gradient",
       [](const CArray<T>& x, const CArray<T>& w, const CArray<double>& v, int k, double eps, bool discard,
@@ -78,6 +124,26 @@ void register_dtype(pyb::module_& m) {
 void init_estimator(pyb::module_& m) {
   register_dtype<float>(m);
   register_dtype<double>(m);
+  m.def(
+      "knn_kl_merge",
+      [](std::int64_t n_targets, int k, const CArray<std::int64_t>& position, const CArray<std::int32_t>& target,
+         const CArray<double>& distance) {
+        const auto count = static_cast<std::size_t>(position.size());
+        vector_arg(position, count, "position");
+        vector_arg(target, count, "target");
+        vector_arg(distance, count, "distance");
+        if (n_targets < 1) throw std::invalid_argument("n_targets must be >= 1, got " + std::to_string(n_targets));
+        std::vector<std::uint8_t> keep;
+        {
+          pyb::gil_scoped_release nogil;
+          keep = knn_kl_merge(static_cast<std::size_t>(n_targets), k, position.data(), target.data(), distance.data(),
+                              count);
+        }
+        return to_numpy(keep);
+      },
+      "Of some chunks' knn_kl_events merged in (position, target) order, those the k-NN lists within all their "
+      "rows accept (1) or reject (0): the events of those rows as one chunk, for a merge tree on the workers.",
+      pyb::arg("n_targets"), pyb::arg("k"), pyb::arg("position"), pyb::arg("target"), pyb::arg("distance"));
 }
 
 }  // namespace gio::py

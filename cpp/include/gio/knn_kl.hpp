@@ -10,6 +10,7 @@
 #pragma once
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <vector>
 
 #include "gio/interrupt.hpp"
@@ -17,6 +18,19 @@
 #include "gio/target_stats.hpp"
 
 namespace gio {
+
+// nb: the k smallest distances so far, ascending. Takes x if it undercuts the largest (true), by
+// insertion: KnnKL's update of a target's list.
+inline bool insert_nearest(double* nb, std::size_t k, double x) {
+  if (!(x < nb[k - 1])) return false;
+  std::size_t j = k - 1;
+  while (j > 0 && nb[j - 1] > x) {
+    nb[j] = nb[j - 1];
+    --j;
+  }
+  nb[j] = x;
+  return true;
+}
 
 class KnnKL {
  public:
@@ -45,6 +59,12 @@ class KnnKL {
     distances(w);
     commit();
   }
+  // w's distance to every target (candidate_distances()), without the gain: what commit() adds.
+  void distances(const double* w);
+  // Adds a row given by its changes alone: (target, distance) pairs, targets ascending, every
+  // other target's distance being at least its nu_k. Pairs the lists reject (distance >= nu_k)
+  // change nothing. The same float operations, in the same order, as distances(w) + commit().
+  void commit_changes(const std::int32_t* targets, const double* dist, std::size_t count);
 
   // Gradient of delta at v (DESIGN §2b): (d/n) sum over targets with nu_{k-1} <= dist < nu_k of
   // (v - x_i) / dist^2. Zero where v improves no target, or only targets it already serves fully.
@@ -63,7 +83,9 @@ class KnnKL {
   const std::vector<double>& candidate_distances() const { return cand_; }
 
  private:
-  void distances(const double* w);
+  // Target i's list takes distance x if it undercuts nu_k (false: rejected); had_k: keep the sum.
+  bool insert(std::size_t i, double x, bool had_k);
+  void count_row();  // m + 1; the sum of log nu_k from scratch at the k-th row
 
   const TargetStats& t_;
   std::size_t k_;
@@ -80,5 +102,34 @@ class KnnKL {
 template <class T>
 double knn_kl(MatrixView<T> x, MatrixView<T> w, int k, int n_threads, const InterruptCheck* interrupted = nullptr,
               Units units = Units::Target, Metric metric = Metric::Euclidean);
+
+// selection_kl_ of a pool in chunks (docs/dask.md, *selection_kl_ on the workers*), the value of
+// knn_kl(x, W, k) bit for bit, without W in one place. Every target's list within one chunk's rows
+// is never nearer than within all of W's earlier rows, so the chunk's list changes are a superset
+// of the changes knn_kl makes when it adds that chunk's rows.
+struct KnnEvents {
+  std::vector<std::int32_t> counts;  // per row given: how many changes it made (its events follow)
+  std::vector<std::int32_t> target;  // per change: the target whose list changed, ascending per row
+  std::vector<double> distance;      // and the row's distance to it, as KnnKL::distances forms it
+};
+// On a worker: the changes of the targets' k-NN lists within `rows` (one chunk's selected rows, in
+// pick order) as they are added one by one. x, k, units, metric: those of the knn_kl to reproduce.
+template <class T>
+KnnEvents knn_kl_events(MatrixView<T> x, MatrixView<T> rows, int k, int n_threads,
+                        const InterruptCheck* interrupted = nullptr, Units units = Units::Target,
+                        Metric metric = Metric::Euclidean);
+// Of some chunks' events merged, sorted by (position of the row in W, target), those that the
+// lists within all their rows accept (keep[e] = 1): still a superset of the changes knn_kl makes
+// for those rows, and exactly the changes within them (every distance a list of these rows holds
+// was one of a chunk's changes), so merges can run in any tree. n_targets: x's rows.
+std::vector<std::uint8_t> knn_kl_merge(std::size_t n_targets, int k, const std::int64_t* position,
+                                       const std::int32_t* target, const double* distance, std::size_t count);
+// On the client: knn_kl(x, W, k) of the n_rows rows of W from the chunks' events merged, sorted by
+// (position of the row in W, target); positions with no event are rows that changed no list.
+template <class T>
+double knn_kl_replay(MatrixView<T> x, const std::int64_t* position, const std::int32_t* target, const double* distance,
+                     std::size_t count, std::size_t n_rows, int k, int n_threads,
+                     const InterruptCheck* interrupted = nullptr, Units units = Units::Target,
+                     Metric metric = Metric::Euclidean);
 
 }  // namespace gio
