@@ -105,7 +105,9 @@ def main():
     handler.emit = emit
     logging.getLogger("gioselect").addHandler(handler)
     rows = []
-    with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0") as cluster, \
+    # lost-worker-timeout: a LocalCluster closes for good the nanny of a worker restarted twice within it
+    with dask.config.set({"distributed.deploy.lost-worker-timeout": "1 hour"}), \
+            LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0") as cluster, \
             Client(cluster) as client:
         client.run(lambda: __import__("gioselect"))
 

@@ -145,6 +145,8 @@ class ShardActors:
                 pass
             if address in self._heartbeats.fence_silent(self.client, f"the {self.search}"):
                 self._silent.add(address)
+                if address in self._heartbeats.gone:
+                    raise ShardLost(f"its worker {address} left the cluster") from None
                 raise ShardLost(f"its worker {address} sent no heartbeat for {self.timeout:g} s "
                                 f"({_dask_faults.SHARD_TIMEOUT_KEY})") from None
 

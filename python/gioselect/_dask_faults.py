@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import time
 
 log = logging.getLogger("gioselect")
@@ -101,7 +102,7 @@ class Heartbeats:
     def __init__(self, timeout: float):
         self.timeout = timeout
         self._moved = {}  # address -> (its last heartbeat as the scheduler reported it, when that changed here)
-        self._fenced = set()
+        self.gone = set()  # addresses seen before, no longer listed
 
     def silent(self, client) -> list[str]:
         """The workers silent for the timeout now (one small request to the scheduler)."""
@@ -117,23 +118,33 @@ class Heartbeats:
                 self._moved[address] = (seen, now)
             elif now - before[1] >= self.timeout:
                 silent.append(address)
-        silent += [address for address in self._moved if address not in workers]  # gone: silent for good
+        self.gone = {address for address in self._moved if address not in workers}
         return sorted(silent)
 
     def fence_silent(self, client, phase: str) -> list[str]:
-        """The workers silent for the timeout now, each fenced (fence()) the first time."""
+        """The workers silent for the timeout now, each fenced (fence()), and those seen before that
+        have left the cluster since (an actor's call to one can wait for ever too)."""
         silent = self.silent(client)
         for address in silent:
-            if address not in self._fenced:
-                self._fenced.add(address)
-                fence(client, address, phase)
-        return silent
+            fence(client, address, phase)
+        return sorted(set(silent) | self.gone)
+
+
+# When this process last fenced each worker address: a restart takes seconds (the nanny gives the
+# process time to close), and the next wait would see the worker silent still. A worker back at the
+# same address (a fixed port) and silent again is fenced again after REFENCE_SECONDS.
+_fenced = {}
+REFENCE_SECONDS = 30.0
 
 
 def fence(client, address: str, phase: str) -> None:
     """Take a silent worker out of the cluster, as the scheduler does past its worker-ttl: its nanny
     restarts it (a worker without one is removed). Its tasks then run again elsewhere, what it held
-    is recomputed, and nothing it sends on waking is used."""
+    is recomputed, and nothing it sends on waking is used. An address just fenced is not again."""
+    now = time.monotonic()
+    if now - _fenced.get(address, -math.inf) < max(REFENCE_SECONDS, 2 * shard_timeout()):
+        return
+    _fenced[address] = now
     log.warning("Dask worker %s sent no heartbeat for %g s during %s (%s): restarting it, as the scheduler would "
                 "past distributed.scheduler.worker-ttl", address, shard_timeout(), phase, SHARD_TIMEOUT_KEY)
 
@@ -142,7 +153,9 @@ def fence(client, address: str, phase: str) -> None:
 
         if address not in dask_scheduler.workers:
             return
-        # in the background: the nanny gives a paused process seconds to close before it kills it
+        # The scheduler's own way (restart_workers), in the background: the nanny gives the process
+        # seconds to close before it kills it. Not a removal first: a removed worker that wakes in
+        # that window hears it is unknown and closes its nanny with it, for good.
         task = asyncio.get_running_loop().create_task(dask_scheduler.restart_workers(
             [address], wait_for_workers=False, on_error="return", stimulus_id=f"gioselect-fence-{time.time()}"))
         running = dask_scheduler.__dict__.setdefault("_gioselect_fences", set())  # a task needs a reference
