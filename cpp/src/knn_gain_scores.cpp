@@ -194,7 +194,7 @@ void KnnGainScores<T>::build_lists(const std::vector<std::size_t>& targets) {
 
 template <class T>
 std::int64_t KnnGainScores<T>::best() const {
-  return tree_.pick(greedy_tie_limit);
+  return tree_.pick(score_, greedy_tie_limit);
 }
 
 template <class T>
@@ -202,12 +202,12 @@ void KnnGainScores<T>::candidates(std::vector<double>& scores, std::vector<std::
   // The pool's limit greedy_tie_limit(lo') for any lo' <= lo is below this one (the limit grows
   // with lo; the factor 2 leaves room far beyond its rounding), so the pool's pick, if here, is
   // the first of these rows within it.
-  tree_.candidates([](double lo) { return lo + 2 * kTieTolerance * (1.0 + std::fabs(lo)); }, scores, rows);
+  tree_.candidates(score_, [](double lo) { return lo + 2 * kTieTolerance * (1.0 + std::fabs(lo)); }, scores, rows);
 }
 
 template <class T>
 void KnnGainScores<T>::update(const PickChange& change) {
-  // a pass (a target without a list) changes every row: the tree is then rebuilt once, after it
+  // a pass (a target without a list) changes every row: the tree is then rebuilt, after it
   const bool passes = std::any_of(change.targets.begin(), change.targets.end(),
                                 [&](std::size_t i) { return !has_list_[i]; });
   std::vector<std::size_t> unlisted;
@@ -231,10 +231,11 @@ void KnnGainScores<T>::update(const PickChange& change) {
     for (; e < dists.size() && dists[e] < b; ++e) {
       const std::uint32_t r = rows[e];
       score_[r] += KnnKL::term_of(a_new, b_new, dists[e]) - KnnKL::term_of(a, b, dists[e]);
-      if (!passes) tree_.set(r, score_[r]);
+      tree_.changed(r);
     }
     list_updates_ += e;
   }
+  if (!passes) tree_.refresh(score_);
   std::vector<std::vector<std::uint32_t>> counts(static_cast<std::size_t>(nt_), std::vector<std::uint32_t>(ts_.n()));
   if (!unlisted.empty()) {
     pass(unlisted, [&](int t, std::size_t r, const double* sq) {

@@ -33,15 +33,15 @@ class KnnGainScores {
                 std::int64_t first_row = 0, std::int64_t pool_rows = -1);
 
   // Every row starts available; a taken row leaves the search for good.
-  void take(std::int64_t row) { tree_.take(static_cast<std::size_t>(row)); }
+  void take(std::int64_t row) { tree_.take(score_, static_cast<std::size_t>(row)); }
   bool available(std::int64_t row) const { return tree_.available(static_cast<std::size_t>(row)); }
 
   // The lowest-scoring available row: scores up to greedy_tie_limit(best) count as tied and the
-  // lowest row wins. -1 when no row is available. O(log rows): descents of a min-tree.
+  // lowest row wins. -1 when no row is available. A descent of a min-tree (score_tree.hpp).
   static constexpr double kTieTolerance = 1e-9;
   std::int64_t best() const;
   // The rows that can be the pick of a pool this one is part of (GreedyShard::knn_candidates),
-  // as local rows: O(log rows) per row returned.
+  // as local rows: one descent of the tree per row returned.
   void candidates(std::vector<double>& scores, std::vector<std::int64_t>& rows) const;
 
   // A kept pick's score updates (its targets with a list from the list, the others by a pass

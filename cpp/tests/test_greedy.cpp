@@ -230,7 +230,8 @@ void scan_candidates(const std::vector<double>& v, const std::vector<std::uint8_
 
 // Random values with many exact ties (a few levels) and near-ties (steps of a third of the
 // tolerance around them, so some fall inside the tie limit and some just outside), rare +inf;
-// random point changes and takes between the queries, now and then a rebuild.
+// random point changes, rises of the pick's score and takes between the queries, now and then
+// a rebuild.
 void score_tree_is_the_scan() {
   const double inf = std::numeric_limits<double>::infinity();
   gio::Rng rng(17);
@@ -242,7 +243,7 @@ void score_tree_is_the_scan() {
   };
   std::size_t queries = 0, ties = 0, multi = 0;
   bool same_pick = true, same_candidates = true, same_available = true;
-  for (std::size_t n : {0, 1, 2, 3, 5, 8, 17, 64, 100, 1000}) {
+  for (std::size_t n : {0, 1, 2, 3, 5, 8, 15, 16, 17, 33, 64, 100, 1000}) {
     for (int trial = 0; trial < 6; ++trial) {
       const bool infs = trial % 2 == 1, all_inf = trial == 5;
       std::vector<double> v(n);
@@ -253,9 +254,10 @@ void score_tree_is_the_scan() {
       std::vector<double> got_values, want_values;
       std::vector<std::int64_t> got_rows, want_rows;
       for (std::size_t step = 0; step < 3 * n + 3; ++step) {
+        tree.refresh(v);  // the changes since the last queries
         const std::int64_t want = scan_pick(v, available);
-        same_pick = same_pick && tree.pick(gio::greedy_tie_limit) == want;
-        tree.candidates(wide_limit, got_values, got_rows);
+        same_pick = same_pick && tree.pick(v, gio::greedy_tie_limit) == want;
+        tree.candidates(v, wide_limit, got_values, got_rows);
         scan_candidates(v, available, want_values, want_rows);
         // exact bits: == on doubles (no NaN) and identical rows
         same_candidates = same_candidates && got_rows == want_rows && got_values == want_values;
@@ -268,24 +270,35 @@ void score_tree_is_the_scan() {
         }
         if (n == 0) break;
         const std::size_t r = static_cast<std::size_t>(rng.below(n));
-        switch (rng.below(6)) {
+        switch (rng.below(7)) {
           case 0:  // a take (maybe of a taken row: no change)
             available[r] = 0;
-            tree.take(r);
+            tree.take(v, r);
             break;
           case 1:  // take the current pick, as the search does
             if (want >= 0) {
               available[static_cast<std::size_t>(want)] = 0;
-              tree.take(static_cast<std::size_t>(want));
+              tree.take(v, static_cast<std::size_t>(want));
             }
             break;
-          case 2:  // a pass: every row changes, one rebuild
+          case 2:  // a pass: every row changes, one rebuild (rarer than the point changes)
+            if (rng.below(3) != 0) break;
             for (double& x : v) x = all_inf ? inf : value(infs);
             tree.build(v);
             break;
-          default:  // a point change, taken rows' too (the tree ignores those)
-            v[r] = all_inf ? inf : value(infs);
-            tree.set(r, v[r]);
+          case 3:  // the pick's score rises (as the search's updates raise the rows near a pick)
+            if (want >= 0) {
+              const auto w = static_cast<std::size_t>(want);
+              v[w] = all_inf ? inf : std::max(v[w], value(infs));
+              tree.changed(w);
+            }
+            break;
+          default:  // a few point changes, taken rows' too (the tree ignores those)
+            for (std::uint64_t c = 0, many = 1 + rng.below(4); c < many; ++c) {
+              const std::size_t q = c == 0 ? r : static_cast<std::size_t>(rng.below(n));
+              v[q] = all_inf ? inf : value(infs);
+              tree.changed(q);
+            }
         }
         for (std::size_t q = 0; q < n; ++q) same_available = same_available && tree.available(q) == (available[q] != 0);
       }
