@@ -207,9 +207,17 @@ void KnnGainScores<T>::candidates(std::vector<double>& scores, std::vector<std::
 
 template <class T>
 void KnnGainScores<T>::update(const PickChange& change) {
-  // a pass (a target without a list) changes every row: the tree is then rebuilt, after it
-  const bool passes = std::any_of(change.targets.begin(), change.targets.end(),
-                                [&](std::size_t i) { return !has_list_[i]; });
+  // The tree is rebuilt (O(rows)) after a pass (a target without a list changes every row), and
+  // when the lists change so many rows that marking them would mark most blocks anyway (then the
+  // marks cost more than they save: bench/results/greedy_tree*.json); else their blocks are marked.
+  bool rebuild = false;
+  std::size_t listed = 0;  // the list rows this pick changes
+  for (std::size_t c = 0; c < change.targets.size(); ++c) {
+    const auto& dists = list_dists_[change.targets[c]];
+    rebuild = rebuild || !has_list_[change.targets[c]];
+    listed += static_cast<std::size_t>(std::lower_bound(dists.begin(), dists.end(), change.old_nu_k[c]) - dists.begin());
+  }
+  rebuild = rebuild || listed > score_.size() / 8;
   std::vector<std::size_t> unlisted;
   std::vector<double> a2_old, b2_old, a2_new, b2_new, nu_k_new;  // squared nu_{k-1}, nu_k before and after
   for (std::size_t c = 0; c < change.targets.size(); ++c) {
@@ -231,11 +239,10 @@ void KnnGainScores<T>::update(const PickChange& change) {
     for (; e < dists.size() && dists[e] < b; ++e) {
       const std::uint32_t r = rows[e];
       score_[r] += KnnKL::term_of(a_new, b_new, dists[e]) - KnnKL::term_of(a, b, dists[e]);
-      tree_.changed(r);
+      if (!rebuild) tree_.changed(r);
     }
     list_updates_ += e;
   }
-  if (!passes) tree_.refresh(score_);
   std::vector<std::vector<std::uint32_t>> counts(static_cast<std::size_t>(nt_), std::vector<std::uint32_t>(ts_.n()));
   if (!unlisted.empty()) {
     pass(unlisted, [&](int t, std::size_t r, const double* sq) {
@@ -251,8 +258,11 @@ void KnnGainScores<T>::update(const PickChange& change) {
       score_[r] += change.half_log();
     });
     pass_updates_ += pool_.rows * unlisted.size();
-    tree_.build(score_);
   }
+  if (rebuild)
+    tree_.build(score_);
+  else
+    tree_.refresh(score_);
   set_counted(unlisted, nu_k_new, counts);
 }
 

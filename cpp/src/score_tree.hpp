@@ -97,7 +97,7 @@ class ScoreTree {
   double block_min(const std::vector<double>& score, std::size_t b) const {
     double m = kTaken;
     for (std::size_t r = b * kBlock, end = std::min(n_, r + kBlock); r < end; ++r)
-      if (available_[r]) m = lower(m, score[r]);
+      m = lower(m, available_[r] ? score[r] : kTaken);  // no branch: the loop vectorises
     return m;
   }
 
