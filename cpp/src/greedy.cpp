@@ -50,27 +50,27 @@ template <class T>
 class LocalKnnSource final : public GreedySource<T> {
  public:
   LocalKnnSource(MatrixView<T> pool, int n_threads, const InterruptCheck* interrupted)
-      : pool_(pool), nt_(n_threads), interrupted_(interrupted), available_(pool.rows, 1) {}
+      : pool_(pool), nt_(n_threads), interrupted_(interrupted) {}
   std::size_t rows() const override { return pool_.rows; }
   const T* row(std::int64_t r) override { return pool_.row(static_cast<std::size_t>(r)); }
   void start(const TargetStats& ts, const KnnKL* knn, const std::vector<std::int64_t>& taken) override {
-    for (std::int64_t r : taken) available_[static_cast<std::size_t>(r)] = 0;
     std::vector<double> nu_k1(ts.n()), nu_k(ts.n());
     for (std::size_t i = 0; i < ts.n(); ++i) {
       nu_k1[i] = knn->nu_k_minus_1(i);
       nu_k[i] = knn->nu_k(i);
     }
     scores_ = std::make_unique<KnnGainScores<T>>(pool_, ts, nu_k1, nu_k, nt_, interrupted_);
+    for (std::int64_t r : taken) scores_->take(r);  // the scores hold which rows are available
     scores_->build_lists(greedy_lists_due(scores_->counted(), scores_->counts(), ts.n()));
     n_targets_ = ts.n();
   }
-  std::int64_t best() override { return scores_->best(available_); }
+  std::int64_t best() override { return scores_->best(); }
   void take(std::int64_t row, const PickChange& change) override {
-    available_[static_cast<std::size_t>(row)] = 0;
+    scores_->take(row);
     scores_->update(change);
     scores_->build_lists(greedy_lists_due(scores_->counted(), scores_->counts(), n_targets_));
   }
-  bool is_available(std::int64_t row) const override { return available_[static_cast<std::size_t>(row)] != 0; }
+  bool is_available(std::int64_t row) const override { return scores_->available(row); }
   void report(RunStats& s) const override {
     s.greedy_list_updates = scores_->list_updates();
     s.greedy_pool_pass_updates = scores_->pool_pass_updates();
@@ -80,7 +80,6 @@ class LocalKnnSource final : public GreedySource<T> {
   MatrixView<T> pool_;
   int nt_;
   const InterruptCheck* interrupted_;
-  std::vector<std::uint8_t> available_;
   std::unique_ptr<KnnGainScores<T>> scores_;
   std::size_t n_targets_ = 0;
 };

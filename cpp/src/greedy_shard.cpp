@@ -87,6 +87,7 @@ template <class T>
 void GreedyShard<T>::take(std::int64_t global_row) {
   (void)row(global_row);  // checks the range
   available_[static_cast<std::size_t>(global_row - first_)] = 0;
+  if (scores_) scores_->knn.take(global_row - first_);
 }
 
 template <class T>
@@ -96,6 +97,8 @@ void GreedyShard<T>::knn_start(const std::vector<double>& nu_k1, const std::vect
     throw std::invalid_argument("knn_start: nu_k1 and nu_k need one value per target row (" +
                                 std::to_string(ts_.n()) + ")");
   scores_.reset(new Scores{detail::KnnGainScores<T>(rows_, ts_, nu_k1, nu_k, n_threads_, interrupted, first_, pool_rows_)});
+  for (std::size_t r = 0; r < available_.size(); ++r)  // rows taken before the scores existed
+    if (!available_[r]) scores_->knn.take(static_cast<std::int64_t>(r));
 }
 
 template <class T>
@@ -126,7 +129,7 @@ std::vector<std::uint64_t> GreedyShard<T>::knn_counts() const {
 template <class T>
 void GreedyShard<T>::knn_candidates(std::vector<double>& scores, std::vector<std::int64_t>& rows) const {
   if (!scores_) throw std::logic_error("knn_candidates before knn_start");
-  scores_->knn.candidates(available_, scores, rows);
+  scores_->knn.candidates(scores, rows);
   for (std::int64_t& r : rows) r += first_;
 }
 

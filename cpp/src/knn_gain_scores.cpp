@@ -62,7 +62,7 @@ KnnGainScores<T>::KnnGainScores(MatrixView<T> pool, const TargetStats& ts, const
                                 std::int64_t first_row, std::int64_t pool_rows)
     : pool_(pool), ts_(ts), nt_(n_threads),
       tail_from_((pool_rows < 0 ? static_cast<std::int64_t>(pool.rows) : pool_rows) / kTileRows * kTileRows - first_row),
-      pool_sq_(pool.rows), score_(pool.rows, 0.0),
+      pool_sq_(pool.rows), score_(pool.rows, 0.0), tree_(pool.rows),
       list_rows_(ts.n()), list_dists_(ts.n()), has_list_(ts.n(), 0) {
   const std::size_t d = pool.cols;
 #pragma omp parallel num_threads(nt_)
@@ -96,6 +96,7 @@ KnnGainScores<T>::KnnGainScores(MatrixView<T> pool, const TargetStats& ts, const
   stopper.throw_if_stopped();
   pass_updates_ += pool.rows * all.size();
   set_counted(all, nu_k, counts);
+  tree_.build(score_);
 }
 
 template <class T>
@@ -192,47 +193,31 @@ void KnnGainScores<T>::build_lists(const std::vector<std::size_t>& targets) {
 }
 
 template <class T>
-std::int64_t KnnGainScores<T>::best(const std::vector<std::uint8_t>& available) const {
-  double lo = 0;
-  bool any = false;
-  for (std::size_t r = 0; r < score_.size(); ++r)
-    if (available[r] && (!any || score_[r] < lo)) {
-      lo = score_[r];
-      any = true;
-    }
-  if (!any) return -1;
-  const double limit = greedy_tie_limit(lo);
-  for (std::size_t r = 0; r < score_.size(); ++r)
-    if (available[r] && score_[r] <= limit) return static_cast<std::int64_t>(r);
-  return -1;  // not reached
+std::int64_t KnnGainScores<T>::best() const {
+  return tree_.pick(score_, greedy_tie_limit);
 }
 
 template <class T>
-void KnnGainScores<T>::candidates(const std::vector<std::uint8_t>& available, std::vector<double>& scores,
-                                  std::vector<std::int64_t>& rows) const {
-  scores.clear();
-  rows.clear();
-  double lo = 0;
-  bool any = false;
-  for (std::size_t r = 0; r < score_.size(); ++r)
-    if (available[r] && (!any || score_[r] < lo)) {
-      lo = score_[r];
-      any = true;
-    }
-  if (!any) return;
+void KnnGainScores<T>::candidates(std::vector<double>& scores, std::vector<std::int64_t>& rows) const {
   // The pool's limit greedy_tie_limit(lo') for any lo' <= lo is below this one (the limit grows
   // with lo; the factor 2 leaves room far beyond its rounding), so the pool's pick, if here, is
   // the first of these rows within it.
-  const double wide = lo + 2 * kTieTolerance * (1.0 + std::fabs(lo));
-  for (std::size_t r = 0; r < score_.size(); ++r)
-    if (available[r] && score_[r] <= wide && (rows.empty() || score_[r] < scores.back())) {
-      scores.push_back(score_[r]);
-      rows.push_back(static_cast<std::int64_t>(r));
-    }
+  tree_.candidates(score_, [](double lo) { return lo + 2 * kTieTolerance * (1.0 + std::fabs(lo)); }, scores, rows);
 }
 
 template <class T>
 void KnnGainScores<T>::update(const PickChange& change) {
+  // The tree is rebuilt (O(rows)) after a pass (a target without a list changes every row), and
+  // when the lists change so many rows that marking them would mark most blocks anyway (then the
+  // marks cost more than they save: bench/results/greedy_tree*.json); else their blocks are marked.
+  bool rebuild = false;
+  std::size_t listed = 0;  // the list rows this pick changes
+  for (std::size_t c = 0; c < change.targets.size(); ++c) {
+    const auto& dists = list_dists_[change.targets[c]];
+    rebuild = rebuild || !has_list_[change.targets[c]];
+    listed += static_cast<std::size_t>(std::lower_bound(dists.begin(), dists.end(), change.old_nu_k[c]) - dists.begin());
+  }
+  rebuild = rebuild || listed > score_.size() / 8;
   std::vector<std::size_t> unlisted;
   std::vector<double> a2_old, b2_old, a2_new, b2_new, nu_k_new;  // squared nu_{k-1}, nu_k before and after
   for (std::size_t c = 0; c < change.targets.size(); ++c) {
@@ -251,8 +236,11 @@ void KnnGainScores<T>::update(const PickChange& change) {
     const auto& dists = list_dists_[i];
     const auto& rows = list_rows_[i];
     std::size_t e = 0;
-    for (; e < dists.size() && dists[e] < b; ++e)
-      score_[rows[e]] += KnnKL::term_of(a_new, b_new, dists[e]) - KnnKL::term_of(a, b, dists[e]);
+    for (; e < dists.size() && dists[e] < b; ++e) {
+      const std::uint32_t r = rows[e];
+      score_[r] += KnnKL::term_of(a_new, b_new, dists[e]) - KnnKL::term_of(a, b, dists[e]);
+      if (!rebuild) tree_.changed(r);
+    }
     list_updates_ += e;
   }
   std::vector<std::vector<std::uint32_t>> counts(static_cast<std::size_t>(nt_), std::vector<std::uint32_t>(ts_.n()));
@@ -271,6 +259,10 @@ void KnnGainScores<T>::update(const PickChange& change) {
     });
     pass_updates_ += pool_.rows * unlisted.size();
   }
+  if (rebuild)
+    tree_.build(score_);
+  else
+    tree_.refresh(score_);
   set_counted(unlisted, nu_k_new, counts);
 }
 

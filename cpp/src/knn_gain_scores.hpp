@@ -16,6 +16,7 @@
 #include "gio/matrix.hpp"
 #include "gio/target_stats.hpp"
 #include "parallel.hpp"
+#include "score_tree.hpp"
 
 namespace gio::detail {
 
@@ -31,14 +32,17 @@ class KnnGainScores {
                 const std::vector<double>& nu_k, int n_threads, const InterruptCheck* interrupted = nullptr,
                 std::int64_t first_row = 0, std::int64_t pool_rows = -1);
 
+  // Every row starts available; a taken row leaves the search for good.
+  void take(std::int64_t row) { tree_.take(score_, static_cast<std::size_t>(row)); }
+  bool available(std::int64_t row) const { return tree_.available(static_cast<std::size_t>(row)); }
+
   // The lowest-scoring available row: scores up to greedy_tie_limit(best) count as tied and the
-  // lowest row wins. -1 when no row is available.
+  // lowest row wins. -1 when no row is available. A descent of a min-tree (score_tree.hpp).
   static constexpr double kTieTolerance = 1e-9;
-  std::int64_t best(const std::vector<std::uint8_t>& available) const;
+  std::int64_t best() const;
   // The rows that can be the pick of a pool this one is part of (GreedyShard::knn_candidates),
-  // as local rows.
-  void candidates(const std::vector<std::uint8_t>& available, std::vector<double>& scores,
-                  std::vector<std::int64_t>& rows) const;
+  // as local rows: one descent of the tree per row returned.
+  void candidates(std::vector<double>& scores, std::vector<std::int64_t>& rows) const;
 
   // A kept pick's score updates (its targets with a list from the list, the others by a pass
   // over the pool, which counts their rows within the new nu_k).
@@ -79,7 +83,8 @@ class KnnGainScores {
   int nt_;
   std::int64_t tail_from_;                        // local row where the whole pool's last, partial tile starts
   std::vector<double> pool_sq_;                   // squared row norms in the target's frame, as KnnKL forms them
-  std::vector<double> score_;
+  std::vector<double> score_;                     // every row's, taken rows' too (knn_scores)
+  ScoreTree tree_;                                // score_ of the available rows
   std::vector<std::vector<std::uint32_t>> list_rows_;  // per target: rows within its nu_k, by distance
   std::vector<std::vector<double>> list_dists_;
   std::vector<std::uint8_t> has_list_;

@@ -1,13 +1,19 @@
 // search = Greedy: the fast knn greedy (KnnGainScores) picks exactly what the from-scratch loop
 // picks (every available row scored by KnnKL::gain_sum, the same tie rule), with duplicates and
 // ties, k in {1, 3, 5}, float and double pools, 1 and 2 threads; relaxed greedy is a ranking;
-// interrupt + resume; and the lazy-greedy counterexample for k > 1.
+// interrupt + resume; the lazy-greedy counterexample for k > 1; and the score tree that finds
+// the pick answers as the linear scan it replaced, ties, near-ties, takes and +inf included.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <limits>
 #include <vector>
 
+#include "../src/score_tree.hpp"
 #include "check.hpp"
+#include "gio/greedy_source.hpp"
 #include "gio/knn_kl.hpp"
+#include "gio/rng.hpp"
 #include "gio/selector.hpp"
 #include "gio/start.hpp"
 #include "naive.hpp"
@@ -167,9 +173,150 @@ void gain_can_grow_for_k2() {
   CHECK(after < before);
 }
 
+// Start rows far from the target: every row is within every target's nu_k, and 16,500 targets
+// give a list at most 512 rows, so the first picks' updates are passes over the pool (whose
+// score changes reach the tree by a rebuild), not list updates.
+void passes_after_the_start() {
+  const std::size_t m = 1200, n = 16500, d = 3, n_init = 4, picks = 12;
+  gio::Rng rng(5);
+  std::vector<double> pool = testdata::gaussian(m, d, rng), x = testdata::gaussian(n, d, rng, 0.3, 0.8);
+  std::vector<double> init = gio::uniform_start(n_init, d, {20.0}, {21.0}, false, rng);
+  gio::Options o;
+  o.objective.kind = gio::Objective::Knn;
+  o.search.kind = gio::Search::Greedy;
+  o.objective.k = 2;
+  o.stop.n_select = picks;
+  o.n_threads = 2;
+  const gio::Result r = gio::select<double>({pool.data(), m, d}, {x.data(), n, d}, {init.data(), n_init, d}, o);
+  CHECK(r.stats.greedy_pool_pass_updates > 3 * m * n);  // passes at several picks after the start
+  CHECK(r.selected == naive_greedy(pool, m, x, n, init, n_init, d, 2, picks));
+}
+
+// The linear scans the score tree replaced (KnnGainScores::best and ::candidates before it).
+double scan_lowest(const std::vector<double>& v, const std::vector<std::uint8_t>& available, bool& any) {
+  double lo = 0;
+  any = false;
+  for (std::size_t r = 0; r < v.size(); ++r)
+    if (available[r] && (!any || v[r] < lo)) {
+      lo = v[r];
+      any = true;
+    }
+  return lo;
+}
+std::int64_t scan_pick(const std::vector<double>& v, const std::vector<std::uint8_t>& available) {
+  bool any;
+  const double lo = scan_lowest(v, available, any);
+  if (!any) return -1;
+  const double limit = gio::greedy_tie_limit(lo);
+  for (std::size_t r = 0; r < v.size(); ++r)
+    if (available[r] && v[r] <= limit) return static_cast<std::int64_t>(r);
+  return -1;
+}
+double wide_limit(double lo) { return lo + 2 * kTie * (1.0 + std::fabs(lo)); }
+void scan_candidates(const std::vector<double>& v, const std::vector<std::uint8_t>& available,
+                     std::vector<double>& values, std::vector<std::int64_t>& rows) {
+  values.clear();
+  rows.clear();
+  bool any;
+  const double lo = scan_lowest(v, available, any);
+  if (!any) return;
+  const double wide = wide_limit(lo);
+  for (std::size_t r = 0; r < v.size(); ++r)
+    if (available[r] && v[r] <= wide && (rows.empty() || v[r] < values.back())) {
+      values.push_back(v[r]);
+      rows.push_back(static_cast<std::int64_t>(r));
+    }
+}
+
+// Random values with many exact ties (a few levels) and near-ties (steps of a third of the
+// tolerance around them, so some fall inside the tie limit and some just outside), rare +inf;
+// random point changes, rises of the pick's score and takes between the queries, now and then
+// a rebuild.
+void score_tree_is_the_scan() {
+  const double inf = std::numeric_limits<double>::infinity();
+  gio::Rng rng(17);
+  auto value = [&](bool infs) {
+    if (infs && rng.below(20) == 0) return inf;
+    const double base = -0.5 * static_cast<double>(rng.below(4)) - (rng.below(3) == 0 ? 1e6 : 0.0);
+    const double step = kTie / 3 * (1 + std::fabs(base));
+    return base + step * static_cast<double>(rng.below(9)) - (rng.below(2) ? 0.0 : 4 * step);
+  };
+  std::size_t queries = 0, ties = 0, multi = 0;
+  bool same_pick = true, same_candidates = true, same_available = true;
+  for (std::size_t n : {0, 1, 2, 3, 5, 8, 15, 16, 17, 33, 64, 100, 1000}) {
+    for (int trial = 0; trial < 6; ++trial) {
+      const bool infs = trial % 2 == 1, all_inf = trial == 5;
+      std::vector<double> v(n);
+      for (double& x : v) x = all_inf ? inf : value(infs);
+      std::vector<std::uint8_t> available(n, 1);
+      gio::detail::ScoreTree tree(n);
+      tree.build(v);
+      std::vector<double> got_values, want_values;
+      std::vector<std::int64_t> got_rows, want_rows;
+      for (std::size_t step = 0; step < 3 * n + 3; ++step) {
+        tree.refresh(v);  // the changes since the last queries
+        const std::int64_t want = scan_pick(v, available);
+        same_pick = same_pick && tree.pick(v, gio::greedy_tie_limit) == want;
+        tree.candidates(v, wide_limit, got_values, got_rows);
+        scan_candidates(v, available, want_values, want_rows);
+        // exact bits: == on doubles (no NaN) and identical rows
+        same_candidates = same_candidates && got_rows == want_rows && got_values == want_values;
+        ++queries;
+        multi += want_rows.size() > 1;
+        if (want >= 0) {
+          bool any;
+          const double lo = scan_lowest(v, available, any);
+          ties += v[static_cast<std::size_t>(want)] != lo;  // the pick is a near-tie, not the lowest
+        }
+        if (n == 0) break;
+        const std::size_t r = static_cast<std::size_t>(rng.below(n));
+        switch (rng.below(7)) {
+          case 0:  // a take (maybe of a taken row: no change)
+            available[r] = 0;
+            tree.take(v, r);
+            break;
+          case 1:  // take the current pick, as the search does
+            if (want >= 0) {
+              available[static_cast<std::size_t>(want)] = 0;
+              tree.take(v, static_cast<std::size_t>(want));
+            }
+            break;
+          case 2:  // a pass: every row changes, one rebuild (rarer than the point changes)
+            if (rng.below(3) != 0) break;
+            for (double& x : v) x = all_inf ? inf : value(infs);
+            tree.build(v);
+            break;
+          case 3:  // the pick's score rises (as the search's updates raise the rows near a pick)
+            if (want >= 0) {
+              const auto w = static_cast<std::size_t>(want);
+              v[w] = all_inf ? inf : std::max(v[w], value(infs));
+              tree.changed(w);
+            }
+            break;
+          default:  // a few point changes, taken rows' too (the tree ignores those)
+            for (std::uint64_t c = 0, many = 1 + rng.below(4); c < many; ++c) {
+              const std::size_t q = c == 0 ? r : static_cast<std::size_t>(rng.below(n));
+              v[q] = all_inf ? inf : value(infs);
+              tree.changed(q);
+            }
+        }
+        for (std::size_t q = 0; q < n; ++q) same_available = same_available && tree.available(q) == (available[q] != 0);
+      }
+    }
+  }
+  CHECK(same_pick);
+  CHECK(same_candidates);
+  CHECK(same_available);
+  CHECK(queries > 10000);
+  CHECK(ties > 100);   // the near-ties did come up
+  CHECK(multi > 100);  // and so did candidates lists longer than one row
+}
+
 }  // namespace
 
 int main() {
+  score_tree_is_the_scan();
+  passes_after_the_start();
   for (int k : {1, 3, 5})
     for (bool dup : {false, true}) {
       same_as_naive<double>(k, dup, 2, 100 + static_cast<std::uint64_t>(k));

@@ -109,7 +109,7 @@ class GreedyShard {
   std::int64_t first_, pool_rows_;
   int n_threads_;
   TargetStats ts_;
-  std::vector<std::uint8_t> available_;
+  std::vector<std::uint8_t> available_;  // also the scores' (take): rows can be taken before knn_start
   std::unique_ptr<Scores> scores_;
   std::vector<double> ranked_values_;
   std::vector<std::int64_t> ranked_rows_;
