@@ -227,13 +227,15 @@ def paused_workers_fenced_in_time(pids):
 
 
 def assert_fenced(caplog, pids, client):
-    """The paused workers were restarted by their nannies (gone for good), and the cluster is whole again."""
+    """The paused workers were fenced, and restarted by their nannies (their processes gone for good:
+    the restart goes on in the background, and can end after the fit), and the cluster is whole again."""
     fenced = [r.getMessage() for r in caplog.records if f"sent no heartbeat for {FENCE} s during" in r.getMessage()]
     assert fenced and all("restarting it, as the scheduler would past distributed.scheduler.worker-ttl" in m
                           for m in fenced), fenced
+    wait_for(lambda: not set(pids) & set(client.run(os.getpid, on_error="ignore").values()),
+             "the paused workers' processes to be restarted")
     client.wait_for_workers(2, timeout=120)
     wait_for(lambda: len(client.run(os.getpid, on_error="ignore")) == 2, "both workers to answer")
-    assert not set(pids) & set(client.run(os.getpid).values())
 
 
 # A paused worker (SIGSTOP) keeps its connections open and answers nothing. Once it has sent no heartbeat for
