@@ -36,23 +36,24 @@ LOOKAHEAD = _dask_descent.LOOKAHEAD_KEY
 FENCE = 5
 
 
-def kill_before(monkeypatch, client, projection: int, shards: list[int], sig=signal.SIGKILL, pids=None):
-    """SIGKILL (or `sig`) the workers of `shards` just before the projection-th call to the shards
-    is sent; their process ids are appended to `pids`."""
-    ask = _dask_descent.DaskShards._ask
+def kill_before(monkeypatch, client, call: int, shards: list[int], sig=signal.SIGKILL, pids=None):
+    """SIGKILL (or `sig`) the workers of `shards` just before the call-th call to the shards is sent
+    (a descent's projection, a greedy pick or batch: either search's calls go through
+    ShardActors._call); their process ids are appended to `pids`."""
+    send = _dask_actors.ShardActors._call
     calls = [0]
 
-    def killing_ask(self, *args):
+    def killing_call(self, *args):
         calls[0] += 1
-        if calls[0] == projection:
+        if calls[0] == call:
             addresses = {self.actors[s]._address for s in shards}
             for address, pid in client.run(os.getpid, workers=list(addresses)).items():
                 os.kill(pid, sig)
                 if pids is not None:
                     pids.append(pid)
-        return ask(self, *args)
+        return send(self, *args)
 
-    monkeypatch.setattr(_dask_descent.DaskShards, "_ask", killing_ask)
+    monkeypatch.setattr(_dask_actors.ShardActors, "_call", killing_call)
     return calls
 
 

@@ -7,7 +7,6 @@ wrapped, SIGKILLs the chosen shards' workers just before its n-th call is sent (
 LocalCluster with nannies of tests/test_dask_faults.py restarts them)."""
 
 import logging
-import os
 import signal
 
 import numpy as np
@@ -18,33 +17,13 @@ pytest.importorskip("distributed")
 
 from gioselect import GIOSelector, _dask_greedy  # noqa: E402
 from test_dask_descent import data  # noqa: E402,F401  (the pool and target of the exact tests)
-from test_dask_descent_faults import (FENCE, assert_fenced, pause_in_constructor,  # noqa: E402
+from test_dask_descent_faults import (FENCE, assert_fenced, kill_before, pause_in_constructor,  # noqa: E402
                                      paused_workers_fenced_in_time)
 from test_dask_faults import client, cluster  # noqa: E402,F401  (2 workers with nannies, waited for per test)
 
 pytestmark = pytest.mark.dask
 
 MODES = {"knn": dict(objective="knn", n_select=80), "relaxed": dict(objective="relaxed", n_select=600)}
-
-
-def kill_before(monkeypatch, client, call: int, shards: list[int], sig=signal.SIGKILL, pids=None):
-    """SIGKILL (or `sig`) the workers of `shards` just before the call-th call to the shards is sent;
-    their process ids are appended to `pids`."""
-    ask = _dask_greedy.DaskGreedyShards._ask
-    calls = [0]
-
-    def killing_ask(self, *args):
-        calls[0] += 1
-        if calls[0] == call:
-            addresses = {self.actors[s]._address for s in shards}
-            for address, pid in client.run(os.getpid, workers=list(addresses)).items():
-                os.kill(pid, sig)
-                if pids is not None:
-                    pids.append(pid)
-        return ask(self, *args)
-
-    monkeypatch.setattr(_dask_greedy.DaskGreedyShards, "_ask", killing_ask)
-    return calls
 
 
 def on_dask_fit(X, T, client, mode):

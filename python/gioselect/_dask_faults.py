@@ -82,8 +82,9 @@ def gather(client, futures: list, phase: str, parts: list[str]) -> list:
                     values.append(f.result(timeout=POLL_SECONDS))
                     break
                 except TimeoutError:
-                    alone_since = _alone_since(client, alone_since, phase, timeout)
-                    heartbeats.fence_silent(client, phase)
+                    workers = _workers_now(client, phase)  # one request a poll, for both checks
+                    alone_since = _alone_since(workers, alone_since, phase, timeout)
+                    heartbeats.fence_silent(client, phase, workers)
     except BaseException as e:
         with contextlib.suppress(OSError):  # the scheduler may be gone; e is the error to raise
             client.cancel(futures)
@@ -104,12 +105,13 @@ class Heartbeats:
         self._moved = {}  # address -> (its last heartbeat as the scheduler reported it, when that changed here)
         self.gone = set()  # addresses seen before, no longer listed
 
-    def silent(self, client) -> list[str]:
-        """The workers silent for the timeout now (one small request to the scheduler)."""
-        try:
-            workers = client.scheduler_info(n_workers=-1).get("workers", {})
-        except OSError:  # the scheduler gone: the wait's own error says so
-            return []
+    def silent(self, client, workers: dict | None = None) -> list[str]:
+        """The workers silent for the timeout now, of `workers` (scheduler_info's; None: asked now)."""
+        if workers is None:
+            try:
+                workers = client.scheduler_info(n_workers=-1).get("workers", {})
+            except OSError:  # the scheduler gone: the wait's own error says so
+                return []
         now, silent = time.monotonic(), []
         for address, info in workers.items():
             seen = info.get("last_seen")
@@ -121,10 +123,10 @@ class Heartbeats:
         self.gone = {address for address in self._moved if address not in workers}
         return sorted(silent)
 
-    def fence_silent(self, client, phase: str) -> list[str]:
+    def fence_silent(self, client, phase: str, workers: dict | None = None) -> list[str]:
         """The workers silent for the timeout now, each fenced (fence()), and those seen before that
         have left the cluster since (an actor's call to one can wait for ever too)."""
-        silent = self.silent(client)
+        silent = self.silent(client, workers)
         for address in silent:
             fence(client, address, phase)
         return sorted(set(silent) | self.gone)
@@ -184,14 +186,18 @@ def _named(e: BaseException, phase: str, part: str) -> Exception | None:
     return None
 
 
-def _alone_since(client, since: float | None, phase: str, timeout: float) -> float | None:
-    """Since when the cluster has had no workers (None: it has some); TimeoutError once that is
-    `timeout` seconds, as Dask itself would wait for a worker for ever."""
+def _workers_now(client, phase: str) -> dict:
+    """The scheduler's workers, as scheduler_info reports them (each with its last heartbeat)."""
     try:
-        workers = client.scheduler_info(n_workers=1).get("workers")
+        return client.scheduler_info(n_workers=-1).get("workers", {})
     except OSError as e:
         raise RuntimeError(f"the Dask scheduler cannot be reached during {phase} ({type(e).__name__}: {e}); fit "
                            f"again once the cluster is back") from e
+
+
+def _alone_since(workers: dict, since: float | None, phase: str, timeout: float) -> float | None:
+    """Since when the cluster has had no workers (None: it has some); TimeoutError once that is
+    `timeout` seconds, as Dask itself would wait for a worker for ever."""
     if workers:
         return None
     since = since or time.monotonic()
