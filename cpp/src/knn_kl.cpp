@@ -25,6 +25,7 @@ void KnnKL::distances(const double* w) {
 }
 
 double KnnKL::kl() const {
+  if (!t_.has_rho()) throw std::logic_error("KnnKL::kl needs the target's rho_k (TargetStats built without it)");
   if (m_ < k_) return std::numeric_limits<double>::quiet_NaN();
   const double nd = static_cast<double>(t_.n());
   return t_.dimension() / nd * (sum_log_nu_ - sum_log_rho_) +
@@ -74,6 +75,7 @@ void KnnKL::descend(double* v, int steps, double step) const {
 }
 
 std::vector<std::size_t> KnnKL::worst_targets(std::size_t count) const {
+  if (!t_.has_rho()) throw std::logic_error("KnnKL::worst_targets needs the target's rho_k");
   const std::size_t n = t_.n();
   std::vector<double> badness(n);  // nu_k / rho_k: ordered as its log, without n logs per round
   for (std::size_t i = 0; i < n; ++i) badness[i] = nu_k(i) / t_.rho()[i];
@@ -151,7 +153,7 @@ KnnEvents knn_kl_events(MatrixView<T> x, MatrixView<T> rows, int k, int n_thread
   if (metric == Metric::Cosine) require_nonzero_rows(rows, "W");
   if (x.rows > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()))
     throw std::invalid_argument("X has " + std::to_string(x.rows) + " rows; the events number targets in 32 bits");
-  TargetStats ts(x, k, n_threads, interrupted, units, metric);
+  TargetStats ts(x, k, n_threads, interrupted, units, metric, /*with_rho=*/false);  // no estimate here
   KnnKL lists(ts);  // the lists within these rows alone
   KnnEvents out;
   out.counts.resize(rows.rows);

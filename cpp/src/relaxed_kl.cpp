@@ -35,6 +35,7 @@ double sum_log_dist(const double* sq, std::size_t n, double eps) {
 RelaxedKL::RelaxedKL(const TargetStats& target, bool discard_nearest_for_xy, double eps)
     : t_(target), discard_(discard_nearest_for_xy), eps_(eps) {
   if (!(eps >= 0)) throw std::invalid_argument("eps must be >= 0, got " + std::to_string(eps));
+  if (!t_.has_rho()) throw std::logic_error("RelaxedKL needs the target's rho_k (TargetStats built without it)");
   double s = 0;
   for (double r : t_.rho()) s += std::log(r + eps_);
   rho_term_ = t_.dimension() * s / static_cast<double>(t_.n());

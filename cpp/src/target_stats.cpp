@@ -14,7 +14,7 @@ namespace gio {
 
 template <class T>
 TargetStats::TargetStats(MatrixView<T> x, int k, int n_threads, const InterruptCheck* interrupted, Units units,
-                         Metric metric)
+                         Metric metric, bool with_rho)
     : n_(x.rows), d_(x.cols), k_(k) {
   if (k < 1) throw std::invalid_argument("k must be >= 1, got " + std::to_string(k));
   if (n_ <= static_cast<std::size_t>(k))
@@ -55,6 +55,7 @@ TargetStats::TargetStats(MatrixView<T> x, int k, int n_threads, const InterruptC
   for (std::size_t i = 0; i < n_; ++i)
     for (std::size_t j = 0; j < d_; ++j) xt_[j * n_ + i] = x_[i * d_ + j];
 
+  if (!with_rho) return;
   // rho_k(i): k-th smallest clipped distance to the other rows, four rows per pass over X.
   rho_.resize(n_);
   const int nt = detail::resolve_threads(n_threads);
@@ -104,7 +105,7 @@ void TargetStats::clipped_sq_dists_to(const double* w, double* out) const {
   for (std::size_t i = 0; i < n_; ++i) out[i] = clipped_sq_dist(sq_norms_[i], w_sq, out[i]);
 }
 
-template TargetStats::TargetStats(MatrixView<float>, int, int, const InterruptCheck*, Units, Metric);
-template TargetStats::TargetStats(MatrixView<double>, int, int, const InterruptCheck*, Units, Metric);
+template TargetStats::TargetStats(MatrixView<float>, int, int, const InterruptCheck*, Units, Metric, bool);
+template TargetStats::TargetStats(MatrixView<double>, int, int, const InterruptCheck*, Units, Metric, bool);
 
 }  // namespace gio

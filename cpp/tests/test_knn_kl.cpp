@@ -3,10 +3,12 @@
 #include <cmath>
 #include <cstdint>
 #include <numeric>
+#include <stdexcept>
 #include <vector>
 
 #include "check.hpp"
 #include "gio/knn_kl.hpp"
+#include "gio/relaxed_kl.hpp"
 #include "naive.hpp"
 
 namespace {
@@ -218,6 +220,24 @@ void replay_refusals() {
   CHECK(check::throws_naming([&] { gio::knn_kl_replay(xv, p, t_in, dist, 2, 5, 1, 1); }, "(position 5, target 9), outside 5 rows"));
 }
 
+// A TargetStats without rho_k (knn_kl_events' own) has the same rows and norms, and the estimates
+// that need rho_k refuse it rather than read past it.
+void stats_without_rho() {
+  const std::size_t n = 30, d = 4;
+  gio::Rng rng(5);
+  std::vector<double> x = testdata::gaussian(n, d, rng);
+  const gio::MatrixView<double> xv(x.data(), n, d);
+  gio::TargetStats full(xv, 3, 1, nullptr, gio::Units::Target), lean(xv, 3, 1, nullptr, gio::Units::Target,
+                                                                     gio::Metric::Euclidean, false);
+  CHECK(full.has_rho() && !lean.has_rho());
+  CHECK(std::equal(full.data(), full.data() + n * d, lean.data()));
+  CHECK(std::equal(full.sq_norms(), full.sq_norms() + n, lean.sq_norms()));
+  gio::KnnKL est(lean);
+  CHECK_THROWS(static_cast<void>(est.kl()), std::logic_error);
+  CHECK_THROWS(static_cast<void>(est.worst_targets(1)), std::logic_error);
+  CHECK_THROWS(gio::RelaxedKL(lean, false, 1e-8), std::logic_error);
+}
+
 }  // namespace
 
 int main() {
@@ -228,6 +248,7 @@ int main() {
       events_replay_exact<double>(k, chunks, gio::Metric::Cosine, 17 * chunks + static_cast<std::uint64_t>(k));
     }
   replay_refusals();
+  stats_without_rho();
   for (int k : {1, 3, 5}) gradient_matches_differences(k);
   worst_targets_and_descent();
   for (int k : {1, 3, 5})

@@ -17,9 +17,11 @@ class TargetStats {
   // interrupted (optional): polled while rho_k is computed; true ends it with gio::Interrupted.
   // units: Target puts everything below in the target's frame; Absolute keeps x as it is.
   // metric: Cosine scales every row to unit length first (rows must be nonzero).
+  // with_rho = false skips rho_k (the n^2 d pass): the frame, the rows and their norms alone, for
+  // distances to W's rows without an estimate (knn_kl_events on each chunk of a Dask pool).
   template <class T>
   TargetStats(MatrixView<T> x, int k, int n_threads, const InterruptCheck* interrupted = nullptr,
-              Units units = Units::Absolute, Metric metric = Metric::Euclidean);
+              Units units = Units::Absolute, Metric metric = Metric::Euclidean, bool with_rho = true);
 
   // How pool and start rows (and query points) enter the coordinates of everything below.
   const Frame& frame() const { return frame_; }
@@ -38,6 +40,7 @@ class TargetStats {
   const float* data_f32_colmajor() const { return xt32_.data(); }
   const float* sq_norms_f32() const { return sq_norms32_.data(); }
   const std::vector<double>& rho() const { return rho_; }
+  bool has_rho() const { return rho_.size() == n_; }
   const std::vector<double>& mean() const { return mean_; }
   // out[i] = clipped squared distance from w (d values) to every target row.
   void clipped_sq_dists_to(const double* w, double* out) const;
