@@ -169,6 +169,30 @@ def test_a_memory_mapped_npy_is_read_by_the_workers(data, client, tmp_path):
         read_npy_dask(tmp_path / "pool.npy", chunk_rows=0)
 
 
+@pytest.mark.parametrize("order, dtype", [("C", np.float32), ("F", np.float64)])
+def test_read_npy_dask_reads_the_file_s_rows_as_numpy_does(tmp_path, monkeypatch, order, dtype):
+    # chunks of whole rows are read into their arrays (not copied out of a map); any other key,
+    # and a Fortran-order file, through the map
+    from gioselect import io
+
+    X = np.asfortranarray(np.arange(997 * 7, dtype=dtype).reshape(997, 7)) if order == "F" else \
+        np.arange(997 * 7, dtype=dtype).reshape(997, 7)
+    np.save(tmp_path / "pool.npy", X)
+    monkeypatch.setattr(io._NpyRows, "READ_BYTES", 100)  # many reads per chunk
+    pool = read_npy_dask(tmp_path / "pool.npy", chunk_rows=300)
+    whole = pool.compute(scheduler="sync")
+    assert whole.dtype == dtype and np.array_equal(whole, X)
+    assert np.array_equal(pool[5:17, 2:5].compute(scheduler="sync"), X[5:17, 2:5])
+    assert np.array_equal(pool[::3].compute(scheduler="sync"), X[::3])
+    assert np.array_equal(pool[990:].compute(scheduler="sync"), X[990:])
+    assert pool[400:400].compute(scheduler="sync").shape == (0, 7)
+    if order == "C":
+        with open(tmp_path / "pool.npy", "r+b") as f:  # cut short after the pool was opened
+            f.truncate(os.path.getsize(tmp_path / "pool.npy") - 10)
+        with pytest.raises(ValueError, match="the file ends 10 bytes before row 997 of its 997 rows"):
+            pool[900:].compute(scheduler="sync")
+
+
 def test_the_pool_does_not_pass_through_the_client(data, client, caplog):
     X, T = data
     with caplog.at_level(logging.INFO, logger="gioselect"):

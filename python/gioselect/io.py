@@ -300,16 +300,46 @@ def load_input(path, key=None, column=None, index_col: str = "auto",
 
 
 class _NpyRows:
-    """An .npy file as an array that pickles as its path: a Dask worker maps the file and reads its
-    own chunk (a np.memmap itself would pickle its data into the task graph)."""
+    """An .npy file as an array that pickles as its path: a Dask worker reads its own chunk from
+    the file (a np.memmap itself would pickle its data into the task graph)."""
+
+    READ_BYTES = 1 << 28  # per read call: one read(2) returns at most about 2 GiB
 
     def __init__(self, path):
         self.path = str(path)
         a = np.load(self.path, mmap_mode="r")
         self.shape, self.dtype, self.ndim = a.shape, a.dtype, a.ndim
+        self._offset = a.offset if a.flags.c_contiguous else None  # Fortran order: through the map
 
     def __getitem__(self, key):
-        return np.array(np.load(self.path, mmap_mode="r")[key])
+        rows = self._whole_rows(key)
+        if rows is None:
+            return np.array(np.load(self.path, mmap_mode="r")[key])
+        # A run of whole rows is read into its array, not copied out of a map: the mapped pages
+        # would count in the worker's memory beside the copy (twice the chunk at its peak).
+        out = np.empty((rows[1] - rows[0], *self.shape[1:]), self.dtype)
+        buf = memoryview(out.reshape(-1).view(np.uint8))
+        with open(self.path, "rb") as f:
+            f.seek(self._offset + rows[0] * (out.itemsize * int(np.prod(self.shape[1:]))))
+            done = 0
+            while done < len(buf):
+                got = f.readinto(buf[done:done + self.READ_BYTES])
+                if not got:
+                    raise ValueError(f"{self.path}: the file ends {len(buf) - done} bytes before row {rows[1]} "
+                                     f"of its {self.shape[0]} rows (truncated while in use?)")
+                done += got
+        return out
+
+    def _whole_rows(self, key):
+        """(lo, hi) when key selects rows lo..hi-1 with every column (Dask's chunk keys), else None."""
+        if self._offset is None or self.ndim != 2 or not isinstance(key, tuple) or len(key) != 2 or \
+                not all(isinstance(k, slice) for k in key):
+            return None
+        lo, hi, step = key[0].indices(self.shape[0])
+        c_lo, c_hi, c_step = key[1].indices(self.shape[1])
+        if step != 1 or (c_lo, c_hi, c_step) != (0, self.shape[1], 1):
+            return None
+        return lo, max(lo, hi)
 
     def __dask_tokenize__(self):
         # the Dask array's name, which a checkpoint of a Dask pool records: another file at the
