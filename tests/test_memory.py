@@ -181,3 +181,35 @@ def test_more_threads_than_cores_are_capped_and_said(caplog):
     with caplog.at_level("WARNING", logger="gioselect"):
         assert resolve_n_jobs(1000) == cores
     assert f"using {cores}" in caplog.text
+
+
+@pytest.mark.parametrize("m, n, d, picks", [(6_000, 400, 8, 600), (6_000, 60, 4, 1_500)])
+def test_a_sharded_greedy_client_is_counted_for_its_call_log_not_the_scores(m, n, d, picks):
+    """On Dask the shards hold greedy's per-row scores and lists; the client holds the log of every
+    call (what a rebuilt shard replays): the model counts the log, measured here on local shards,
+    and not the scores."""
+    import tracemalloc
+
+    from gioselect import _core, _engine, _greedy_shards
+
+    rng = np.random.default_rng(1)
+    pool = rng.normal(size=(m, d))
+    target = rng.normal(0.5, 1.0, (n, d))
+    opts = _engine.make_options(objective="knn", search="greedy", n_select=picks, k=5)
+    shards = _greedy_shards.local_greedy(pool, [0, m // 3, m], target, opts)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        res = _core.select_greedy(shards, m, target, pool[:5], opts)
+        log_bytes = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert len(res.selected) == picks and len(shards.history) == picks
+    sel = GIOSelector(search="greedy", objective="knn", n_select=picks, k=5)
+    sel._check_params(target_given=True)
+    params = sel._params()
+    here = memory.fit_bytes(m, n, d, "float64", params)
+    there = memory.fit_bytes(m, n, d, "float64", dict(params, on_dask=True))
+    counted = memory._sharded_greedy_bytes(params, m, n, d, 8)
+    assert log_bytes <= counted <= 4 * log_bytes, (log_bytes, counted)
+    assert here - there >= m * 17 - counted  # the scores (8 bytes), the tree's (8) and the taken flag (1)

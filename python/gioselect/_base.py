@@ -256,6 +256,8 @@ class GIOBase(BaseEstimator):
         converts = common_dtype(pool, tgt, *(a for a in (start,) if a is not None)) != pool.dtype
         # a Dask pool: what the client holds (the workers hold the rows and their index)
         params = dict(self._params(), on_dask=_dask.is_pool(pool))
+        if params["on_dask"]:
+            params["dask_shards"] = pool.array.numblocks[0]
         refuse_if_too_large(pool.shape[0], tgt.shape[0], pool.shape[1], pool.dtype, params, converts)
         gio_pool, gio_tgt, quant = self._quantized(pool, tgt, quant_seed)
         dtype = common_dtype(gio_pool, gio_tgt, *(a for a in (start,) if a is not None))

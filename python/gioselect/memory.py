@@ -11,6 +11,7 @@ and _memory_refusal refuses a fit that would not fit, with settings that would.
 
 from __future__ import annotations
 
+import math
 import os
 
 import numpy as np
@@ -28,7 +29,8 @@ def fit_bytes(n_pool: int, n_target: int, dim: int, dtype, params: dict) -> int:
     of `dtype`, on top of the inputs themselves. params: every GIOSelector parameter, resolved
     (``GIOBase._params()``: search='auto' replaced by the search the fit runs);
     gioselect.estimate_memory fills in the defaults. params["on_dask"] (optional, default False):
-    the pool is a Dask array, and this counts what the client holds (docs/dask.md)."""
+    the pool is a Dask array, and this counts what the client holds (docs/dask.md);
+    params["dask_shards"] (optional, default 1): its row chunks."""
     s = np.dtype(dtype).itemsize
     threads = resolve_n_jobs(params["n_jobs"]) or (os.cpu_count() or 1)  # 0: OpenMP's default, all cores
     m, n, d, k = int(n_pool), int(n_target), int(dim), int(params["k"])
@@ -51,6 +53,8 @@ def fit_bytes(n_pool: int, n_target: int, dim: int, dtype, params: dict) -> int:
         total += m * _F64                                        # 1 / |row| for the exact projection or nearest lists
     if on_dask and params["quantize"] is None and params["search"] == "descent":
         return int(total + _sharded_descent_bytes(params, m, d))
+    if on_dask and params["quantize"] is None and params["search"] == "greedy":
+        return int(total + _sharded_greedy_bytes(params, m, n, d, s))
     return int(total + _search_bytes(params, m, n, d, threads))
 
 
@@ -61,6 +65,21 @@ def _sharded_descent_bytes(p: dict, m: int, d: int) -> int:
     if p["objective"] == "knn":                                  # a round's descents, batch_size of them
         total += min(int(p["batch_size"]), _picks_bound(p, m)) * (d * _F64 + 48)
     return total
+
+
+def _sharded_greedy_bytes(p: dict, m: int, n: int, d: int, s: int) -> int:
+    """The client's part of a greedy search on Dask shards: the shards hold the rows, their scores
+    and the targets' lists; the client keeps the log of every call (what a rebuilt shard replays).
+    knn: a pick's call carries its changed targets, 41 bytes each, and about 940 bytes of Python
+    objects (measured); over P picks a target's list changes about k (1 + ln(P / k)) times (measured
+    0.7-1.25 times that on bench/data.py's problems, so counted twice). relaxed: each shard's next
+    ranked rows with their values."""
+    if p["objective"] != "knn":
+        ranked = 256 * (d * s + 200)                              # _greedy_shards.ShardedGreedy.RANKED_ROWS
+        return int(p.get("dask_shards", 1)) * ranked
+    picks, k = min(_picks_bound(p, m), m), int(p["k"])
+    changes = 2 * n * k * (1 + math.log(max(picks, k) / k))
+    return int(changes * 41 + picks * 940)
 
 
 def _start_bytes(p: dict, m: int, d: int, s: int) -> int:
