@@ -1,6 +1,6 @@
 """search='greedy' (knn) against the from-scratch greedy loop: same picks, time per pick.
 
-    python bench/greedy_speed.py [--quick] [--picks 200] [--out bench/results/greedy_speed.json]
+    python bench/greedy_speed.py [--quick | --problems M,n,d ...] [--picks 200] [--out bench/results/greedy_speed.json]
     python bench/greedy_speed.py --against OTHER_PYTHON [--picks 300] [--repeats 2]
 
 Problems: bench/data.py's Gaussian mixtures (float32, 64 clusters, the target from half of them,
@@ -109,7 +109,7 @@ def main():
     ap.add_argument("--out", default=None, help="default: bench/results/greedy_speed.json (greedy_tree.json with --against)")
     ap.add_argument("--against", metavar="OTHER_PYTHON", help="compare this build with that interpreter's gioselect")
     ap.add_argument("--repeats", type=int, default=2, help="--against: runs per build and problem")
-    ap.add_argument("--problems", nargs="+", metavar="M,n,d", help="--against: these problems, not AGAINST_GRID",
+    ap.add_argument("--problems", nargs="+", metavar="M,n,d", help="these problems, not GRID (AGAINST_GRID)",
                     type=lambda v: tuple(int(x) for x in v.split(",")))
     ap.add_argument("--one", metavar="M,n,d", help=argparse.SUPPRESS)  # one timed run, as JSON (for --against)
     args = ap.parse_args()
@@ -121,7 +121,7 @@ def main():
     if args.against:
         return against(args)
     rows = []
-    for m, n, d in (QUICK if args.quick else GRID):
+    for m, n, d in args.problems or (QUICK if args.quick else GRID):
         pool, target, init = make_problem(n_pool=m, n_target=n, d=d, n_clusters=64, seed=0)
         fast = greedy_run(pool, target, init, args.picks)
         t0 = time.perf_counter()
