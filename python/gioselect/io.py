@@ -317,10 +317,10 @@ class _NpyRows:
             return np.array(np.load(self.path, mmap_mode="r")[key])
         # A run of whole rows is read into its array, not copied out of a map: the mapped pages
         # would count in the worker's memory beside the copy (twice the chunk at its peak).
-        out = np.empty((rows[1] - rows[0], *self.shape[1:]), self.dtype)
+        out = np.empty((rows[1] - rows[0], self.shape[1]), self.dtype)
         buf = memoryview(out.reshape(-1).view(np.uint8))
         with open(self.path, "rb") as f:
-            f.seek(self._offset + rows[0] * (out.itemsize * int(np.prod(self.shape[1:]))))
+            f.seek(self._offset + rows[0] * out.itemsize * self.shape[1])
             done = 0
             while done < len(buf):
                 got = f.readinto(buf[done:done + self.READ_BYTES])

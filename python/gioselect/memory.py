@@ -75,8 +75,9 @@ def _sharded_greedy_bytes(p: dict, m: int, n: int, d: int, s: int) -> int:
     0.7-1.25 times that on bench/data.py's problems, so counted twice). relaxed: each shard's next
     ranked rows with their values."""
     if p["objective"] != "knn":
-        ranked = 256 * (d * s + 200)                              # _greedy_shards.ShardedGreedy.RANKED_ROWS
-        return int(p.get("dask_shards", 1)) * ranked
+        from gioselect._greedy_shards import ShardedGreedy
+
+        return int(p.get("dask_shards", 1)) * ShardedGreedy.RANKED_ROWS * (d * s + 200)  # a row, its value
     picks, k = min(_picks_bound(p, m), m), int(p["k"])
     changes = 2 * n * k * (1 + math.log(max(picks, k) / k))
     return int(changes * 41 + picks * 940)
